@@ -1,0 +1,131 @@
+import pytest
+
+from tests.fakes.base import Reply
+from tests.fakes.meta_graph import TOKEN, FakeMetaGraph, meta_error
+from tests.unit.svc import load
+
+client_mod = load("whatsapp_business", "client")
+
+
+@pytest.fixture
+def fake():
+    with FakeMetaGraph() as server:
+        yield server
+
+
+def make_client(fake, **kw):
+    params = {
+        "token": TOKEN,
+        "phone_number_id": fake.phone_number_id,
+        "business_account_id": fake.waba_id,
+        "base_url": fake.url,
+        "api_version": "v23.0",
+        "timeout": 2,
+    }
+    params.update(kw)
+    return client_mod.WhatsAppClient(**params)
+
+
+def test_send_text_posts_documented_shape(fake):
+    wamid = make_client(fake).send_text("4512345678", "Hej", reply_to="wamid.IN1")
+    assert wamid.startswith("wamid.FAKE")
+    body = fake.sent[-1]
+    assert body["to"] == "4512345678"
+    assert body["type"] == "text"
+    assert body["text"]["body"] == "Hej"
+    assert body["context"] == {"message_id": "wamid.IN1"}
+    assert fake.calls("POST")[-1].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_send_template_with_components(fake):
+    components = [{"type": "body", "parameters": [{"type": "text", "text": "Jens"}]}]
+    make_client(fake).send_template("4512345678", "order_update", "da", components)
+    template = fake.sent[-1]["template"]
+    assert template["name"] == "order_update"
+    assert template["language"] == {"code": "da"}
+    assert template["components"] == components
+
+
+def test_version_without_v_prefix(fake):
+    client = make_client(fake, api_version="23.0")
+    assert client.send_text("4512345678", "x")
+
+
+def test_list_templates_follows_paging(fake):
+    templates = make_client(fake).list_templates(page_size=2)
+    assert [t["id"] for t in templates] == ["1001", "1002", "1003", "1004", "1005"]
+    assert len(fake.calls("GET", fake.templates_path)) == 3
+
+
+def test_media_download(fake):
+    fake.add_media("m1", b"\x89PNGdata", "image/png")
+    content, mime = make_client(fake).download_media("m1")
+    assert content == b"\x89PNGdata"
+    assert mime == "image/png"
+
+
+def test_phone_number(fake):
+    assert make_client(fake).get_phone_number()["verified_name"] == "Nordlys ApS"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+def test_server_errors_are_retryable(fake, status):
+    fake.queue("POST", fake.messages_path, Reply(status, meta_error(2, "Down")))
+    with pytest.raises(client_mod.RetryableError):
+        make_client(fake).send_text("4512345678", "x")
+
+
+def test_throttling_code_in_400_is_retryable(fake):
+    fake.queue(
+        "POST", fake.messages_path, Reply(400, meta_error(130429, "Rate limit hit"))
+    )
+    with pytest.raises(client_mod.RetryableError):
+        make_client(fake).send_text("4512345678", "x")
+
+
+def test_timeout_is_retryable(fake):
+    fake.queue("POST", fake.messages_path, Reply(200, {}, delay=1.5))
+    with pytest.raises(client_mod.RetryableError) as err:
+        make_client(fake, timeout=0.3).send_text("4512345678", "x")
+    assert "in time" in str(err.value)
+
+
+def test_unreachable_is_retryable():
+    client = client_mod.WhatsAppClient(
+        "t", "1", base_url="http://127.0.0.1:9", timeout=1
+    )
+    with pytest.raises(client_mod.RetryableError):
+        client.send_text("4512345678", "x")
+
+
+def test_4xx_is_permanent_with_meta_reason(fake):
+    fake.queue(
+        "POST",
+        fake.messages_path,
+        Reply(
+            400,
+            meta_error(
+                131047,
+                "Re-engagement message",
+                "More than 24 hours have passed since the recipient last replied",
+            ),
+        ),
+    )
+    with pytest.raises(client_mod.PermanentError) as err:
+        make_client(fake).send_text("4512345678", "x")
+    assert err.value.code == 131047
+    assert "More than 24 hours" in str(err.value)
+    assert not err.value.retryable
+
+
+def test_bad_token_is_permanent(fake):
+    with pytest.raises(client_mod.PermanentError) as err:
+        make_client(fake, token="wrong").get_phone_number()
+    assert err.value.status == 401
+    assert "Invalid OAuth" in err.value.message
+
+
+def test_missing_token_refused_without_http(fake):
+    with pytest.raises(client_mod.PermanentError):
+        make_client(fake, token="").send_text("4512345678", "x")
+    assert not fake.requests

@@ -1,0 +1,206 @@
+import json
+
+from tests.unit.svc import load
+
+webhook = load("whatsapp_business", "webhook")
+
+SECRET = "app-secret"
+
+
+def envelope(value, field="messages"):
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {"id": "102290129340398", "changes": [{"field": field, "value": value}]}
+        ],
+    }
+
+
+META = {"display_phone_number": "4570203040", "phone_number_id": "106540352242922"}
+
+
+def test_signature_roundtrip():
+    body = b'{"a": 1}'
+    header = webhook.compute_signature(SECRET, body)
+    assert header.startswith("sha256=") and len(header) == 71
+    assert webhook.verify_signature(SECRET, body, header)
+    assert webhook.verify_signature(
+        SECRET, body, header.upper().replace("SHA256", "sha256")
+    )
+
+
+def test_signature_refusals():
+    body = b'{"a": 1}'
+    good = webhook.compute_signature(SECRET, body)
+    assert not webhook.verify_signature(SECRET, body + b" ", good)
+    assert not webhook.verify_signature("other", body, good)
+    assert not webhook.verify_signature(None, body, good)
+    assert not webhook.verify_signature("", body, good)
+    assert not webhook.verify_signature(SECRET, body, None)
+    assert not webhook.verify_signature(SECRET, body, good[7:])
+    assert not webhook.verify_signature(SECRET, body, "sha256=zz")
+
+
+def test_challenge():
+    params = {"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "42"}
+    assert webhook.verify_challenge(params, ["x", "tok"]) == "42"
+    assert webhook.verify_challenge(params, ["x"]) is None
+    assert (
+        webhook.verify_challenge({**params, "hub.mode": "unsubscribe"}, ["tok"]) is None
+    )
+    assert webhook.verify_challenge({**params, "hub.verify_token": ""}, [""]) is None
+
+
+def test_parse_text_message():
+    payload = envelope(
+        {
+            "messaging_product": "whatsapp",
+            "metadata": META,
+            "contacts": [{"profile": {"name": "Jens"}, "wa_id": "4512345678"}],
+            "messages": [
+                {
+                    "from": "4512345678",
+                    "id": "wamid.IN1",
+                    "timestamp": "1767225600",
+                    "type": "text",
+                    "text": {"body": "Hej"},
+                    "context": {"id": "wamid.OUT1"},
+                }
+            ],
+        }
+    )
+    msg = webhook.parse_payload(payload)["messages"][0]
+    assert msg["wamid"] == "wamid.IN1"
+    assert msg["phone"] == "4512345678"
+    assert msg["user_id"] is None
+    assert msg["profile_name"] == "Jens"
+    assert msg["body"] == "Hej"
+    assert msg["context_id"] == "wamid.OUT1"
+    assert msg["timestamp"].isoformat() == "2026-01-01T00:00:00"
+    assert msg["waba_id"] == "102290129340398"
+
+
+def test_parse_bsuid_sender_without_phone():
+    payload = envelope(
+        {
+            "metadata": META,
+            "contacts": [
+                {"profile": {"name": "Anon"}, "user_id": "BR.1502576394655843"}
+            ],
+            "messages": [
+                {
+                    "from": "BR.1502576394655843",
+                    "id": "wamid.IN2",
+                    "timestamp": "1767225600",
+                    "type": "image",
+                    "image": {"id": "m1", "mime_type": "image/jpeg", "caption": "Foto"},
+                }
+            ],
+        }
+    )
+    msg = webhook.parse_payload(payload)["messages"][0]
+    assert msg["phone"] is None
+    assert msg["user_id"] == "BR.1502576394655843"
+    assert msg["media"]["id"] == "m1"
+    assert msg["body"] == "Foto"
+
+
+def test_parse_statuses_with_pricing_and_errors():
+    payload = envelope(
+        {
+            "metadata": META,
+            "statuses": [
+                {
+                    "id": "wamid.OUT1",
+                    "status": "delivered",
+                    "timestamp": "1767225600",
+                    "recipient_id": "4512345678",
+                    "pricing": {
+                        "billable": True,
+                        "pricing_model": "PMP",
+                        "category": "marketing",
+                        "type": "regular",
+                    },
+                },
+                {
+                    "id": "wamid.OUT2",
+                    "status": "failed",
+                    "timestamp": "1767225601",
+                    "errors": [
+                        {
+                            "code": 131026,
+                            "title": "Message undeliverable",
+                            "message": "Message undeliverable",
+                            "error_data": {"details": "Receiver is incapable"},
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+    first, second = webhook.parse_payload(payload)["statuses"]
+    assert first["pricing_category"] == "marketing"
+    assert first["billable"] is True
+    assert first["pricing_model"] == "PMP"
+    assert second["status"] == "failed"
+    assert second["error"] == "(#131026) Message undeliverable: Receiver is incapable"
+    assert second["billable"] is None
+
+
+def test_parse_ignores_other_objects_and_template_updates():
+    assert webhook.parse_payload({"object": "page"})["messages"] == []
+    assert webhook.parse_payload("junk")["statuses"] == []
+    updates = webhook.parse_payload(
+        envelope(
+            {
+                "event": "REJECTED",
+                "message_template_id": 1004,
+                "message_template_name": "draft_news",
+                "message_template_language": "nl",
+                "reason": "INCORRECT_CATEGORY",
+            },
+            field="message_template_status_update",
+        )
+    )["template_updates"]
+    assert updates == [
+        {
+            "waba_id": "102290129340398",
+            "template_id": "1004",
+            "name": "draft_news",
+            "language": "nl",
+            "status": "rejected",
+            "reason": "INCORRECT_CATEGORY",
+        }
+    ]
+
+
+def test_other_message_kinds_have_text():
+    base = {"from": "4512345678", "id": "x", "timestamp": "1"}
+    cases = [
+        ({"type": "button", "button": {"text": "Stop"}}, "Stop"),
+        (
+            {"type": "interactive", "interactive": {"button_reply": {"title": "Ja"}}},
+            "Ja",
+        ),
+        ({"type": "reaction", "reaction": {"emoji": "👍"}}, "👍"),
+        (
+            {"type": "location", "location": {"latitude": 55.6, "longitude": 12.5}},
+            "55.6, 12.5",
+        ),
+    ]
+    for extra, text in cases:
+        payload = envelope({"metadata": META, "messages": [{**base, **extra}]})
+        assert webhook.parse_payload(payload)["messages"][0]["body"] == text
+    assert json.dumps(webhook.parse_payload(payload), default=str)
+
+
+def test_status_moves_forward_only():
+    forward = webhook.status_moves_forward
+    assert forward("outgoing", "sent")
+    assert forward("sent", "delivered")
+    assert forward("sent", "read")
+    assert not forward("read", "delivered")
+    assert not forward("delivered", "delivered")
+    assert forward("delivered", "failed")
+    assert not forward("read", "failed")
+    assert not forward("failed", "read")

@@ -1,0 +1,213 @@
+"""The only code of whatsapp_business that speaks HTTP: Meta's WhatsApp Cloud API.
+
+Errors are mapped to two exception classes so the queue knows what to do:
+:class:`RetryableError` (timeouts, connection errors, 429, 5xx and Meta's
+"temporarily unavailable / throttled" codes) is tried again later,
+:class:`PermanentError` (any other 4xx) fails the message with Meta's reason.
+"""
+
+import logging
+
+import requests
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v23.0"
+DEFAULT_TIMEOUT = 20
+
+# Meta answers some transient conditions with HTTP 400 and one of these codes:
+# 1 unknown/temporary, 2 service unavailable, 4 / 80007 / 130429 rate limits,
+# 17 user rate limit, 341 application limit, 131016 service overloaded.
+RETRYABLE_META_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131016})
+
+
+class WhatsAppError(Exception):
+    """A call to the Graph API failed; ``message`` is fit to show a user."""
+
+    retryable = False
+
+    def __init__(self, message, status=None, code=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details
+
+    def __str__(self):
+        return self.message
+
+
+class RetryableError(WhatsAppError):
+    """Meta could not be reached or asked us to come back later."""
+
+    retryable = True
+
+
+class PermanentError(WhatsAppError):
+    """Meta refused the request; sending it again would fail the same way."""
+
+
+def error_text(error):
+    """Meta's error object -> one readable line: ``(#code) message: details``."""
+    if not isinstance(error, dict):
+        return str(error or "")
+    message = error.get("message") or error.get("title") or ""
+    details = (error.get("error_data") or {}).get("details")
+    if not details:
+        details = error.get("error_user_msg")
+    code = error.get("code")
+    text = f"(#{code}) {message}" if code else message
+    if details and details not in message:
+        text = f"{text}: {details}"
+    return text.strip()
+
+
+class WhatsAppClient:
+    """Client of one WhatsApp Business phone number.
+
+    :param base_url: Graph host, e.g. ``https://graph.facebook.com``; tests point it
+        at a fake server.
+    :param api_version: Graph version segment, e.g. ``v23.0``.
+    """
+
+    def __init__(
+        self,
+        token,
+        phone_number_id=None,
+        business_account_id=None,
+        base_url=DEFAULT_BASE_URL,
+        api_version=DEFAULT_API_VERSION,
+        timeout=DEFAULT_TIMEOUT,
+        session=None,
+    ):
+        self.token = token
+        self.phone_number_id = phone_number_id
+        self.business_account_id = business_account_id
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        version = (api_version or DEFAULT_API_VERSION).strip("/")
+        if not version.startswith("v"):
+            version = f"v{version}"
+        self.api_version = version
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.session = session or requests.Session()
+
+    # -- plumbing ----------------------------------------------------------
+    def _url(self, path):
+        return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
+
+    def _request(self, method, url, *, params=None, json=None, raw=False):
+        if not self.token:
+            raise PermanentError("No access token is configured.")
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.Timeout as exc:
+            raise RetryableError(f"Meta did not answer in time: {exc}") from exc
+        except requests.RequestException as exc:
+            raise RetryableError(f"Meta could not be reached: {exc}") from exc
+        if response.status_code >= 400:
+            raise self._error_from_response(response)
+        if raw:
+            return response
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RetryableError(
+                f"Meta answered with something that is not JSON "
+                f"(HTTP {response.status_code})."
+            ) from exc
+
+    @staticmethod
+    def _error_from_response(response):
+        status = response.status_code
+        try:
+            error = (response.json() or {}).get("error") or {}
+        except ValueError:
+            error = {}
+        code = error.get("code") if isinstance(error, dict) else None
+        text = error_text(error) or f"HTTP {status} {response.reason or ''}".strip()
+        details = (error.get("error_data") or {}) if isinstance(error, dict) else {}
+        retryable = status == 429 or status >= 500 or code in RETRYABLE_META_CODES
+        cls = RetryableError if retryable else PermanentError
+        return cls(text, status=status, code=code, details=details.get("details"))
+
+    # -- account -----------------------------------------------------------
+    def get_phone_number(self):
+        """Details of the configured phone number (proves token and id are right)."""
+        return self._request(
+            "GET",
+            self._url(self.phone_number_id),
+            params={"fields": "display_phone_number,verified_name,quality_rating"},
+        )
+
+    # -- sending -----------------------------------------------------------
+    def _send(self, to, payload, reply_to=None):
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            **payload,
+        }
+        if reply_to:
+            body["context"] = {"message_id": reply_to}
+        data = self._request(
+            "POST", self._url(f"{self.phone_number_id}/messages"), json=body
+        )
+        try:
+            return data["messages"][0]["id"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise PermanentError("Meta accepted the message but sent no id.") from exc
+
+    def send_text(self, to, body, reply_to=None, preview_url=False):
+        """Send free text (only allowed inside the 24-hour window); returns wamid."""
+        return self._send(
+            to,
+            {"type": "text", "text": {"preview_url": preview_url, "body": body}},
+            reply_to=reply_to,
+        )
+
+    def send_template(self, to, name, language, components=None):
+        """Send an approved template; ``components`` as built by
+        :func:`template.build_components`. Returns the wamid."""
+        template = {"name": name, "language": {"code": language}}
+        if components:
+            template["components"] = components
+        return self._send(to, {"type": "template", "template": template})
+
+    # -- templates ---------------------------------------------------------
+    def list_templates(self, page_size=100):
+        """All message templates of the business account, following Meta's paging."""
+        url = self._url(f"{self.business_account_id}/message_templates")
+        params = {"limit": page_size}
+        templates = []
+        while True:
+            data = self._request("GET", url, params=params)
+            templates.extend(data.get("data") or [])
+            paging = data.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return templates
+            params = {"limit": page_size, "after": after}
+
+    # -- media -------------------------------------------------------------
+    def get_media(self, media_id):
+        """Metadata of an inbound media: ``url`` (short-lived), ``mime_type``..."""
+        return self._request("GET", self._url(media_id))
+
+    def download_media(self, media_id):
+        """Return ``(content bytes, mime type)`` of an inbound media."""
+        info = self.get_media(media_id)
+        url = info.get("url")
+        if not url:
+            raise PermanentError(f"Meta sent no download address for media {media_id}.")
+        response = self._request("GET", url, raw=True)
+        mime = info.get("mime_type") or response.headers.get("Content-Type")
+        return response.content, mime
