@@ -1,0 +1,1 @@
+"""Pure arithmetic of the Danish tax-free allowances (no Odoo import here)."""
