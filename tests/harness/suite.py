@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+"""The suite's harness: PostgreSQL, Odoo configuration, tests, demo, benchmarks.
+
+Odoo 18.0 is a prerequisite, never downloaded here. It is found as the
+importable ``odoo`` package, or through ``ODOO_PATH`` (the folder holding the
+``odoo`` package). PostgreSQL is found through ``PGHOST`` / ``PGPORT`` /
+``PGUSER`` / ``PGPASSWORD``; when none is set, a private cluster is started
+in ``.local/postgres`` of the checkout (port ``SUITE_PG_PORT``, 54329).
+
+    python3 tests/harness/suite.py test [--addons a,b] [--each] [--keep-db]
+    python3 tests/harness/suite.py demo [--db NAME] [--port 8069] [--no-serve]
+    python3 tests/harness/suite.py bench
+    python3 tests/harness/suite.py pg      # start/print the database server
+"""
+
+import argparse
+import ast
+import getpass
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = ROOT / ".local"
+# Core addons installed beside the suite's own (two-factor login, issue 2).
+CORE_EXTRA = ["auth_totp"]
+PRIVATE_PORT = int(os.environ.get("SUITE_PG_PORT", "54329"))
+PRIVATE_USER = "odoo"
+
+
+def say(*lines):
+    for line in lines:
+        print(line, flush=True)
+
+
+def banner(*lines):
+    width = max(len(line) for line in lines) + 4
+    say("!" * width, *(f"! {line}" for line in lines), "!" * width)
+
+
+# --------------------------------------------------------------------------
+# Addons
+# --------------------------------------------------------------------------
+def read_manifest(addon_dir):
+    return ast.literal_eval((addon_dir / "__manifest__.py").read_text())
+
+
+def suite_addons():
+    """The installable addons at the repository root, by name."""
+    names = []
+    for manifest in sorted(ROOT.glob("*/__manifest__.py")):
+        if read_manifest(manifest.parent).get("installable", True):
+            names.append(manifest.parent.name)
+    return names
+
+
+def count_odoo_tests(addons):
+    """How many real-Odoo test methods exist (for the no-Odoo report)."""
+    dirs = [ROOT / name / "tests" for name in addons] + [ROOT / "tests" / "integration"]
+    count = 0
+    for folder in dirs:
+        for path in folder.glob("**/test_*.py"):
+            tree = ast.parse(path.read_text())
+            count += sum(
+                1
+                for node in ast.walk(tree)
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and node.name.startswith("test")
+            )
+    return count
+
+
+# --------------------------------------------------------------------------
+# Odoo
+# --------------------------------------------------------------------------
+def python_env():
+    """Environment for child processes: Odoo and this checkout importable."""
+    env = dict(os.environ)
+    paths = [str(ROOT)]
+    if os.environ.get("ODOO_PATH"):
+        paths.append(os.environ["ODOO_PATH"])
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def find_odoo():
+    """Return (odoo package folder, version string) or (None, reason)."""
+    probe = (
+        "import os, odoo, odoo.release as r;"
+        "print(os.path.dirname(odoo.__file__)); print(r.version)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env=python_env(),
+        cwd=str(LOCAL if LOCAL.is_dir() else ROOT.parent),
+    )
+    if result.returncode != 0:
+        return None, "Odoo is not importable by " + sys.executable
+    folder, version = result.stdout.split()[-2:]
+    if not version.startswith("18.0"):
+        raise SystemExit(
+            f"Odoo {version} found at {folder}, but this suite needs Odoo 18.0. "
+            "Point ODOO_PATH at an Odoo 18.0 source tree."
+        )
+    return Path(folder), version
+
+
+def odoo_addons_path(odoo_dir):
+    paths = [odoo_dir / "addons"]
+    if (odoo_dir.parent / "addons").is_dir():
+        paths.append(odoo_dir.parent / "addons")
+    extra = [Path(p) for p in os.environ.get("ODOO_ADDONS_PATH", "").split(",") if p]
+    return [str(p) for p in [*paths, *extra, ROOT]]
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL
+# --------------------------------------------------------------------------
+def pg_configured():
+    return any(os.environ.get(k) for k in ("PGHOST", "PGPORT", "PGUSER"))
+
+
+def pg_params():
+    if pg_configured():
+        return {
+            "host": os.environ.get("PGHOST") or "",
+            "port": os.environ.get("PGPORT") or "5432",
+            "user": os.environ.get("PGUSER") or getpass.getuser(),
+            "password": os.environ.get("PGPASSWORD") or "",
+        }
+    return {
+        "host": "127.0.0.1",
+        "port": str(PRIVATE_PORT),
+        "user": PRIVATE_USER,
+        "password": "",
+    }
+
+
+def pg_connect(dbname="postgres"):
+    import psycopg2
+
+    params = pg_params()
+    kwargs = {"dbname": dbname, "user": params["user"], "connect_timeout": 3}
+    if params["host"]:
+        kwargs["host"] = params["host"]
+    if params["port"]:
+        kwargs["port"] = params["port"]
+    if params["password"]:
+        kwargs["password"] = params["password"]
+    return psycopg2.connect(**kwargs)
+
+
+def pg_reachable():
+    try:
+        pg_connect().close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+def pg_bindir():
+    if os.environ.get("PG_BINDIR"):
+        return Path(os.environ["PG_BINDIR"])
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if versions:
+        return versions[-1].parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise SystemExit(
+        "PostgreSQL server binaries not found: install Debian's 'postgresql' "
+        "package, set PG_BINDIR, or point PGHOST/PGPORT/PGUSER at a server."
+    )
+
+
+def _as_postgres(cmd):
+    """Run a server command as the 'postgres' user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def _private_data_dir():
+    folder = LOCAL / "postgres"
+    if os.geteuid() == 0:
+        # The server runs as 'postgres', which must be able to reach the folder.
+        probe = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(ROOT)],
+            capture_output=True,
+        )
+        if probe.returncode != 0:
+            folder = Path("/var/tmp") / f"odoo-suite-pg-{abs(hash(str(ROOT)))}"
+    return folder
+
+
+def ensure_pg():
+    """Make sure a PostgreSQL server is reachable; start the private one if needed."""
+    if pg_reachable():
+        return pg_params()
+    if pg_configured():
+        raise SystemExit(
+            "PostgreSQL configured by PGHOST/PGPORT/PGUSER is not reachable: "
+            f"{pg_params()}"
+        )
+    bindir = pg_bindir()
+    folder = _private_data_dir()
+    data = folder / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    folder.chmod(0o700)
+    if not (data / "PG_VERSION").exists():
+        say(f"Creating a private PostgreSQL cluster in {data}")
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    PRIVATE_USER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {PRIVATE_PORT} "
+        "-c unix_socket_directories='' -c max_connections=200 "
+        # A throwaway test/demo cluster: durability is not worth the fsyncs.
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    say(f"Starting the private PostgreSQL server on 127.0.0.1:{PRIVATE_PORT}")
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    for _attempt in range(30):
+        if pg_reachable():
+            return pg_params()
+        time.sleep(0.5)
+    raise SystemExit(f"PostgreSQL did not come up; see {folder / 'server.log'}")
+
+
+def db_exists(name):
+    with pg_connect() as conn, conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        found = cr.fetchone() is not None
+    conn.close()
+    return found
+
+
+def drop_db(name):
+    import psycopg2.sql
+
+    conn = pg_connect()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        cr.execute(
+            psycopg2.sql.SQL("DROP DATABASE IF EXISTS {}").format(
+                psycopg2.sql.Identifier(name)
+            )
+        )
+    conn.close()
+    shutil.rmtree(LOCAL / "data" / "filestore" / name, ignore_errors=True)
+
+
+def module_states(db, modules):
+    conn = pg_connect(db)
+    with conn.cursor() as cr:
+        cr.execute(
+            "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
+            (list(modules),),
+        )
+        states = dict(cr.fetchall())
+    conn.close()
+    return {m: states.get(m, "absent") for m in modules}
+
+
+# --------------------------------------------------------------------------
+# Odoo configuration and commands
+# --------------------------------------------------------------------------
+def write_config(odoo_dir):
+    params = pg_params()
+    LOCAL.mkdir(exist_ok=True)
+    (LOCAL / "data").mkdir(exist_ok=True)
+    conf = LOCAL / "odoo.conf"
+    lines = [
+        "[options]",
+        f"addons_path = {','.join(odoo_addons_path(odoo_dir))}",
+        f"data_dir = {LOCAL / 'data'}",
+        f"db_host = {params['host'] or 'False'}",
+        f"db_port = {params['port'] or 'False'}",
+        f"db_user = {params['user']}",
+        f"db_password = {params['password'] or 'False'}",
+        "http_interface = 127.0.0.1",
+        "max_cron_threads = 1",
+    ]
+    conf.write_text("\n".join(lines) + "\n")
+    return conf
+
+
+def odoo(conf, *args, check=True, quiet=False):
+    cmd = [sys.executable, "-m", "odoo", "-c", str(conf), *args]
+    out = subprocess.DEVNULL if quiet else None
+    result = subprocess.run(
+        cmd, env=python_env(), cwd=str(LOCAL), stdout=out, stderr=subprocess.STDOUT
+    )
+    if check and result.returncode != 0:
+        raise SystemExit(f"Odoo failed ({result.returncode}): {' '.join(cmd)}")
+    return result.returncode
+
+
+def install(conf, db, modules, demo=True):
+    """Install ``modules`` into ``db`` (created when missing); fail loudly."""
+    args = ["-d", db, "-i", ",".join(modules), "--stop-after-init", "--log-level=warn"]
+    if not demo:
+        args.append("--without-demo=all")
+    odoo(conf, *args)
+    states = module_states(db, modules)
+    broken = {m: s for m, s in states.items() if s != "installed"}
+    if broken:
+        raise SystemExit(f"Modules not installed in {db}: {broken}")
+
+
+def _pytest(args):
+    cmd = [sys.executable, "-m", "pytest", *args]
+    say("$ " + " ".join(cmd))
+    return subprocess.run(cmd, env=python_env(), cwd=str(ROOT)).returncode
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+def cmd_pg(_args):
+    params = ensure_pg()
+    say(f"PostgreSQL reachable: {params}")
+    return 0
+
+
+def _test_paths(addons, with_unit=True, with_integration=True):
+    paths = []
+    if with_unit:
+        paths.append("tests/unit")
+    for name in addons:
+        if (ROOT / name / "tests").is_dir():
+            paths.append(f"{name}/tests")
+    if with_integration and (ROOT / "tests" / "integration").is_dir():
+        paths.append("tests/integration")
+    return paths
+
+
+def _run_odoo_tests(odoo_dir, addons, pytest_args, keep_db, paths, db=None):
+    ensure_pg()
+    conf = write_config(odoo_dir)
+    db = db or f"suite_test_{os.getpid()}"
+    if db_exists(db):
+        drop_db(db)
+    modules = [*addons, *CORE_EXTRA]
+    say(f"Installing {', '.join(modules)} into a fresh database '{db}' ...")
+    started = time.monotonic()
+    try:
+        install(conf, db, modules)
+        say(f"Installed in {time.monotonic() - started:.0f}s; running the tests.")
+        return _pytest(
+            [
+                "-p",
+                "no:odoo",
+                "-p",
+                "tests.harness.pytest_plugin",
+                f"--odoo-config={conf}",
+                f"--odoo-database={db}",
+                "--odoo-http",
+                "--odoo-log-level=warn",
+                *pytest_args,
+                *paths,
+            ]
+        )
+    finally:
+        if not keep_db:
+            drop_db(db)
+
+
+def cmd_test(args):
+    all_addons = suite_addons()
+    addons = args.addons.split(",") if args.addons else all_addons
+    unknown = sorted(set(addons) - set(all_addons))
+    if unknown:
+        raise SystemExit(f"Unknown addons: {', '.join(unknown)}")
+    odoo_dir, version = find_odoo()
+    pytest_args = list(args.pytest_args)
+    if pytest_args and pytest_args[0] == "--":
+        pytest_args = pytest_args[1:]
+    if odoo_dir is None:
+        skipped = count_odoo_tests(addons)
+        banner(
+            f"ODOO 18 IS NOT IMPORTABLE ({version}).",
+            f"Only the Odoo-free unit layer runs; {skipped} real-Odoo tests are "
+            "SKIPPED.",
+            "Install Odoo 18.0 (or set ODOO_PATH) and PostgreSQL to run them "
+            "(see README.md).",
+        )
+        return _pytest(["-p", "no:odoo", *pytest_args, "tests/unit"])
+    say(f"Odoo {version} found at {odoo_dir}")
+    if args.each:
+        # One database per addon: each installs with its declared dependencies only.
+        failed = []
+        for name in addons:
+            say(f"--- {name} alone ---")
+            rc = _run_odoo_tests(
+                odoo_dir,
+                [name],
+                pytest_args,
+                args.keep_db,
+                _test_paths([name], with_unit=False, with_integration=False),
+                db=f"suite_each_{name}",
+            )
+            if rc:
+                failed.append(name)
+        if failed:
+            say(f"Addons failing alone: {', '.join(failed)}")
+        return 1 if failed else 0
+    with_integration = args.addons is None
+    return _run_odoo_tests(
+        odoo_dir,
+        addons,
+        pytest_args,
+        args.keep_db,
+        _test_paths(addons, with_integration=with_integration),
+        db=args.db,
+    )
+
+
+def cmd_demo(args):
+    odoo_dir, version = find_odoo()
+    if odoo_dir is None:
+        raise SystemExit(
+            f"{version}. 'make demo' needs Odoo 18.0 installed (see README.md)."
+        )
+    ensure_pg()
+    conf = write_config(odoo_dir)
+    modules = [*suite_addons(), *CORE_EXTRA]
+    if db_exists(args.db):
+        say(f"Updating the suite's addons in the demo database '{args.db}' ...")
+        odoo(
+            conf,
+            "-d",
+            args.db,
+            "-i",
+            ",".join(modules),
+            "-u",
+            ",".join(suite_addons()),
+            "--stop-after-init",
+            "--log-level=warn",
+        )
+    else:
+        say(f"Creating the demo database '{args.db}' with demo data ...")
+        install(conf, args.db, modules)
+    if args.no_serve:
+        say(f"Demo database '{args.db}' is ready.")
+        return 0
+    say(
+        "",
+        f"Odoo serves the demo on http://localhost:{args.port}/odoo",
+        "Log in as: admin / admin  (administrator; demo users: see README.md)",
+        "Stop with Ctrl+C.",
+        "",
+    )
+    return odoo(
+        conf,
+        "-d",
+        args.db,
+        f"--db-filter=^{re.escape(args.db)}$",
+        f"--http-port={args.port}",
+        "--http-interface=127.0.0.1",
+        check=False,
+    )
+
+
+def cmd_bench(args):
+    scripts = sorted((ROOT / "tests" / "benchmarks").glob("bench_*.py"))
+    if args.only:
+        scripts = [s for s in scripts if args.only in s.name]
+    odoo_dir, version = find_odoo()
+    if odoo_dir is None:
+        raise SystemExit(f"{version}. The benchmarks measure against a real Odoo.")
+    ensure_pg()
+    write_config(odoo_dir)
+    failed = []
+    for script in scripts:
+        say(f"--- {script.name}")
+        rc = subprocess.run(
+            [sys.executable, str(script)], env=python_env(), cwd=str(ROOT)
+        ).returncode
+        if rc:
+            failed.append(script.name)
+    if failed:
+        say(f"Benchmarks that failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    test = sub.add_parser("test", help="run the unit layer and the real-Odoo tests")
+    test.add_argument("--addons", help="comma-separated addons (default: all)")
+    test.add_argument(
+        "--each", action="store_true", help="one database per addon, installed alone"
+    )
+    test.add_argument("--keep-db", action="store_true", help="keep the test database")
+    test.add_argument("--db", help="database name (default: a fresh throwaway one)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+
+    demo = sub.add_parser("demo", help="create/update the demo database and serve it")
+    demo.add_argument("--db", default=os.environ.get("DEMO_DB", "nordlys_demo"))
+    demo.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8069")))
+    demo.add_argument("--no-serve", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    bench = sub.add_parser("bench", help="run every tests/benchmarks/bench_*.py")
+    bench.add_argument("--only", help="substring of the benchmark file name")
+    bench.set_defaults(func=cmd_bench)
+
+    pg = sub.add_parser("pg", help="make sure PostgreSQL is reachable")
+    pg.set_defaults(func=cmd_pg)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The harness finds the suite's addons and counts what it would skip."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location(
+    "suite_harness", ROOT / "tests" / "harness" / "suite.py"
+)
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+
+
+def test_suite_addons_are_the_root_folders_with_a_manifest():
+    addons = harness.suite_addons()
+    expected = sorted(p.parent.name for p in ROOT.glob("*/__manifest__.py"))
+    assert addons == expected
+    assert "auth_totp_replay_guard" in addons
+
+
+def test_counts_real_odoo_tests(tmp_path, monkeypatch):
+    addon = tmp_path / "demo_addon"
+    (addon / "tests").mkdir(parents=True)
+    (addon / "__manifest__.py").write_text("{'name': 'x'}")
+    (addon / "tests" / "test_a.py").write_text(
+        "class T:\n    def test_one(self): pass\n    def test_two(self): pass\n"
+        "    def helper(self): pass\n"
+    )
+    monkeypatch.setattr(harness, "ROOT", tmp_path)
+    assert harness.count_odoo_tests(["demo_addon"]) == 2
+
+
+def test_private_cluster_is_used_when_nothing_is_configured(monkeypatch):
+    for key in ("PGHOST", "PGPORT", "PGUSER"):
+        monkeypatch.delenv(key, raising=False)
+    params = harness.pg_params()
+    assert params["host"] == "127.0.0.1"
+    assert params["user"] == harness.PRIVATE_USER
+
+
+def test_configured_server_wins(monkeypatch):
+    monkeypatch.setenv("PGHOST", "db.example")
+    monkeypatch.setenv("PGPORT", "6543")
+    monkeypatch.setenv("PGUSER", "alice")
+    assert harness.pg_params()["host"] == "db.example"
+    assert harness.pg_params()["port"] == "6543"
+    assert harness.pg_params()["user"] == "alice"
+
+
+def test_metapackage_depends_on_every_addon():
+    text = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text()
+    for addon in harness.suite_addons():
+        assert f'"odoo-addon-{addon}==18.0.*"' in text, addon
