@@ -1,0 +1,1 @@
+"""Odoo-free building blocks of sendgrid_delivery (importable without Odoo)."""
