@@ -31,5 +31,6 @@ class ResUsers(models.Model):
                     "of your authenticator app."
                 )
             )
-        super()._totp_check(code)
+        result = super()._totp_check(code)
         sudo.totp_last_counter = counter
+        return result

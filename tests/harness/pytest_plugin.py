@@ -10,4 +10,4 @@ import odoo.tools
 
 odoo.tools.config["test_enable"] = True
 
-from pytest_odoo import *  # noqa: E402,F403
+from pytest_odoo import *  # noqa: E402, F403
