@@ -1,0 +1,8 @@
+from . import (
+    consent_purpose,
+    consent_event,
+    consent_record,
+    res_partner,
+    consent_initializer,
+    res_config_settings,
+)

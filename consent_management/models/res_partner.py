@@ -1,0 +1,500 @@
+import time
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, consteq, str2bool
+
+from ..services import hashing, history_csv, token
+
+PRIVACY_PARAM = "consent_management.emarketing_privacy"
+LINK_VALIDITY_PARAM = "consent_management.double_opt_in_validity_days"
+EMARKETING = "emarketing"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    consent_record_ids = fields.One2many(
+        "consent.record", "partner_id", string="Legal bases"
+    )
+    consent_event_ids = fields.One2many(
+        "consent.event", "partner_id", string="Consent history"
+    )
+    consent_record_count = fields.Integer(
+        string="Legal basis count", compute="_compute_consent_record_count"
+    )
+    emarketing_state = fields.Selection(
+        [("none", "No record"), ("active", "Active"), ("withdrawn", "Withdrawn")],
+        string="E-marketing consent",
+        compute="_compute_emarketing_state",
+        store=True,
+        index=True,
+        help="Standing of the contact for the E-marketing purpose. An expired "
+        "consent counts as no record.",
+    )
+
+    @api.depends("consent_record_ids")
+    def _compute_consent_record_count(self):
+        counts = dict(
+            self.env["consent.record"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.consent_record_count = counts.get(partner, 0)
+
+    @api.depends("consent_record_ids.state", "consent_record_ids.purpose_id.code")
+    def _compute_emarketing_state(self):
+        for partner in self:
+            record = partner.consent_record_ids.filtered(
+                lambda r: r.purpose_id.code == EMARKETING
+            )[:1]
+            partner.emarketing_state = (
+                record.state if record.state in ("active", "withdrawn") else "none"
+            )
+
+    # ------------------------------------------------------------------
+    # Public API other addons call (see consent-api.md / readme)
+    # ------------------------------------------------------------------
+    @api.model
+    def _consent_privacy_enabled(self):
+        """Return True when the e-marketing privacy switch is on in Settings."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PRIVACY_PARAM)
+        return str2bool(value or "False", default=False)
+
+    @api.model
+    def _consent_get_purpose(self, purpose_code):
+        purpose = (
+            self.env["consent.purpose"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("code", "=", purpose_code)], limit=1)
+        )
+        if not purpose:
+            raise UserError(
+                _("There is no consent purpose with code %(code)s.", code=purpose_code)
+            )
+        return purpose
+
+    @api.model
+    def _consent_allowed_ids_query(self, purpose_code):
+        """SQL selecting the ids of partners with an ACTIVE record for the purpose.
+
+        Embed it in your own set-based query, e.g. ``WHERE p.id IN (%s)``.
+        Records whose ``expires_on`` is past count as not active even before
+        the expiry cron ran.
+        """
+        Record = self.env["consent.record"]
+        return SQL(
+            """SELECT cr.partner_id
+                 FROM consent_record cr
+                 JOIN consent_purpose cp ON cp.id = cr.purpose_id
+                WHERE cp.code = %(code)s
+                  AND cr.state = 'active'
+                  AND (cr.expires_on IS NULL OR cr.expires_on >= CURRENT_DATE)
+                  %(flush_state)s%(flush_expiry)s%(flush_purpose)s""",
+            code=purpose_code,
+            flush_state=SQL("", to_flush=Record._fields["state"]),
+            flush_expiry=SQL("", to_flush=Record._fields["expires_on"]),
+            flush_purpose=SQL("", to_flush=Record._fields["purpose_id"]),
+        )
+
+    def _consent_filter_allowed(self, purpose_code):
+        """Return the subset of ``self`` that may receive marketing for the purpose.
+
+        ``self`` is returned unchanged when the privacy switch is off or the
+        purpose is not a marketing purpose. One query, whatever the size of self.
+        """
+        if not self or not self._consent_privacy_enabled():
+            return self
+        purpose = self._consent_get_purpose(purpose_code)
+        if not purpose.is_marketing:
+            return self
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT pid FROM unnest(%s::int[]) AS pid WHERE pid IN (%s)",
+                list(self._ids),
+                self._consent_allowed_ids_query(purpose_code),
+            )
+        )
+        allowed = {row[0] for row in rows}
+        return self.browse([pid for pid in self._ids if pid in allowed])
+
+    def _consent_may_send(self, purpose_code):
+        """May this one partner be sent marketing for the purpose?"""
+        self.ensure_one()
+        return bool(self._consent_filter_allowed(purpose_code))
+
+    def _consent_grant(
+        self,
+        purpose_code,
+        legal_basis="consent",
+        source="manual",
+        evidence=None,
+        event_type=None,
+    ):
+        """Create or re-activate the records of ``self`` for the purpose.
+
+        Logs ``grant`` events (``change`` for records that were already active,
+        or ``event_type`` when given, e.g. ``confirm``). Returns the records.
+        """
+        Record = self.env["consent.record"].sudo()
+        if not self:
+            return Record
+        purpose = self._consent_get_purpose(purpose_code)
+        evidence = dict(evidence or {})
+        now = fields.Datetime.now()
+        vals = {
+            "legal_basis": legal_basis,
+            "state": "active",
+            "source": source,
+            "captured_at": now,
+            "captured_by_id": self.env.user.id,
+            "withdrawn_at": False,
+            "expires_on": (
+                fields.Date.context_today(self)
+                + relativedelta(months=purpose.validity_months)
+                if purpose.validity_months and legal_basis == "consent"
+                else False
+            ),
+        }
+        for key in ("ip_address", "user_agent", "consent_text", "consent_text_version"):
+            vals[key] = evidence.get(key) or False
+        if not vals["consent_text"] and legal_basis == "consent":
+            vals["consent_text"] = purpose.consent_text or False
+            vals["consent_text_version"] = (
+                vals["consent_text_version"] or purpose.consent_text_version or False
+            )
+        existing = Record.search(
+            [("partner_id", "in", self.ids), ("purpose_id", "=", purpose.id)]
+        )
+        ctx = {"consent_evidence": evidence}
+        if event_type:
+            ctx["consent_event_type"] = event_type
+        existing.with_context(**ctx).write(vals)
+        missing = set(self.ids) - set(existing.partner_id.ids)
+        created = Record.with_context(**ctx).create(
+            [
+                dict(vals, partner_id=partner_id, purpose_id=purpose.id)
+                for partner_id in sorted(missing)
+            ]
+        )
+        return existing | created
+
+    def _consent_withdraw(self, purpose_code, source="manual", evidence=None):
+        """Withdraw ``self`` for the purpose (creating withdrawn records if needed).
+
+        Logs ``withdraw`` events, then calls :meth:`_consent_on_withdrawn` for
+        the partners whose standing actually changed. Returns the records.
+        """
+        Record = self.env["consent.record"].sudo()
+        if not self:
+            return Record
+        purpose = self._consent_get_purpose(purpose_code)
+        evidence = dict(evidence or {})
+        ctx = {"consent_evidence": evidence, "consent_event_type": "withdraw"}
+        existing = Record.search(
+            [("partner_id", "in", self.ids), ("purpose_id", "=", purpose.id)]
+        )
+        to_change = existing.filtered(lambda r: r.state != "withdrawn")
+        unchanged = existing - to_change
+        to_change.with_context(**ctx).write(
+            {
+                "state": "withdrawn",
+                "source": source,
+                "withdrawn_at": fields.Datetime.now(),
+            }
+        )
+        missing = set(self.ids) - set(existing.partner_id.ids)
+        created = Record.with_context(**ctx).create(
+            [
+                {
+                    "partner_id": partner_id,
+                    "purpose_id": purpose.id,
+                    "legal_basis": purpose.default_legal_basis,
+                    "state": "withdrawn",
+                    "source": source,
+                    "withdrawn_at": fields.Datetime.now(),
+                }
+                for partner_id in sorted(missing)
+            ]
+        )
+        if unchanged:
+            # A repeated withdrawal is still evidence of the person's wish.
+            unchanged.partner_id._consent_log_event(
+                purpose_code, "withdraw", source, evidence
+            )
+        changed = (to_change | created).partner_id
+        if changed:
+            changed._consent_on_withdrawn(purpose, source)
+        return existing | created
+
+    def _consent_on_withdrawn(self, purpose, source):
+        """Hook called with the partners whose standing became withdrawn.
+
+        No-op here; other addons override it (e.g. to plan an activity).
+        """
+        return None
+
+    def _consent_log_event(self, purpose_code, event_type, source, evidence=None):
+        """Append history events for ``self`` without changing their records."""
+        Event = self.env["consent.event"].sudo()
+        if not self:
+            return Event
+        purpose = self._consent_get_purpose(purpose_code)
+        evidence = dict(evidence or {})
+        records = {
+            record.partner_id.id: record
+            for record in self.env["consent.record"]
+            .sudo()
+            .search([("partner_id", "in", self.ids), ("purpose_id", "=", purpose.id)])
+        }
+        vals_list = []
+        for partner_id in dict.fromkeys(self.ids):
+            record = records.get(partner_id)
+            vals = {
+                "partner_id": partner_id,
+                "purpose_id": purpose.id,
+                "record_id": record.id if record else False,
+                "event_type": event_type,
+                "legal_basis": record.legal_basis if record else False,
+                "state": record.state if record else False,
+                "source": source,
+            }
+            for key in (
+                "ip_address",
+                "user_agent",
+                "consent_text",
+                "consent_text_version",
+                "description",
+            ):
+                vals[key] = evidence.get(key) or False
+            vals_list.append(vals)
+        return Event.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Double opt-in links
+    # ------------------------------------------------------------------
+    @api.model
+    def _consent_link_secret(self):
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+
+    def _consent_signed_path(self, purpose_code, action="confirm", validity_days=None):
+        """Path of a signed link letting this contact confirm the purpose."""
+        self.ensure_one()
+        if validity_days is None:
+            validity_days = int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(LINK_VALIDITY_PARAM, "14")
+            )
+        expires_at = int(time.time() + timedelta(days=validity_days).total_seconds())
+        signature = token.sign(
+            self._consent_link_secret(), self.id, purpose_code, expires_at, action
+        )
+        return f"/consent/{action}/{self.id}/{purpose_code}/{expires_at}/{signature}"
+
+    def _consent_signed_url(self, purpose_code, action="confirm", validity_days=None):
+        self.ensure_one()
+        return self.get_base_url() + self._consent_signed_path(
+            purpose_code, action=action, validity_days=validity_days
+        )
+
+    @api.model
+    def _consent_check_link(self, partner_id, purpose_code, expires_at, signature):
+        """Return (status, partner, purpose) for a link; status is valid/invalid/
+        expired/used. Nothing is written."""
+        status = token.verify(
+            self._consent_link_secret(),
+            partner_id,
+            purpose_code,
+            expires_at,
+            signature,
+            time.time(),
+            compare=consteq,
+        )
+        partner = self.sudo().browse(int(partner_id)).exists()
+        purpose = (
+            self.env["consent.purpose"]
+            .sudo()
+            .search([("code", "=", purpose_code)], limit=1)
+        )
+        if status == token.VALID and not (partner and purpose):
+            status = token.INVALID
+        if status == token.VALID and self.env["consent.event"].sudo().search_count(
+            [("token_digest", "=", token.digest(signature))], limit=1
+        ):
+            status = "used"
+        return status, partner, purpose
+
+    def _consent_send_request(self, purpose_code, evidence=None):
+        """E-mail a signed double opt-in link to each partner having an address.
+
+        Logs a ``request`` event and a chatter note (without the link, so that
+        nobody reading the chatter can confirm in the person's name).
+        Returns the partners that were e-mailed.
+        """
+        purpose = self._consent_get_purpose(purpose_code)
+        partners = self.filtered("email")
+        if not partners:
+            return partners
+        template = self.env.ref("consent_management.mail_template_consent_request")
+        for partner in partners:
+            template.with_context(
+                consent_url=partner._consent_signed_url(purpose_code),
+                consent_purpose_name=purpose.with_context(
+                    lang=partner.lang or self.env.lang
+                ).name,
+            ).send_mail(partner.id, email_values={"auto_delete": True})
+        partners._consent_log_event(purpose_code, "request", "email", evidence)
+        partners._message_log_batch(
+            bodies={
+                partner.id: _(
+                    "Consent for %(purpose)s requested by e-mail.",
+                    purpose=purpose.name,
+                )
+                for partner in partners
+            }
+        )
+        return partners
+
+    # ------------------------------------------------------------------
+    # UI actions
+    # ------------------------------------------------------------------
+    def _consent_open_wizard(self, operation):
+        self.check_access("write")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "consent.action.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": self.ids,
+                "default_operation": operation,
+            },
+        }
+
+    def action_consent_grant(self):
+        return self._consent_open_wizard("grant")
+
+    def action_consent_withdraw(self):
+        return self._consent_open_wizard("withdraw")
+
+    def action_consent_request(self):
+        return self._consent_open_wizard("request")
+
+    def action_consent_open_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "consent_management.consent_record_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def _consent_history_csv(self):
+        """CSV text of the consent history of ``self``, oldest event first."""
+        events = (
+            self.env["consent.event"]
+            .sudo()
+            .search([("partner_id", "in", self.ids)], order="create_date, id")
+        )
+
+        def label(event, name):
+            return dict(event._fields[name]._description_selection(self.env)).get(
+                event[name], event[name] or ""
+            )
+
+        rows = [
+            {
+                "date": fields.Datetime.to_string(event.create_date),
+                "purpose": event.purpose_id.name,
+                "event_type": label(event, "event_type"),
+                "legal_basis": label(event, "legal_basis"),
+                "state": label(event, "state"),
+                "source": label(event, "source"),
+                "user": event.user_id.name,
+                "ip_address": event.ip_address,
+                "user_agent": event.user_agent,
+                "consent_text_version": event.consent_text_version,
+                "consent_text": event.consent_text,
+                "description": event.description,
+            }
+            for event in events
+        ]
+        headers = {
+            "date": _("Date (UTC)"),
+            "purpose": _("Purpose"),
+            "event_type": _("Event"),
+            "legal_basis": _("Legal basis"),
+            "state": _("State"),
+            "source": _("Source"),
+            "user": _("By"),
+            "ip_address": _("IP address"),
+            "user_agent": _("User agent"),
+            "consent_text_version": _("Wording version"),
+            "consent_text": _("Wording shown"),
+            "description": _("Note"),
+        }
+        return history_csv.build_csv(rows, headers)
+
+    def action_consent_export_history(self):
+        """Download the consent history (CSV) for an access request."""
+        self.ensure_one()
+        self.check_access("read")
+        content = self._consent_history_csv()
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"consent-history-{self.id}.csv",
+                    "raw": content.encode("utf-8"),
+                    "mimetype": "text/csv",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        self.message_post(
+            body=_("Consent history exported by %(user)s.", user=self.env.user.name)
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def unlink(self):
+        # Keep the history identifiable by e-mail hash once the contact is gone.
+        events = (
+            self.env["consent.event"]
+            .sudo()
+            .search(
+                [("partner_id", "in", self.ids), ("partner_email_hash", "=", False)]
+            )
+        )
+        if events:
+            self.env.flush_all()
+            hashes = {
+                partner.id: hashing.email_hash(
+                    partner.email_normalized or partner.email
+                )
+                for partner in events.partner_id
+            }
+            pairs = [(pid, digest) for pid, digest in hashes.items() if digest]
+            if pairs:
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE consent_event e SET partner_email_hash = v.digest
+                             FROM unnest(%s::int[], %s::varchar[]) AS v(pid, digest)
+                            WHERE e.partner_id = v.pid
+                              AND e.partner_email_hash IS NULL""",
+                        [pid for pid, _digest in pairs],
+                        [digest for _pid, digest in pairs],
+                    )
+                )
+        return super().unlink()

@@ -1,0 +1,1 @@
+# Pure Python helpers (no Odoo import): token signing, e-mail hashing, CSV export.
