@@ -51,3 +51,42 @@ def test_metapackage_depends_on_every_addon():
     text = (ROOT / "setup" / "_metapackage" / "pyproject.toml").read_text()
     for addon in harness.suite_addons():
         assert f'"odoo-addon-{addon}==18.0.*"' in text, addon
+
+
+def _fake_odoo(tmp_path, version):
+    package = tmp_path / "odoo"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "release.py").write_text(f"version = {version!r}\n")
+    return tmp_path
+
+
+def test_other_odoo_version_is_refused_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("ODOO_PATH", str(_fake_odoo(tmp_path, "17.0")))
+    try:
+        harness.find_odoo()
+    except SystemExit as exc:
+        assert "needs Odoo 18.0" in str(exc)
+        assert "17.0" in str(exc)
+    else:
+        raise AssertionError("Odoo 17 was accepted")
+
+
+def test_odoo_found_through_odoo_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("ODOO_PATH", str(_fake_odoo(tmp_path, "18.0")))
+    folder, version = harness.find_odoo()
+    assert version == "18.0"
+    assert folder == tmp_path / "odoo"
+
+
+def test_without_odoo_only_the_unit_layer_runs(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(harness, "find_odoo", lambda: (None, "not importable"))
+    monkeypatch.setattr(harness, "_pytest", lambda args: calls.append(args) or 0)
+    assert harness.main(["test"]) == 0
+    (args,) = calls
+    assert args[-1] == "tests/unit"
+    assert "no:odoo" in args
+    out = capsys.readouterr().out
+    assert "ODOO 18 IS NOT IMPORTABLE" in out
+    assert "real-Odoo tests are SKIPPED" in out
