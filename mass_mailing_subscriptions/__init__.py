@@ -1,0 +1,9 @@
+from . import controllers
+from . import models
+from . import wizards
+
+
+def post_init_hook(env):
+    """Run the consent initialiser again so rule 20 (contacts already mailed)
+    applies to the mailings sent before this addon was installed."""
+    env["consent.initializer"].run_rules()

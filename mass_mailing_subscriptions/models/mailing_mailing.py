@@ -1,0 +1,318 @@
+import logging
+
+import werkzeug.urls
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+CONSENT_FAILURE_TYPES = ("mail_no_consent", "mail_not_subscribed")
+SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    # Enough for one statement per send-out of a mid-size company; bigger
+    # recipient sets are split so the id array stays reasonable.
+    _consent_batch_size = 100000
+
+    subscription_type_id = fields.Many2one(
+        "mailing.subscription.type",
+        string="Subscription Type",
+        index="btree_not_null",
+        help="The kind of e-marketing this send-out is. While the e-marketing "
+        "privacy switch is on, only contacts subscribed to this type receive it.",
+    )
+    bypass_consent = fields.Boolean(
+        string="Send Regardless of Consent",
+        copy=False,
+        help="Send to every recipient, ignoring e-marketing consent and "
+        "subscription choices. Only for the rare important message to existing "
+        "customers; only users allowed to override e-marketing consent can set it.",
+    )
+    consent_enforced = fields.Boolean(
+        string="Consent Enforced",
+        compute="_compute_consent_enforced",
+        help="Technical: the e-marketing privacy switch is on for this mailing.",
+    )
+    consent_excluded_count = fields.Integer(
+        string="Excluded by Consent",
+        compute="_compute_consent_excluded_count",
+    )
+
+    def _compute_consent_enforced(self):
+        switch = self.env["res.partner"]._consent_privacy_enabled()
+        for mailing in self:
+            mailing.consent_enforced = switch and mailing.mailing_type == "mail"
+
+    def _compute_consent_excluded_count(self):
+        counts = dict(
+            self.env["mailing.trace"]._read_group(
+                [
+                    ("mass_mailing_id", "in", self.ids),
+                    ("failure_type", "in", CONSENT_FAILURE_TYPES),
+                ],
+                ["mass_mailing_id"],
+                ["__count"],
+            )
+        )
+        for mailing in self:
+            mailing.consent_excluded_count = counts.get(mailing, 0)
+
+    # ------------------------------------------------------------------
+    # Only the override group may bypass consent
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("bypass_consent") for vals in vals_list):
+            self._check_bypass_consent_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "bypass_consent" in vals and any(
+            mailing.bypass_consent != bool(vals["bypass_consent"]) for mailing in self
+        ):
+            self._check_bypass_consent_access()
+        return super().write(vals)
+
+    @api.model
+    def _check_bypass_consent_access(self):
+        if self.env.is_superuser() or self.env.user.has_group(
+            "mass_mailing_subscriptions.group_override_consent"
+        ):
+            return
+        raise AccessError(
+            self.env._(
+                "Only users in the group “Override e-marketing consent” may send "
+                "a mailing regardless of consent and subscription choices."
+            )
+        )
+
+    def action_view_consent_excluded(self):
+        return self._action_view_traces_filtered("consent_excluded")
+
+    # ------------------------------------------------------------------
+    # Enforcement
+    # ------------------------------------------------------------------
+
+    def _consent_is_enforced(self):
+        """True when this send-out must obey consent and subscription choices."""
+        self.ensure_one()
+        return (
+            self.mailing_type == "mail"
+            and not self.bypass_consent
+            and self.env["res.partner"]._consent_privacy_enabled()
+        )
+
+    def _consent_recipient_link(self):
+        """How a recipient of this mailing maps to contacts.
+
+        ``self``: the recipients are contacts; ``email``: the contacts with the
+        same normalised e-mail (mailing lists, leads, ...); ``partner``: the
+        record's ``partner_id``; None when the model offers none of these.
+        """
+        self.ensure_one()
+        target = self.env[self.mailing_model_real]
+        if target._name == "res.partner":
+            return "self"
+        field = target._fields.get("email_normalized")
+        if field is not None and field.store:
+            return "email"
+        field = target._fields.get("partner_id")
+        if (
+            field is not None
+            and field.store
+            and field.type == "many2one"
+            and field.comodel_name == "res.partner"
+        ):
+            return "partner"
+        return None
+
+    def _consent_exclusion_query(self, res_ids):
+        """SQL selecting ``(id, email, failure_type)`` of the recipients among
+        ``res_ids`` that consent or subscription choices exclude. One statement,
+        built on consent_management's ``_consent_allowed_ids_query``."""
+        self.ensure_one()
+        link = self._consent_recipient_link()
+        target = self.env[self.mailing_model_real]
+        consent_ids = self.env["res.partner"]._consent_allowed_ids_query("emarketing")
+        type_id = self.subscription_type_id.id
+        rel = SQL.identifier(SUBSCRIPTION_REL)
+        if link == "email":
+            key = SQL("t.email_normalized")
+            consent_set = SQL(
+                "SELECT p.email_normalized FROM res_partner p"
+                " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
+                consent_ids,
+            )
+            subscribed_set = SQL(
+                "SELECT p.email_normalized FROM res_partner p"
+                " JOIN %s s ON s.partner_id = p.id AND s.type_id = %s"
+                " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
+                rel,
+                type_id,
+                consent_ids,
+            )
+        else:
+            key = SQL("t.id") if link == "self" else SQL("t.partner_id")
+            consent_set = consent_ids
+            subscribed_set = SQL(
+                "SELECT s.partner_id FROM %s s WHERE s.type_id = %s", rel, type_id
+            )
+        if "email_normalized" in target._fields:
+            email = SQL("t.email_normalized")
+        elif getattr(target, "_primary_email", None) in target._fields:
+            email = SQL("t.%s", SQL.identifier(target._primary_email))
+        else:
+            email = SQL("NULL::varchar")
+        is_subscribed = (
+            SQL("COALESCE(%s IN (%s), FALSE)", key, subscribed_set)
+            if type_id
+            else SQL("TRUE")
+        )
+        return SQL(
+            """
+            SELECT x.id, x.email,
+                   CASE WHEN x.has_consent THEN 'mail_not_subscribed'
+                        ELSE 'mail_no_consent' END AS failure_type
+              FROM (SELECT t.id, %(email)s AS email,
+                           COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
+                           %(is_subscribed)s AS is_subscribed
+                      FROM %(table)s t
+                     WHERE t.id = ANY(%(res_ids)s)) x
+             WHERE NOT x.has_consent OR NOT x.is_subscribed
+            """,
+            email=email,
+            key=key,
+            consent_set=consent_set,
+            is_subscribed=is_subscribed,
+            table=SQL.identifier(target._table),
+            res_ids=list(res_ids),
+        )
+
+    def _consent_failure_reasons(self):
+        """Readable reasons stored on the traces, in the mailing user's language."""
+        self.ensure_one()
+        return {
+            "mail_no_consent": self.env._("no e-marketing consent"),
+            "mail_not_subscribed": self.env._(
+                "not subscribed to %(type)s", type=self.subscription_type_id.name
+            ),
+        }
+
+    def _consent_classify_recipients(self, res_ids):
+        """Return ``{res_id: failure_type}`` of excluded recipients (no write)."""
+        self.ensure_one()
+        if not res_ids or not self._consent_recipient_link():
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(self._consent_exclusion_query(res_ids))
+        return {
+            res_id: failure_type
+            for res_id, _email, failure_type in self.env.cr.fetchall()
+        }
+
+    def _consent_exclude_recipients(self, res_ids):
+        """Write a cancelled trace with its reason for every excluded recipient
+        among ``res_ids`` (one INSERT ... SELECT per batch) and return their ids.
+        The traces make the exclusions visible in the mailing's statistics."""
+        self.ensure_one()
+        if not res_ids:
+            return set()
+        if not self._consent_recipient_link():
+            _logger.info(
+                "Mass-mailing %s targets %s: no e-mail or contact to check consent",
+                self,
+                self.mailing_model_real,
+            )
+            return set()
+        self.env.flush_all()
+        reasons = self._consent_failure_reasons()
+        excluded = set()
+        for start in range(0, len(res_ids), self._consent_batch_size):
+            batch = res_ids[start : start + self._consent_batch_size]
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO mailing_trace
+                           (trace_type, email, model, res_id, mass_mailing_id,
+                            campaign_id, trace_status, failure_type, failure_reason,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT 'mail', x.email, %(model)s, x.id, %(mailing_id)s,
+                           %(campaign_id)s, 'cancel', x.failure_type,
+                           CASE x.failure_type WHEN 'mail_no_consent'
+                                THEN %(no_consent)s ELSE %(not_subscribed)s END,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC',
+                           %(uid)s, NOW() AT TIME ZONE 'UTC'
+                      FROM (%(exclusion)s) x
+                 RETURNING res_id
+                    """,
+                    model=self.mailing_model_real,
+                    mailing_id=self.id,
+                    campaign_id=self.campaign_id.id or None,
+                    no_consent=reasons["mail_no_consent"],
+                    not_subscribed=reasons["mail_not_subscribed"],
+                    uid=self.env.uid,
+                    exclusion=self._consent_exclusion_query(batch),
+                )
+            )
+            excluded.update(row[0] for row in self.env.cr.fetchall())
+        if excluded:
+            self.env["mailing.trace"].invalidate_model()
+            self.invalidate_recordset()
+            _logger.info(
+                "Mass-mailing %s: %s recipients excluded by consent or subscription",
+                self,
+                len(excluded),
+            )
+        return excluded
+
+    def _get_remaining_recipients(self):
+        res_ids = super()._get_remaining_recipients()
+        if not res_ids or not self._consent_is_enforced():
+            return res_ids
+        excluded = self._consent_exclude_recipients(res_ids)
+        if not excluded:
+            return res_ids
+        return [res_id for res_id in res_ids if res_id not in excluded]
+
+    # ------------------------------------------------------------------
+    # "Manage subscriptions" instead of "unsubscribe"
+    # ------------------------------------------------------------------
+
+    def _consent_recipient_partners(self, res_id, email):
+        """The contacts a recipient of this mailing stands for (sudo)."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        link = self._consent_recipient_link()
+        try:
+            res_id = int(res_id or 0)
+        except (TypeError, ValueError):
+            res_id = 0
+        if link == "self":
+            return Partner.browse(res_id).exists() if res_id else Partner
+        if link == "partner":
+            record = self.env[self.mailing_model_real].sudo().browse(res_id).exists()
+            return record.partner_id if record else Partner
+        email_normalized = tools.email_normalize(email or "")
+        if link == "email" and email_normalized:
+            return Partner.search(
+                [("email_normalized", "=", email_normalized)], order="id"
+            )
+        return Partner
+
+    def _get_unsubscribe_url(self, email_to, res_id):
+        if (
+            self.mailing_type == "mail"
+            and self.env["res.partner"]._consent_privacy_enabled()
+        ):
+            partner = self._consent_recipient_partners(res_id, email_to)[:1]
+            if partner:
+                return werkzeug.urls.url_join(
+                    self.get_base_url(), partner._subscription_preferences_path()
+                )
+        return super()._get_unsubscribe_url(email_to, res_id)

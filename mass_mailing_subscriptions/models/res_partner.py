@@ -1,0 +1,220 @@
+from collections import defaultdict
+
+import werkzeug.urls
+
+from odoo import api, fields, models, tools
+from odoo.tools import consteq
+
+# Sources where the contact acted themselves (a salesperson wants to know).
+CONTACT_SOURCES = ("portal", "unsubscribe_link", "email", "web_form", "spam_report")
+# Bulk sources never schedule activities: nobody can call thousands of contacts.
+BULK_SOURCES = ("initialisation", "import", "migration", "expiry")
+PREFERENCES_TOKEN_SCOPE = "mass_mailing_subscriptions-preferences"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    subscription_type_ids = fields.Many2many(
+        "mailing.subscription.type",
+        "res_partner_mailing_subscription_type_rel",
+        "partner_id",
+        "type_id",
+        string="Subscriptions",
+        help="The kinds of e-marketing this contact chose to receive. Mailings "
+        "of a type only reach the contacts subscribed to it (while the "
+        "e-marketing privacy switch is on).",
+    )
+    subscription_preferences_url = fields.Char(
+        string="Preferences Page",
+        compute="_compute_subscription_preferences_url",
+        groups="mass_mailing.group_mass_mailing_user",
+        help="Personal link where the contact manages their subscriptions "
+        "without logging in.",
+    )
+
+    # ------------------------------------------------------------------
+    # Preferences page token
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _subscription_preferences_token(self, partner_id):
+        """HMAC of the partner id keyed by the database secret."""
+        return tools.hmac(self.env(su=True), PREFERENCES_TOKEN_SCOPE, int(partner_id))
+
+    @api.model
+    def _subscription_check_preferences_token(self, partner_id, token):
+        """Constant-time check of a preferences token; False for any bad input."""
+        if not token or not isinstance(token, str):
+            return False
+        return consteq(self._subscription_preferences_token(partner_id), token)
+
+    def _subscription_preferences_path(self):
+        self.ensure_one()
+        token = self._subscription_preferences_token(self.id)
+        return f"/mailing/preferences/{self.id}/{token}"
+
+    def _compute_subscription_preferences_url(self):
+        for partner in self:
+            if partner.id:
+                partner.subscription_preferences_url = werkzeug.urls.url_join(
+                    partner.get_base_url(), partner._subscription_preferences_path()
+                )
+            else:
+                partner.subscription_preferences_url = False
+
+    # ------------------------------------------------------------------
+    # Subscription changes are consent evidence: log every one of them
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        with_types = partners.filtered("subscription_type_ids")
+        if with_types:
+            with_types._subscription_log_changes(
+                {p.id: self.env["mailing.subscription.type"] for p in with_types}
+            )
+        return partners
+
+    def write(self, vals):
+        if "subscription_type_ids" not in vals:
+            return super().write(vals)
+        before = {partner.id: partner.subscription_type_ids for partner in self}
+        res = super().write(vals)
+        self._subscription_log_changes(before)
+        return res
+
+    def _subscription_log_changes(self, before):
+        """Log one `preference` consent event per partner whose types changed.
+
+        Partners with the same change share one call (set-based). The source
+        and evidence come from the context keys ``consent_source`` and
+        ``consent_evidence`` (the preferences page and one-click set them).
+        """
+        source = self.env.context.get("consent_source") or "manual"
+        evidence = dict(self.env.context.get("consent_evidence") or {})
+        groups = defaultdict(lambda: self.browse())
+        removed_by_partner = {}
+        for partner in self:
+            old = before.get(partner.id, self.env["mailing.subscription.type"])
+            new = partner.subscription_type_ids
+            added, removed = new - old, old - new
+            if not added and not removed:
+                continue
+            groups[(added, removed)] |= partner
+            if removed:
+                removed_by_partner[partner] = removed
+        for (added, removed), partners in groups.items():
+            parts = []
+            if added:
+                parts.append(
+                    self.env._(
+                        "Subscribed to: %(types)s.",
+                        types=", ".join(added.mapped("name")),
+                    )
+                )
+            if removed:
+                parts.append(
+                    self.env._(
+                        "Unsubscribed from: %(types)s.",
+                        types=", ".join(removed.mapped("name")),
+                    )
+                )
+            description = " ".join(parts)
+            if evidence.get("description"):
+                description = f"{evidence['description']} {description}"
+            partners._consent_log_event(
+                "emarketing",
+                "preference",
+                source,
+                evidence=dict(evidence, description=description),
+            )
+        if source in CONTACT_SOURCES and removed_by_partner:
+            by_types = defaultdict(lambda: self.browse())
+            for partner, removed in removed_by_partner.items():
+                by_types[removed] |= partner
+            for removed, partners in by_types.items():
+                partners._subscription_notify_salesperson(removed)
+
+    def _subscription_unsubscribe(self, sub_types, source, evidence=None):
+        """Remove ``sub_types`` from the contacts, logged as `preference` events."""
+        partners = self.filtered(lambda p: p.subscription_type_ids & sub_types)
+        if partners:
+            partners.with_context(
+                consent_source=source, consent_evidence=evidence or {}
+            ).write({"subscription_type_ids": [(3, t.id) for t in sub_types]})
+        return partners
+
+    # ------------------------------------------------------------------
+    # Tell the salesperson
+    # ------------------------------------------------------------------
+
+    def _consent_on_withdrawn(self, purpose, source):
+        res = super()._consent_on_withdrawn(purpose, source)
+        if purpose.code == "emarketing" and source not in BULK_SOURCES:
+            self._subscription_notify_salesperson()
+        return res
+
+    def _subscription_notify_salesperson(self, sub_types=None):
+        """Schedule a call for the salesperson of each contact that opted out.
+
+        :param sub_types: the subscription types the contacts left; empty means
+            they withdrew from e-marketing altogether.
+        """
+        partners = self.filtered(lambda p: p.user_id and p.user_id.active)
+        if not partners:
+            return self.env["mail.activity"]
+        activity_type = self.env.ref(
+            "mail.mail_activity_data_call", raise_if_not_found=False
+        ) or self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        # Avoid piling up identical open calls for the same contact.
+        existing = (
+            self.env["mail.activity"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                    ("is_optout_followup", "=", True),
+                ],
+                ["res_id", "user_id"],
+            )
+        )
+        done = {(act.res_id, act.user_id.id) for act in existing}
+        vals_list = []
+        for partner in partners:
+            user = partner.user_id
+            if (partner.id, user.id) in done:
+                continue
+            env_lang = self.with_context(lang=user.lang or self.env.lang).env
+            if sub_types:
+                summary = env_lang._(
+                    "%(contact)s unsubscribed from %(types)s — call to keep "
+                    "the relationship?",
+                    contact=partner.display_name,
+                    types=", ".join(sub_types.with_env(env_lang).mapped("name")),
+                )
+            else:
+                summary = env_lang._(
+                    "%(contact)s opted out of e-marketing — call to keep the "
+                    "relationship?",
+                    contact=partner.display_name,
+                )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user.id,
+                    "summary": summary[:250],
+                    "note": summary,
+                    "date_deadline": fields.Date.context_today(self),
+                    "is_optout_followup": True,
+                }
+            )
+        if not vals_list:
+            return self.env["mail.activity"]
+        return self.env["mail.activity"].sudo().create(vals_list)
