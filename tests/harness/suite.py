@@ -356,10 +356,70 @@ def install(conf, db, modules, demo=True):
         raise SystemExit(f"Modules not installed in {db}: {broken}")
 
 
-def _pytest(args):
+class Tally:
+    """Adds up the pytest runs of one ``make test`` into one summary line."""
+
+    def __init__(self):
+        self.counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+        self.broken = []  # runs that failed outside any test (install, crash)
+        self.started = time.monotonic()
+        self._reports = LOCAL / "reports"
+
+    def report_path(self, label):
+        self._reports.mkdir(parents=True, exist_ok=True)
+        path = self._reports / f"{label}.xml"
+        path.unlink(missing_ok=True)
+        return path
+
+    def add(self, label, returncode, report):
+        import xml.etree.ElementTree as ET
+
+        if not report.exists():
+            self.broken.append(label)
+            return
+        root = ET.parse(report).getroot()
+        suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+        run_failures = 0
+        for suite in suites:
+            tests = int(suite.get("tests", 0))
+            failures = int(suite.get("failures", 0))
+            errors = int(suite.get("errors", 0))
+            skipped = int(suite.get("skipped", 0))
+            self.counts["failed"] += failures
+            self.counts["errors"] += errors
+            self.counts["skipped"] += skipped
+            self.counts["passed"] += tests - failures - errors - skipped
+            run_failures += failures + errors
+        if returncode not in (0, 5) and not run_failures:
+            self.broken.append(label)
+
+    @property
+    def ok(self):
+        return not (self.counts["failed"] or self.counts["errors"] or self.broken)
+
+    def summary(self):
+        c = self.counts
+        line = (
+            f"suite: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+        )
+        if c["errors"]:
+            line += f", {c['errors']} errors"
+        if self.broken:
+            say(f"Runs that broke outside the tests: {', '.join(self.broken)}")
+        say(f"(all runs took {time.monotonic() - self.started:.0f}s)", line)
+
+
+def _pytest(args, tally=None, label="run"):
     cmd = [sys.executable, "-m", "pytest", *args]
+    report = None
+    if tally is not None:
+        report = tally.report_path(label)
+        cmd.append(f"--junitxml={report}")
     say("$ " + " ".join(cmd))
-    return subprocess.run(cmd, env=python_env(), cwd=str(ROOT)).returncode
+    rc = subprocess.run(cmd, env=python_env(), cwd=str(ROOT)).returncode
+    if tally is not None:
+        tally.add(label, rc, report)
+    return rc
 
 
 # --------------------------------------------------------------------------
@@ -371,31 +431,24 @@ def cmd_pg(_args):
     return 0
 
 
-def _test_paths(addons, with_unit=True, with_integration=True):
-    paths = []
-    if with_unit:
-        paths.append("tests/unit")
-    for name in addons:
-        if (ROOT / name / "tests").is_dir():
-            paths.append(f"{name}/tests")
-    if with_integration and (ROOT / "tests" / "integration").is_dir():
-        paths.append("tests/integration")
-    return paths
-
-
-def _run_odoo_tests(odoo_dir, addons, pytest_args, keep_db, paths, db=None):
+def _run_odoo_tests(odoo_dir, addons, paths, db, pytest_args, keep_db, tally):
+    """Install ``addons`` into a fresh database ``db`` and run ``paths`` there."""
     ensure_pg()
     conf = write_config(odoo_dir)
-    db = db or f"suite_test_{os.getpid()}"
     if db_exists(db):
         drop_db(db)
     modules = [*addons, *CORE_EXTRA]
     say(f"Installing {', '.join(modules)} into a fresh database '{db}' ...")
     started = time.monotonic()
     try:
-        install(conf, db, modules)
+        try:
+            install(conf, db, modules)
+        except SystemExit as exc:
+            say(str(exc))
+            tally.broken.append(f"install of {db}")
+            return
         say(f"Installed in {time.monotonic() - started:.0f}s; running the tests.")
-        return _pytest(
+        _pytest(
             [
                 "-p",
                 "no:odoo",
@@ -407,11 +460,17 @@ def _run_odoo_tests(odoo_dir, addons, pytest_args, keep_db, paths, db=None):
                 "--odoo-log-level=warn",
                 *pytest_args,
                 *paths,
-            ]
+            ],
+            tally,
+            db,
         )
     finally:
         if not keep_db:
             drop_db(db)
+
+
+def _addon_tests(name):
+    return [p for p in (f"{name}/tests",) if (ROOT / p).is_dir()]
 
 
 def cmd_test(args):
@@ -420,10 +479,11 @@ def cmd_test(args):
     unknown = sorted(set(addons) - set(all_addons))
     if unknown:
         raise SystemExit(f"Unknown addons: {', '.join(unknown)}")
-    odoo_dir, version = find_odoo()
     pytest_args = list(args.pytest_args)
     if pytest_args and pytest_args[0] == "--":
         pytest_args = pytest_args[1:]
+    tally = Tally()
+    odoo_dir, version = find_odoo()
     if odoo_dir is None:
         skipped = count_odoo_tests(addons)
         banner(
@@ -435,33 +495,46 @@ def cmd_test(args):
         )
         return _pytest(["-p", "no:odoo", *pytest_args, "tests/unit"])
     say(f"Odoo {version} found at {odoo_dir}")
-    if args.each:
-        # One database per addon: each installs with its declared dependencies only.
-        failed = []
+
+    # 1. The Odoo-free layer, always.
+    unit = (
+        ["tests/unit"]
+        if not args.addons
+        else [p for p in (f"tests/unit/{a}" for a in addons) if (ROOT / p).is_dir()]
+    )
+    if unit:
+        _pytest(["-p", "no:odoo", *pytest_args, *unit], tally, "unit")
+    if args.addons and not args.each:
+        # 2'. Chosen addons together, their own tests.
+        paths = [p for a in addons for p in _addon_tests(a)]
+        db = args.db or f"suite_test_{os.getpid()}"
+        _run_odoo_tests(odoo_dir, addons, paths, db, pytest_args, args.keep_db, tally)
+    else:
+        # 2. Each addon installed alone (only its declared dependencies), its tests.
         for name in addons:
-            say(f"--- {name} alone ---")
-            rc = _run_odoo_tests(
+            if _addon_tests(name):
+                _run_odoo_tests(
+                    odoo_dir,
+                    [name],
+                    _addon_tests(name),
+                    f"suite_test_{name}",
+                    pytest_args,
+                    args.keep_db,
+                    tally,
+                )
+        # 3. Every addon together: the cross-addon tests.
+        if not args.each and (ROOT / "tests" / "integration").is_dir():
+            _run_odoo_tests(
                 odoo_dir,
-                [name],
+                addons,
+                ["tests/integration"],
+                args.db or "suite_test_all",
                 pytest_args,
                 args.keep_db,
-                _test_paths([name], with_unit=False, with_integration=False),
-                db=f"suite_each_{name}",
+                tally,
             )
-            if rc:
-                failed.append(name)
-        if failed:
-            say(f"Addons failing alone: {', '.join(failed)}")
-        return 1 if failed else 0
-    with_integration = args.addons is None
-    return _run_odoo_tests(
-        odoo_dir,
-        addons,
-        pytest_args,
-        args.keep_db,
-        _test_paths(addons, with_integration=with_integration),
-        db=args.db,
-    )
+    tally.summary()
+    return 0 if tally.ok else 1
 
 
 def cmd_demo(args):
@@ -539,7 +612,9 @@ def main(argv=None):
     test = sub.add_parser("test", help="run the unit layer and the real-Odoo tests")
     test.add_argument("--addons", help="comma-separated addons (default: all)")
     test.add_argument(
-        "--each", action="store_true", help="one database per addon, installed alone"
+        "--each",
+        action="store_true",
+        help="only each addon alone in its own database (no cross-addon tests)",
     )
     test.add_argument("--keep-db", action="store_true", help="keep the test database")
     test.add_argument("--db", help="database name (default: a fresh throwaway one)")

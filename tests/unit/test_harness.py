@@ -90,3 +90,32 @@ def test_without_odoo_only_the_unit_layer_runs(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "ODOO 18 IS NOT IMPORTABLE" in out
     assert "real-Odoo tests are SKIPPED" in out
+
+
+def _junit(path, tests, failures=0, errors=0, skipped=0):
+    path.write_text(
+        f'<testsuites><testsuite name="pytest" tests="{tests}" failures="{failures}" '
+        f'errors="{errors}" skipped="{skipped}"/></testsuites>'
+    )
+    return path
+
+
+def test_tally_adds_runs_into_one_summary_line(tmp_path, capsys):
+    tally = harness.Tally()
+    tally.add("unit", 0, _junit(tmp_path / "a.xml", 10, skipped=1))
+    tally.add("db1", 1, _junit(tmp_path / "b.xml", 5, failures=2))
+    assert not tally.ok
+    tally.summary()
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "suite: 12 passed, 2 failed, 1 skipped"
+    )
+
+
+def test_tally_counts_a_crashed_run_as_broken(tmp_path):
+    tally = harness.Tally()
+    tally.add("db", 0, _junit(tmp_path / "a.xml", 3))
+    assert tally.ok
+    tally.add("crashed", 3, tmp_path / "missing.xml")
+    tally.add("interrupted", 2, _junit(tmp_path / "c.xml", 1))
+    assert tally.broken == ["crashed", "interrupted"]
+    assert not tally.ok
