@@ -1,0 +1,28 @@
+{
+    "name": "WhatsApp Business",
+    "summary": "WhatsApp Cloud API channel: templates, 24-hour window, shared inbox, "
+    "delivery statuses and cost report",
+    "version": "18.0.1.0.0",
+    "category": "Marketing",
+    "website": "https://github.com/nordic-crm-suite/odoo-suite",
+    "author": "Nordic CRM Suite",
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "depends": ["mail", "phone_validation", "consent_management"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/whatsapp_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "data/ir_config_parameter.xml",
+        "views/whatsapp_account.xml",
+        "views/whatsapp_template.xml",
+        "views/whatsapp_message.xml",
+        "views/discuss_channel.xml",
+        "views/res_partner.xml",
+        "wizards/whatsapp_composer.xml",
+        "views/menus.xml",
+    ],
+    "demo": ["demo/whatsapp_demo.xml"],
+    "installable": True,
+}

@@ -1,0 +1,296 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_datetime, html2plaintext
+
+WINDOW_HOURS = 24
+
+
+class DiscussChannel(models.Model):
+    _inherit = "discuss.channel"
+
+    whatsapp_account_id = fields.Many2one(
+        "whatsapp.account", string="WhatsApp Account", index=True, readonly=True
+    )
+    whatsapp_partner_id = fields.Many2one(
+        "res.partner", string="WhatsApp Contact", index=True, readonly=True
+    )
+    whatsapp_number = fields.Char(
+        string="WhatsApp Address",
+        readonly=True,
+        help="Where replies go: the customer's number (digits with country code) or "
+        "their Meta user id.",
+    )
+    whatsapp_last_inbound_date = fields.Datetime(
+        string="Last Customer Message", readonly=True
+    )
+    whatsapp_window_end = fields.Datetime(
+        string="Reply Window Ends",
+        compute="_compute_whatsapp_window_end",
+        store=True,
+        help="Free text can be sent until 24 hours after the customer's last "
+        "message; afterwards only approved templates.",
+    )
+    whatsapp_is_window_open = fields.Boolean(
+        string="Reply Window Open",
+        compute="_compute_whatsapp_is_window_open",
+        search="_search_whatsapp_is_window_open",
+    )
+    whatsapp_message_ids = fields.One2many("whatsapp.message", "channel_id")
+
+    _sql_constraints = [
+        (
+            "whatsapp_conversation_unique",
+            "unique(whatsapp_account_id, whatsapp_partner_id)",
+            "A contact has one WhatsApp conversation per account.",
+        )
+    ]
+
+    @api.depends("whatsapp_last_inbound_date")
+    def _compute_whatsapp_window_end(self):
+        for channel in self:
+            last = channel.whatsapp_last_inbound_date
+            channel.whatsapp_window_end = (
+                last + timedelta(hours=WINDOW_HOURS) if last else False
+            )
+
+    def _compute_whatsapp_is_window_open(self):
+        now = fields.Datetime.now()
+        for channel in self:
+            channel.whatsapp_is_window_open = bool(
+                channel.whatsapp_window_end and channel.whatsapp_window_end > now
+            )
+
+    def _search_whatsapp_is_window_open(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on the reply window."))
+        is_open = (operator == "=") == bool(value)
+        now = fields.Datetime.now()
+        if is_open:
+            return [("whatsapp_window_end", ">", now)]
+        return [
+            ("whatsapp_account_id", "!=", False),
+            "|",
+            ("whatsapp_window_end", "=", False),
+            ("whatsapp_window_end", "<=", now),
+        ]
+
+    # -- conversations -----------------------------------------------------
+    @api.model
+    def _whatsapp_get_or_create(self, account, partners):
+        """``{partner: channel}``: the conversation of each partner with the
+        account, created with the account users as members when missing."""
+        Channel = self.sudo().with_context(active_test=False)
+        channels = Channel.search(
+            [
+                ("whatsapp_account_id", "=", account.id),
+                ("whatsapp_partner_id", "in", partners.ids),
+            ]
+        )
+        result = {channel.whatsapp_partner_id: channel for channel in channels}
+        user_partners = account.sudo().user_ids.partner_id
+        # a conversation everybody left is handed back to the whole team
+        abandoned = channels.filtered(
+            lambda c: not (c.channel_member_ids.partner_id & user_partners)
+        )
+        for channel in abandoned:
+            channel._add_members(partners=user_partners, post_joined_message=False)
+        missing = partners.filtered(lambda p: p not in result)
+        if missing:
+            new_channels = Channel.create(
+                [
+                    {
+                        "name": partner.display_name,
+                        "channel_type": "group",
+                        "whatsapp_account_id": account.id,
+                        "whatsapp_partner_id": partner.id,
+                        "whatsapp_number": partner._whatsapp_address(),
+                        "channel_member_ids": [
+                            Command.create({"partner_id": user_partner.id})
+                            for user_partner in user_partners
+                        ],
+                    }
+                    for partner in missing
+                ]
+            )
+            for partner, channel in zip(missing, new_channels, strict=True):
+                result[partner] = channel
+                channel._broadcast(channel.channel_member_ids.partner_id.ids)
+        return result
+
+    def _whatsapp_open_window(self, when, address=None):
+        """An inbound message at ``when`` (re)opens the 24-hour reply window."""
+        for channel in self:
+            vals = {}
+            last = channel.whatsapp_last_inbound_date
+            if not last or when > last:
+                vals["whatsapp_last_inbound_date"] = when
+            if address and address != channel.whatsapp_number:
+                vals["whatsapp_number"] = address
+            if vals:
+                channel.sudo().write(vals)
+                channel.sudo().description = channel._whatsapp_window_description()
+
+    def _whatsapp_window_description(self):
+        self.ensure_one()
+        users = self.whatsapp_account_id.sudo().user_ids
+        tz = self.env.user.tz or users[:1].tz or "UTC"
+        end = format_datetime(
+            self.env, self.whatsapp_window_end, tz=tz, dt_format="short"
+        )
+        return self.env._(
+            "WhatsApp %(address)s · free replies until %(end)s (%(tz)s), later only "
+            "approved templates",
+            address=self._whatsapp_display_address(),
+            end=end,
+            tz=tz,
+        )
+
+    def _whatsapp_display_address(self):
+        self.ensure_one()
+        address = self.whatsapp_number or ""
+        if address.isdigit():
+            formatted = self.env["res.partner"]._phone_format(
+                number="+" + address, force_format="INTERNATIONAL"
+            )
+            return formatted or "+" + address
+        return address
+
+    def _whatsapp_post_inbound(self, partner, item, attachments, media_error=None):
+        """Post an inbound WhatsApp message in this conversation as the customer."""
+        self.ensure_one()
+        text = item.get("body") or ""
+        if item.get("type") == "reaction":
+            text = self.env._("Reacted %(emoji)s", emoji=text)
+        elif not text and not attachments:
+            text = self.env._("[%(type)s message]", type=item.get("type") or "?")
+        lines = text.splitlines() or [""]
+        body = Markup("<br/>").join(lines)
+        if media_error:
+            body += Markup("<br/><em>%s</em>") % media_error
+        parent = False
+        if item.get("context_id"):
+            parent = (
+                self.env["whatsapp.message"]
+                .sudo()
+                .search([("meta_id", "=", item["context_id"])], limit=1)
+                .mail_message_id.id
+            )
+        return (
+            self.sudo()
+            .with_context(whatsapp_skip_send=True)
+            .message_post(
+                body=body,
+                author_id=partner.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                attachments=attachments,
+                parent_id=parent,
+            )
+        )
+
+    # -- sending from Discuss ----------------------------------------------
+    def _whatsapp_sends_post(self, message_type):
+        return bool(
+            len(self) == 1
+            and self.whatsapp_account_id
+            and message_type == "comment"
+            and not self.env.context.get("whatsapp_skip_send")
+        )
+
+    def message_post(self, *, message_type="notification", **kwargs):
+        sends = self._whatsapp_sends_post(message_type)
+        if sends:
+            self._whatsapp_check_free_text(kwargs)
+        message = super().message_post(message_type=message_type, **kwargs)
+        if sends:
+            self._whatsapp_queue_free_text(message)
+        return message
+
+    def _whatsapp_check_free_text(self, post_kwargs):
+        self.ensure_one()
+        if post_kwargs.get("attachment_ids") or post_kwargs.get("attachments"):
+            raise UserError(
+                self.env._(
+                    "Files cannot be sent over WhatsApp from Odoo yet; send the text "
+                    "alone or share a link."
+                )
+            )
+        if not self.whatsapp_number:
+            raise UserError(
+                self.env._(
+                    "%(contact)s has no WhatsApp number.",
+                    contact=self.whatsapp_partner_id.display_name,
+                )
+            )
+        if not self.whatsapp_is_window_open:
+            if self.whatsapp_window_end:
+                reason = self.env._(
+                    "The 24-hour reply window closed on %(end)s.",
+                    end=format_datetime(self.env, self.whatsapp_window_end),
+                )
+            else:
+                reason = self.env._("The customer has not written to you yet.")
+            raise UserError(
+                self.env._(
+                    "%(reason)s WhatsApp only allows free text within 24 hours of the "
+                    "customer's last message. Send an approved template instead "
+                    "(Send WhatsApp on the contact).",
+                    reason=reason,
+                )
+            )
+
+    def _whatsapp_queue_free_text(self, message):
+        self.ensure_one()
+        text = html2plaintext(message.body or "").strip()
+        if not text:
+            return self.env["whatsapp.message"]
+        parent = message.parent_id
+        reply_to = False
+        if parent:
+            reply_to = (
+                self.env["whatsapp.message"]
+                .sudo()
+                .search([("mail_message_id", "=", parent.id)], limit=1)
+                .meta_id
+            )
+        wa_message = (
+            self.env["whatsapp.message"]
+            .sudo()
+            .create(
+                {
+                    "account_id": self.whatsapp_account_id.id,
+                    "channel_id": self.id,
+                    "partner_id": self.whatsapp_partner_id.id,
+                    "mail_message_id": message.id,
+                    "direction": "outbound",
+                    "state": "outgoing",
+                    "message_type": "text",
+                    "body": text,
+                    "recipient": self.whatsapp_number,
+                    "reply_to_meta_id": reply_to or False,
+                }
+            )
+        )
+        wa_message._trigger_queue()
+        return wa_message
+
+    # -- actions -----------------------------------------------------------
+    def action_whatsapp_join(self):
+        self.ensure_one()
+        self._add_members(users=self.env.user)
+
+    def action_whatsapp_leave(self):
+        self.ensure_one()
+        self.action_unfollow()
+
+    def action_open_discuss(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "mail.action_discuss",
+            "params": {"active_id": f"discuss.channel_{self.id}"},
+        }

@@ -1,0 +1,125 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    whatsapp_phone_e164 = fields.Char(
+        string="WhatsApp Number (E.164)",
+        compute="_compute_whatsapp_phone_e164",
+        store=True,
+        index="btree_not_null",
+        help="Mobile (or else phone) in international E.164 form, used to recognise "
+        "incoming WhatsApp messages.",
+    )
+    whatsapp_user_id = fields.Char(
+        string="WhatsApp User ID",
+        index="btree_not_null",
+        copy=False,
+        help="Meta's business-scoped user id, for customers who use a WhatsApp "
+        "username instead of showing their phone number.",
+    )
+    whatsapp_channel_ids = fields.One2many(
+        "discuss.channel", "whatsapp_partner_id", string="WhatsApp Conversations"
+    )
+    whatsapp_channel_count = fields.Integer(
+        string="WhatsApp", compute="_compute_whatsapp_channel_count"
+    )
+
+    @api.depends("mobile", "phone", "country_id")
+    def _compute_whatsapp_phone_e164(self):
+        for partner in self:
+            partner.whatsapp_phone_e164 = (
+                (partner.mobile and partner._phone_format(fname="mobile"))
+                or (partner.phone and partner._phone_format(fname="phone"))
+                or False
+            )
+
+    def _compute_whatsapp_channel_count(self):
+        counts = dict(
+            self.env["discuss.channel"]
+            .sudo()
+            ._read_group(
+                [("whatsapp_partner_id", "in", self.ids)],
+                ["whatsapp_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.whatsapp_channel_count = counts.get(partner, 0)
+
+    def _whatsapp_address(self):
+        """Meta's ``to``: digits with country code, or the Meta user id."""
+        self.ensure_one()
+        if self.whatsapp_phone_e164:
+            return self.whatsapp_phone_e164.lstrip("+")
+        return self.whatsapp_user_id or False
+
+    @api.model
+    def _whatsapp_find_or_create(self, items):
+        """``{wamid: partner}`` for parsed inbound messages: contacts are found by
+        E.164 number, then by Meta user id, and created when unknown."""
+        phones = {"+" + i["phone"] for i in items if i.get("phone")}
+        user_ids = {i["user_id"] for i in items if i.get("user_id")}
+        by_phone, by_user = {}, {}
+        if phones:
+            for partner in self.search(
+                [("whatsapp_phone_e164", "in", list(phones))], order="id"
+            ):
+                by_phone.setdefault(partner.whatsapp_phone_e164, partner)
+        if user_ids:
+            for partner in self.search(
+                [("whatsapp_user_id", "in", list(user_ids))], order="id"
+            ):
+                by_user.setdefault(partner.whatsapp_user_id, partner)
+        result, to_create = {}, {}
+        for item in items:
+            phone = "+" + item["phone"] if item.get("phone") else None
+            user_id = item.get("user_id")
+            partner = (phone and by_phone.get(phone)) or (
+                user_id and by_user.get(user_id)
+            )
+            if partner:
+                if user_id and not partner.whatsapp_user_id:
+                    partner.whatsapp_user_id = user_id
+                    by_user[user_id] = partner
+                result[item["wamid"]] = partner
+                continue
+            key = phone or user_id
+            to_create.setdefault(key, {"items": [], "vals": None})
+            to_create[key]["items"].append(item)
+            if not to_create[key]["vals"]:
+                formatted = phone and self._phone_format(
+                    number=phone, force_format="INTERNATIONAL"
+                )
+                to_create[key]["vals"] = {
+                    "name": item.get("profile_name") or formatted or phone or user_id,
+                    "mobile": formatted or phone or False,
+                    "whatsapp_user_id": user_id or False,
+                }
+        if to_create:
+            keys = list(to_create)
+            partners = self.create([to_create[key]["vals"] for key in keys])
+            for key, partner in zip(keys, partners, strict=True):
+                for item in to_create[key]["items"]:
+                    result[item["wamid"]] = partner
+        return result
+
+    def action_send_whatsapp(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send WhatsApp"),
+            "res_model": "whatsapp.composer",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_view_whatsapp_conversations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "whatsapp_business.discuss_channel_whatsapp_action"
+        )
+        action["domain"] = [("whatsapp_partner_id", "=", self.id)]
+        return action

@@ -1,0 +1,445 @@
+import logging
+import secrets
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import client as wa_client
+from ..services import template as wa_template
+from ..services import webhook as wa_webhook
+
+_logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/whatsapp/webhook"
+
+
+class WhatsappAccount(models.Model):
+    _name = "whatsapp.account"
+    _description = "WhatsApp Business Account"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        help="Currency of the price table used to estimate costs.",
+    )
+    phone_number_id = fields.Char(
+        string="Phone Number ID",
+        required=True,
+        tracking=True,
+        help="Meta's id of the WhatsApp phone number (WhatsApp Manager > API Setup).",
+    )
+    business_account_id = fields.Char(
+        string="WhatsApp Business Account ID",
+        required=True,
+        tracking=True,
+        help="Meta's id of the WhatsApp Business Account (WABA) owning the templates.",
+    )
+    display_phone_number = fields.Char(
+        readonly=True, help="Filled in by Test connection."
+    )
+    verified_name = fields.Char(readonly=True, help="Filled in by Test connection.")
+    access_token = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="Permanent token of a Meta system user with the "
+        "whatsapp_business_messaging and whatsapp_business_management permissions.",
+    )
+    app_secret = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="App Secret of the Meta app (App settings > Basic). Incoming webhooks "
+        "are refused while it is empty.",
+    )
+    webhook_verify_token = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        default=lambda self: secrets.token_urlsafe(16),
+        help="Any secret text; type the same text as Verify token in the Meta app "
+        "webhook configuration.",
+    )
+    callback_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_callback_url",
+        help="Paste this address as Callback URL in the Meta app webhook "
+        "configuration.",
+    )
+    api_version = fields.Char(
+        string="API Version",
+        required=True,
+        default=wa_client.DEFAULT_API_VERSION,
+        help="Graph API version used for every call, e.g. v23.0.",
+    )
+    base_url = fields.Char(
+        string="Graph API URL",
+        required=True,
+        default=wa_client.DEFAULT_BASE_URL,
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Users",
+        domain=[("share", "=", False)],
+        help="These users become members of every new conversation and see it in "
+        "their Discuss inbox.",
+    )
+    template_ids = fields.One2many("whatsapp.template", "account_id")
+    template_count = fields.Integer(compute="_compute_counts")
+    conversation_ids = fields.One2many("discuss.channel", "whatsapp_account_id")
+    conversation_count = fields.Integer(compute="_compute_counts")
+    message_count = fields.Integer(compute="_compute_counts")
+    price_ids = fields.One2many(
+        "whatsapp.price", "account_id", string="Prices per Message", copy=True
+    )
+    last_template_sync = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        (
+            "phone_number_id_unique",
+            "unique(phone_number_id)",
+            "This phone number ID is already used by another WhatsApp account.",
+        )
+    ]
+
+    def _compute_callback_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        for account in self:
+            account.callback_url = base.rstrip("/") + WEBHOOK_PATH
+
+    def _compute_counts(self):
+        templates = dict(
+            self.env["whatsapp.template"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        channels = dict(
+            self.env["discuss.channel"]
+            .sudo()
+            ._read_group(
+                [("whatsapp_account_id", "in", self.ids)],
+                ["whatsapp_account_id"],
+                ["__count"],
+            )
+        )
+        messages = dict(
+            self.env["whatsapp.message"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        for account in self:
+            account.template_count = templates.get(account, 0)
+            account.conversation_count = channels.get(account, 0)
+            account.message_count = messages.get(account, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = super().create(vals_list)
+        accounts.filtered(lambda a: not a.price_ids)._add_default_prices()
+        return accounts
+
+    def _add_default_prices(self):
+        categories = [
+            key
+            for key, _label in self.env["whatsapp.price"]._fields["category"].selection
+        ]
+        for account in self:
+            account.price_ids = [
+                Command.create({"category": category, "price": 0.0})
+                for category in categories
+            ]
+
+    # -- Meta API ----------------------------------------------------------
+    def _get_client(self):
+        """The service client of this account (secrets read with sudo)."""
+        self.ensure_one()
+        account = self.sudo()
+        timeout = float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("whatsapp_business.http_timeout", wa_client.DEFAULT_TIMEOUT)
+        )
+        return wa_client.WhatsAppClient(
+            token=account.access_token,
+            phone_number_id=account.phone_number_id,
+            business_account_id=account.business_account_id,
+            base_url=account.base_url,
+            api_version=account.api_version,
+            timeout=timeout,
+        )
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            info = self._get_client().get_phone_number()
+        except wa_client.WhatsAppError as exc:
+            raise UserError(
+                self.env._(
+                    "Meta refused the connection: %(reason)s", reason=exc.message
+                )
+            ) from exc
+        self.write(
+            {
+                "display_phone_number": info.get("display_phone_number"),
+                "verified_name": info.get("verified_name"),
+            }
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Connection works"),
+                "message": self.env._(
+                    "Connected to %(number)s (%(name)s).",
+                    number=info.get("display_phone_number") or self.phone_number_id,
+                    name=info.get("verified_name") or "-",
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_sync_templates(self):
+        self.ensure_one()
+        try:
+            data = self._get_client().list_templates()
+        except wa_client.WhatsAppError as exc:
+            raise UserError(
+                self.env._(
+                    "The templates could not be read from Meta: %(reason)s",
+                    reason=exc.message,
+                )
+            ) from exc
+        created, updated = self._sync_templates(
+            [wa_template.parse_template(t) for t in data]
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Templates synchronised"),
+                "message": self.env._(
+                    "%(created)s new and %(updated)s updated templates.",
+                    created=created,
+                    updated=updated,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _sync_templates(self, parsed_templates):
+        """Create or update templates from parsed Meta data; return (created, updated).
+
+        Templates Meta no longer lists are marked deleted (never removed: sent
+        messages keep pointing at them).
+        """
+        self.ensure_one()
+        Template = self.env["whatsapp.template"].with_context(active_test=False)
+        existing = Template.search([("account_id", "=", self.id)])
+        by_meta_id = {t.meta_id: t for t in existing}
+        to_create, create_examples = [], []
+        updated = 0
+        seen = set()
+        for parsed in parsed_templates:
+            seen.add(parsed["meta_id"])
+            vals = Template._vals_from_parsed(parsed)
+            examples = vals.pop("_examples")
+            template = by_meta_id.get(parsed["meta_id"])
+            if template:
+                template._update_from_parsed(vals, parsed, examples)
+                updated += 1
+            else:
+                to_create.append(dict(vals, account_id=self.id))
+                create_examples.append(examples)
+        new_templates = Template.create(to_create)
+        for template, examples in zip(new_templates, create_examples, strict=True):
+            template._sync_variables(examples)
+        gone = existing.filtered(lambda t: t.meta_id not in seen)
+        gone.write({"status": "deleted"})
+        self.last_template_sync = fields.Datetime.now()
+        return len(new_templates), updated
+
+    # -- webhook -----------------------------------------------------------
+    @api.model
+    def _match_signature(self, raw_body, signature):
+        """Accounts whose app secret signed ``raw_body`` (empty when none did)."""
+        accounts = self.sudo().search([("app_secret", "!=", False)])
+        return accounts.filtered(
+            lambda a: wa_webhook.verify_signature(a.app_secret, raw_body, signature)
+        )
+
+    @api.model
+    def _match_verify_token(self, params):
+        accounts = self.sudo().search([("webhook_verify_token", "!=", False)])
+        return wa_webhook.verify_challenge(
+            params, accounts.mapped("webhook_verify_token")
+        )
+
+    def _account_for(self, item):
+        """Among ``self`` (signature-verified accounts), the one an item is for."""
+        for account in self:
+            if item.get("phone_number_id") == account.phone_number_id:
+                return account
+        for account in self:
+            if item.get("waba_id") == account.business_account_id:
+                return account
+        return self.browse()
+
+    def _process_webhook(self, parsed):
+        """Ingest a parsed webhook body (see services.webhook.parse_payload).
+
+        ``self`` holds the accounts whose secret verified the signature; items for
+        other accounts are ignored. Idempotent: a replay writes nothing.
+        """
+        messages_by_account = {}
+        for item in parsed["messages"]:
+            account = self._account_for(item)
+            if account and item.get("wamid"):
+                messages_by_account.setdefault(account, []).append(item)
+        for account, items in messages_by_account.items():
+            account._process_inbound_messages(items)
+        statuses = [s for s in parsed["statuses"] if self._account_for(s)]
+        if statuses:
+            self.env["whatsapp.message"].sudo()._process_statuses(statuses)
+        for update in parsed["template_updates"]:
+            account = self._account_for(update)
+            if account:
+                account._process_template_update(update)
+
+    def _process_template_update(self, update):
+        template = (
+            self.env["whatsapp.template"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [("account_id", "=", self.id), ("meta_id", "=", update["template_id"])],
+                limit=1,
+            )
+        )
+        status = update["status"]
+        if template and status in wa_template.STATUSES and template.status != status:
+            template.write({"status": status, "rejection_reason": update.get("reason")})
+
+    def _process_inbound_messages(self, items):
+        self.ensure_one()
+        Message = self.env["whatsapp.message"].sudo()
+        known = set(
+            Message.search([("meta_id", "in", [i["wamid"] for i in items])]).mapped(
+                "meta_id"
+            )
+        )
+        fresh, seen = [], set()
+        for item in items:
+            if item["wamid"] not in known and item["wamid"] not in seen:
+                seen.add(item["wamid"])
+                fresh.append(item)
+        if not fresh:
+            return Message
+        partners = self.env["res.partner"].sudo()._whatsapp_find_or_create(fresh)
+        channels = self._get_conversations(
+            partners, {i["wamid"]: i for i in fresh}, fresh
+        )
+        vals_list = []
+        for item in fresh:
+            partner = partners[item["wamid"]]
+            channel = channels[partner]
+            attachments, media_error = self._download_media(item)
+            mail_message = channel._whatsapp_post_inbound(
+                partner, item, attachments, media_error
+            )
+            vals_list.append(
+                {
+                    "account_id": self.id,
+                    "channel_id": channel.id,
+                    "partner_id": partner.id,
+                    "mail_message_id": mail_message.id,
+                    "meta_id": item["wamid"],
+                    "direction": "inbound",
+                    "state": "received",
+                    "body": item["body"],
+                    "message_type": item["type"],
+                    "recipient": item.get("phone") or item.get("user_id"),
+                    "message_date": item.get("timestamp") or fields.Datetime.now(),
+                    "failure_reason": media_error,
+                }
+            )
+        return Message.create(vals_list)
+
+    def _get_conversations(self, partners, items_by_wamid, items):
+        """Conversation channel per partner for the inbound items (created if
+        missing), with the reply window refreshed."""
+        self.ensure_one()
+        unique_partners = self.env["res.partner"].union(*partners.values())
+        channels = self.env["discuss.channel"]._whatsapp_get_or_create(
+            self, unique_partners
+        )
+        last_inbound = {}
+        address = {}
+        for item in items:
+            partner = partners[item["wamid"]]
+            when = item.get("timestamp") or fields.Datetime.now()
+            if partner not in last_inbound or when > last_inbound[partner]:
+                last_inbound[partner] = when
+            address[partner] = item.get("phone") or item.get("user_id")
+        for partner, when in last_inbound.items():
+            channels[partner]._whatsapp_open_window(when, address[partner])
+        return channels
+
+    def _download_media(self, item):
+        """``([(filename, content)], error text or None)`` for an inbound item."""
+        media = item.get("media")
+        if not media or not media.get("id"):
+            return [], None
+        try:
+            content, mime = self._get_client().download_media(media["id"])
+        except wa_client.WhatsAppError as exc:
+            _logger.warning(
+                "WhatsApp media %s could not be downloaded: %s", media["id"], exc
+            )
+            return [], self.env._(
+                "The attached file could not be downloaded from Meta: %(reason)s",
+                reason=exc.message,
+            )
+        filename = media.get("filename") or self._media_filename(
+            item["type"], mime or media.get("mime_type"), media["id"]
+        )
+        return [(filename, content)], None
+
+    @staticmethod
+    def _media_filename(kind, mime, media_id):
+        extension = ""
+        if mime and "/" in mime:
+            extension = "." + mime.split("/", 1)[1].split(";")[0].strip()
+        return f"{kind}-{media_id}{extension}"
+
+    # -- navigation --------------------------------------------------------
+    def action_view_templates(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "whatsapp_business.whatsapp_template_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        action["context"] = {"default_account_id": self.id}
+        return action
+
+    def action_view_conversations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "whatsapp_business.discuss_channel_whatsapp_action"
+        )
+        action["domain"] = [("whatsapp_account_id", "=", self.id)]
+        return action
+
+    def action_view_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "whatsapp_business.whatsapp_message_action"
+        )
+        action["domain"] = [("account_id", "=", self.id)]
+        return action

@@ -1,0 +1,306 @@
+import json
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..services import client as wa_client
+from ..services import webhook as wa_webhook
+from .whatsapp_price import PRICING_CATEGORIES
+
+_logger = logging.getLogger(__name__)
+
+MESSAGE_STATES = [
+    ("outgoing", "In Queue"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("read", "Read"),
+    ("failed", "Failed"),
+    ("received", "Received"),
+]
+DEFAULT_MAX_ATTEMPTS = 24
+MAX_BACKOFF_MINUTES = 60
+
+
+def backoff_minutes(attempt):
+    """Minutes to wait after failed attempt number ``attempt`` (1, 2, 4 … 60)."""
+    return min(2 ** max(attempt - 1, 0), MAX_BACKOFF_MINUTES)
+
+
+class WhatsappMessage(models.Model):
+    _name = "whatsapp.message"
+    _description = "WhatsApp Message"
+    _order = "message_date desc, id desc"
+    _rec_name = "meta_id"
+
+    account_id = fields.Many2one(
+        "whatsapp.account", required=True, ondelete="cascade", index=True
+    )
+    channel_id = fields.Many2one(
+        "discuss.channel", string="Conversation", ondelete="set null", index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", ondelete="set null", index=True
+    )
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Discuss Message", ondelete="set null", index=True
+    )
+    meta_id = fields.Char(
+        string="Meta Message ID", readonly=True, copy=False, help="Meta's wamid."
+    )
+    direction = fields.Selection(
+        [("inbound", "Incoming"), ("outbound", "Outgoing")], required=True
+    )
+    state = fields.Selection(
+        MESSAGE_STATES, required=True, default="outgoing", index=True
+    )
+    failure_reason = fields.Text(readonly=True)
+    message_type = fields.Char(default="text", help="text, template, image, …")
+    template_id = fields.Many2one("whatsapp.template", ondelete="set null")
+    template_components = fields.Text(
+        help="Placeholder values sent with the template (JSON)."
+    )
+    body = fields.Text()
+    recipient = fields.Char(
+        string="WhatsApp Number",
+        help="Phone number (digits with country code) or Meta user id of the contact.",
+    )
+    reply_to_meta_id = fields.Char(string="Reply To")
+    message_date = fields.Datetime(
+        string="Date", required=True, default=fields.Datetime.now, index=True
+    )
+    attempt_count = fields.Integer(string="Attempts", readonly=True)
+    next_attempt_date = fields.Datetime(readonly=True, index=True)
+    state_date = fields.Datetime(string="Status Updated", readonly=True)
+    pricing_category = fields.Selection(PRICING_CATEGORIES, readonly=True)
+    pricing_model = fields.Char(readonly=True, help="CBP or PMP, as Meta reports it.")
+    is_billable = fields.Boolean(string="Billable", readonly=True)
+    currency_id = fields.Many2one(related="account_id.currency_id")
+    estimated_cost = fields.Monetary(
+        compute="_compute_estimated_cost",
+        store=True,
+        currency_field="currency_id",
+        help="Billable messages priced with the account's price table.",
+    )
+
+    _sql_constraints = [
+        ("meta_id_unique", "unique(meta_id)", "Meta message ids are unique.")
+    ]
+
+    @api.depends(
+        "is_billable",
+        "pricing_category",
+        "account_id.price_ids.price",
+        "account_id.price_ids.category",
+    )
+    def _compute_estimated_cost(self):
+        for message in self:
+            price = 0.0
+            if message.is_billable and message.pricing_category:
+                line = message.account_id.price_ids.filtered(
+                    lambda p, m=message: p.category == m.pricing_category
+                )[:1]
+                price = line.price
+            message.estimated_cost = price
+
+    # -- queue -------------------------------------------------------------
+    def _trigger_queue(self, at=None):
+        cron = self.env.ref(
+            "whatsapp_business.ir_cron_whatsapp_send", raise_if_not_found=False
+        )
+        if cron:
+            cron.sudo()._trigger(at=at)
+
+    @api.model
+    def _cron_send_outgoing(self, batch_size=200):
+        """Send queued messages that are due; reschedule itself for retries."""
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM whatsapp_message
+                    WHERE state = 'outgoing'
+                      AND (next_attempt_date IS NULL OR next_attempt_date <= %s)
+                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                now,
+                batch_size,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        auto_commit = not self.env.registry.in_test_mode()
+        self.browse(ids)._send(auto_commit=auto_commit)
+        remaining = self.search(
+            [("state", "=", "outgoing")], order="next_attempt_date asc", limit=1
+        )
+        if remaining:
+            due = remaining.next_attempt_date
+            self._trigger_queue(at=due if due and due > now else None)
+
+    def _send(self, auto_commit=False):
+        """Send these outgoing messages now; errors become retries or failures."""
+        max_attempts = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("whatsapp_business.max_attempts", DEFAULT_MAX_ATTEMPTS)
+        )
+        clients = {}
+        for message in self.filtered(lambda m: m.state == "outgoing"):
+            account = message.account_id
+            if account not in clients:
+                clients[account] = account._get_client()
+            try:
+                meta_id = message._send_with(clients[account])
+            except wa_client.RetryableError as exc:
+                message._register_retry(exc, max_attempts)
+            except wa_client.WhatsAppError as exc:
+                message._register_failure(exc.message)
+            else:
+                message.write(
+                    {
+                        "meta_id": meta_id,
+                        "state": "sent",
+                        "state_date": fields.Datetime.now(),
+                        "attempt_count": message.attempt_count + 1,
+                        "next_attempt_date": False,
+                        "failure_reason": False,
+                    }
+                )
+            if auto_commit:
+                # each message is committed alone so a crash never re-sends it
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _send_with(self, client):
+        self.ensure_one()
+        if not self.recipient:
+            raise wa_client.PermanentError(
+                self.env._("The contact has no WhatsApp number.")
+            )
+        if self.template_id:
+            template = self.template_id
+            if template.status != "approved":
+                raise wa_client.PermanentError(
+                    self.env._(
+                        "Template %(template)s is no longer approved.",
+                        template=template.display_name,
+                    )
+                )
+            components = json.loads(self.template_components or "[]")
+            return client.send_template(
+                self.recipient, template.name, template.language, components
+            )
+        return client.send_text(
+            self.recipient, self.body or "", reply_to=self.reply_to_meta_id
+        )
+
+    def _register_retry(self, error, max_attempts):
+        attempts = self.attempt_count + 1
+        if attempts >= max_attempts:
+            self._register_failure(
+                self.env._(
+                    "Meta could not be reached after %(count)s attempts: %(reason)s",
+                    count=attempts,
+                    reason=error.message,
+                ),
+                attempts=attempts,
+            )
+            return
+        _logger.info(
+            "WhatsApp message %s: attempt %s failed (%s), retrying later",
+            self.id,
+            attempts,
+            error,
+        )
+        self.write(
+            {
+                "attempt_count": attempts,
+                "failure_reason": error.message,
+                "next_attempt_date": fields.Datetime.now()
+                + timedelta(minutes=backoff_minutes(attempts)),
+            }
+        )
+
+    def _register_failure(self, reason, attempts=None):
+        self.write(
+            {
+                "state": "failed",
+                "failure_reason": reason,
+                "state_date": fields.Datetime.now(),
+                "attempt_count": attempts or self.attempt_count + 1,
+                "next_attempt_date": False,
+            }
+        )
+        self._notify_failure()
+
+    def _notify_failure(self):
+        """Show Meta's reason in the conversation, where the sender looks."""
+        for message in self.filtered("channel_id"):
+            body = Markup('<div class="o_mail_notification">%s</div>') % (
+                self.env._(
+                    "WhatsApp message not delivered: %(reason)s",
+                    reason=message.failure_reason or "",
+                )
+            )
+            message.channel_id.sudo().with_context(
+                whatsapp_skip_send=True
+            ).message_post(
+                body=body,
+                message_type="notification",
+                subtype_xmlid="mail.mt_comment",
+                parent_id=message.mail_message_id.id or False,
+            )
+
+    def action_retry(self):
+        failed = self.filtered(
+            lambda m: m.direction == "outbound" and m.state == "failed"
+        )
+        if not failed:
+            raise UserError(self.env._("Only failed outgoing messages can be retried."))
+        failed.write(
+            {"state": "outgoing", "next_attempt_date": False, "attempt_count": 0}
+        )
+        self._trigger_queue()
+
+    # -- statuses ----------------------------------------------------------
+    @api.model
+    def _process_statuses(self, statuses):
+        """Apply parsed status items; duplicates and stale statuses write nothing."""
+        messages = self.search(
+            [("meta_id", "in", [s["wamid"] for s in statuses if s.get("wamid")])]
+        )
+        by_meta_id = {m.meta_id: m for m in messages}
+        failed = self.browse()
+        for status in statuses:
+            message = by_meta_id.get(status.get("wamid"))
+            if not message:
+                continue
+            vals = {}
+            new_state = status.get("status")
+            if new_state in ("sent", "delivered", "read", "failed") and (
+                wa_webhook.status_moves_forward(message.state, new_state)
+            ):
+                vals["state"] = new_state
+                vals["state_date"] = status.get("timestamp") or fields.Datetime.now()
+                if new_state == "failed":
+                    vals["failure_reason"] = status.get("error") or self.env._(
+                        "Meta reported the message as failed without a reason."
+                    )
+                    failed |= message
+            category = status.get("pricing_category")
+            if category and category in dict(PRICING_CATEGORIES):
+                if message.pricing_category != category:
+                    vals["pricing_category"] = category
+                if status.get("pricing_model") and (
+                    message.pricing_model != status["pricing_model"]
+                ):
+                    vals["pricing_model"] = status["pricing_model"]
+            if status.get("billable") is not None and (
+                message.is_billable != status["billable"]
+            ):
+                vals["is_billable"] = status["billable"]
+            if vals:
+                message.write(vals)
+        failed._notify_failure()
+        return messages

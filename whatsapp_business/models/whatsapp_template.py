@@ -1,0 +1,320 @@
+import json
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import template as wa_template
+
+TEMPLATE_CATEGORIES = [
+    ("marketing", "Marketing"),
+    ("utility", "Utility"),
+    ("authentication", "Authentication"),
+]
+TEMPLATE_STATUSES = [
+    ("approved", "Approved"),
+    ("pending", "Pending"),
+    ("rejected", "Rejected"),
+    ("paused", "Paused"),
+    ("disabled", "Disabled"),
+    ("in_appeal", "In Appeal"),
+    ("pending_deletion", "Pending Deletion"),
+    ("deleted", "Deleted"),
+    ("limit_exceeded", "Limit Exceeded"),
+    ("archived", "Archived"),
+]
+HEADER_FORMATS = [
+    ("text", "Text"),
+    ("image", "Image"),
+    ("video", "Video"),
+    ("document", "Document"),
+    ("location", "Location"),
+]
+
+
+class WhatsappTemplate(models.Model):
+    _name = "whatsapp.template"
+    _description = "WhatsApp Message Template"
+    _order = "account_id, name, language"
+
+    name = fields.Char(required=True, readonly=True)
+    active = fields.Boolean(default=True)
+    account_id = fields.Many2one(
+        "whatsapp.account", required=True, ondelete="cascade", index=True
+    )
+    meta_id = fields.Char(string="Meta Template ID", readonly=True, index=True)
+    language = fields.Char(required=True, readonly=True, help="Meta's language code.")
+    category = fields.Selection(TEMPLATE_CATEGORIES, required=True, readonly=True)
+    status = fields.Selection(TEMPLATE_STATUSES, required=True, readonly=True)
+    rejection_reason = fields.Char(readonly=True)
+    header_format = fields.Selection(HEADER_FORMATS, readonly=True)
+    header_text = fields.Char(readonly=True)
+    body = fields.Text(readonly=True)
+    footer = fields.Char(readonly=True)
+    button_ids = fields.One2many("whatsapp.template.button", "template_id")
+    variable_ids = fields.One2many(
+        "whatsapp.template.variable",
+        "template_id",
+        string="Merge Fields",
+        help="What fills each {{n}} placeholder when the template is sent.",
+    )
+    is_sendable = fields.Boolean(
+        compute="_compute_is_sendable",
+        help="Approved templates with a text or no header can be sent from Odoo.",
+    )
+    preview = fields.Html(compute="_compute_preview", sanitize=True)
+
+    _sql_constraints = [
+        (
+            "meta_id_unique",
+            "unique(account_id, meta_id)",
+            "A Meta template is synchronised only once per account.",
+        )
+    ]
+
+    @api.depends("name", "language")
+    def _compute_display_name(self):
+        for template in self:
+            template.display_name = f"{template.name} ({template.language})"
+
+    @api.depends("status", "header_format")
+    def _compute_is_sendable(self):
+        for template in self:
+            template.is_sendable = template.status == "approved" and (
+                template.header_format in (False, "text")
+            )
+
+    @api.depends("header_text", "body", "footer", "button_ids.text")
+    def _compute_preview(self):
+        for template in self:
+            template.preview = template._render_preview()
+
+    def _render_preview(self, body_values=None, header_values=None):
+        """HTML preview of the template with the given ``{n: text}`` values."""
+        self.ensure_one()
+        parts = []
+        if self.header_text:
+            header = wa_template.render(self.header_text, header_values or {})
+            parts.append(Markup("<p><strong>%s</strong></p>") % header)
+        body = wa_template.render(self.body or "", body_values or {})
+        parts.append(
+            Markup("<p>%s</p>") % Markup("<br/>").join(body.splitlines() or [""])
+        )
+        if self.footer:
+            parts.append(Markup("<p><small>%s</small></p>") % self.footer)
+        for button in self.button_ids:
+            parts.append(Markup("<p>[ %s ]</p>") % (button.text or button.button_type))
+        return Markup("").join(parts)
+
+    # -- synchronisation ---------------------------------------------------
+    @api.model
+    def _vals_from_parsed(self, parsed):
+        return {
+            "meta_id": parsed["meta_id"],
+            "name": parsed["name"],
+            "language": parsed["language"],
+            "category": parsed["category"],
+            "status": parsed["status"],
+            "header_format": parsed["header_format"] or False,
+            "header_text": parsed["header_text"] or False,
+            "body": parsed["body"],
+            "footer": parsed["footer"] or False,
+            "button_ids": [Command.clear()]
+            + [
+                Command.create(dict(button, sequence=index))
+                for index, button in enumerate(parsed["buttons"])
+            ],
+            "_examples": {
+                "body": parsed["body_examples"],
+                "header": parsed["header_examples"],
+            },
+        }
+
+    def _update_from_parsed(self, vals, parsed, examples):
+        self.ensure_one()
+        changed = {
+            key: value
+            for key, value in vals.items()
+            if key == "button_ids" or self[key] != value
+        }
+        if [
+            (b.button_type, b.text, b.url or False, b.phone_number or False)
+            for b in self.button_ids
+        ] == [
+            (b["button_type"], b["text"], b["url"], b["phone_number"])
+            for b in parsed["buttons"]
+        ]:
+            changed.pop("button_ids")
+        if changed:
+            self.write(changed)
+        self._sync_variables(examples)
+
+    def _sync_variables(self, examples=None):
+        """One merge field per placeholder; mappings the user made are kept."""
+        examples = examples or {}
+        partner_name = self.env.ref("base.field_res_partner__name")
+        for template in self:
+            wanted = [
+                ("header", n) for n in wa_template.placeholders(template.header_text)
+            ] + [("body", n) for n in wa_template.placeholders(template.body)]
+            existing = {(v.component, v.placeholder): v for v in template.variable_ids}
+            commands = [
+                Command.unlink(variable.id)
+                for key, variable in existing.items()
+                if key not in wanted
+            ]
+            for component, number in wanted:
+                sample = examples.get(component) or []
+                sample_text = sample[number - 1] if len(sample) >= number else False
+                if (component, number) in existing:
+                    variable = existing[(component, number)]
+                    if sample_text and variable.sample != sample_text:
+                        commands.append(
+                            Command.update(variable.id, {"sample": sample_text})
+                        )
+                    continue
+                first_body = (
+                    component == "body"
+                    and number == 1
+                    and template.category != "authentication"
+                )
+                commands.append(
+                    Command.create(
+                        {
+                            "component": component,
+                            "placeholder": number,
+                            "sample": sample_text,
+                            # the customer's name is the usual first greeting value
+                            "field_type": "field" if first_body else "text",
+                            "field_id": partner_name.id if first_body else False,
+                            "fixed_text": sample_text if not first_body else False,
+                        }
+                    )
+                )
+            if commands:
+                template.variable_ids = commands
+
+    # -- sending -----------------------------------------------------------
+    def _check_sendable(self):
+        for template in self:
+            if template.status != "approved":
+                raise UserError(
+                    self.env._(
+                        "Template %(template)s is not approved by Meta (status: "
+                        "%(status)s); only approved templates can be sent.",
+                        template=template.display_name,
+                        status=dict(
+                            template._fields["status"]._description_selection(self.env)
+                        ).get(template.status),
+                    )
+                )
+            if not template.is_sendable:
+                raise UserError(
+                    self.env._(
+                        "Template %(template)s has a media header; such templates "
+                        "cannot be sent from Odoo yet.",
+                        template=template.display_name,
+                    )
+                )
+
+    def _values_for(self, partner):
+        """``(header_values, body_values)`` as ``{n: text}`` for a contact."""
+        self.ensure_one()
+        header, body = {}, {}
+        for variable in self.variable_ids:
+            target = header if variable.component == "header" else body
+            target[variable.placeholder] = variable._value_for(partner)
+        return header, body
+
+    def _check_consent(self, partner):
+        """Marketing templates need ``whatsapp_marketing`` consent when the
+        e-marketing privacy switch is on (consent_management)."""
+        self.ensure_one()
+        if self.category == "marketing" and not partner._consent_may_send(
+            "whatsapp_marketing"
+        ):
+            raise UserError(
+                self.env._(
+                    "%(contact)s has not given consent to WhatsApp marketing, so the "
+                    "marketing template %(template)s cannot be sent to them. Utility "
+                    "and authentication templates are still allowed.",
+                    contact=partner.display_name,
+                    template=self.display_name,
+                )
+            )
+
+    def _send_to_partner(self, partner, header_values=None, body_values=None):
+        """Queue this template for ``partner`` and show it in their conversation.
+
+        Values are ``{n: text}``; by default they come from the merge fields.
+        Raises UserError when the template is not approved, the contact has no
+        WhatsApp number, a placeholder is empty, or consent is missing.
+        Returns the queued ``whatsapp.message``.
+        """
+        self.ensure_one()
+        partner.ensure_one()
+        self._check_sendable()
+        self._check_consent(partner)
+        if header_values is None and body_values is None:
+            header_values, body_values = self._values_for(partner)
+        header_values, body_values = header_values or {}, body_values or {}
+        wanted = [("header", n) for n in wa_template.placeholders(self.header_text)]
+        wanted += [("body", n) for n in wa_template.placeholders(self.body)]
+        empty = [
+            f"{{{{{n}}}}}"
+            for component, n in wanted
+            if not str(
+                (header_values if component == "header" else body_values).get(n) or ""
+            ).strip()
+        ]
+        if empty:
+            raise UserError(
+                self.env._(
+                    "Fill in every placeholder before sending; empty: %(placeholders)s",
+                    placeholders=", ".join(empty),
+                )
+            )
+        channel = self.env["discuss.channel"]._whatsapp_get_or_create(
+            self.account_id, partner
+        )[partner]
+        address = partner._whatsapp_address() or channel.whatsapp_number
+        if not address:
+            raise UserError(
+                self.env._(
+                    "%(contact)s has no mobile number to send WhatsApp messages to.",
+                    contact=partner.display_name,
+                )
+            )
+        preview = self._render_preview(body_values, header_values)
+        label = Markup("<p><em>%s</em></p>") % self.env._(
+            "WhatsApp template: %(template)s", template=self.display_name
+        )
+        mail_message = channel.with_context(whatsapp_skip_send=True).message_post(
+            body=label + preview,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        components = wa_template.build_components(body_values, header_values)
+        text = wa_template.render(self.body or "", body_values)
+        message = (
+            self.env["whatsapp.message"]
+            .sudo()
+            .create(
+                {
+                    "account_id": self.account_id.id,
+                    "channel_id": channel.id,
+                    "partner_id": partner.id,
+                    "mail_message_id": mail_message.id,
+                    "direction": "outbound",
+                    "state": "outgoing",
+                    "message_type": "template",
+                    "template_id": self.id,
+                    "template_components": json.dumps(components),
+                    "body": text,
+                    "recipient": address,
+                }
+            )
+        )
+        message._trigger_queue()
+        return message

@@ -1,0 +1,1 @@
+from . import whatsapp_composer, whatsapp_composer_variable
