@@ -1,0 +1,274 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
+
+from ..services import phone as phone_service
+
+_logger = logging.getLogger(__name__)
+
+# Each column is only `=`-compared to one E.164 value by the incoming-call lookup;
+# a partial btree (NULLs left out: most contacts have no mobile) is what it needs.
+E164_FIELDS = {"phone": "unitel_phone_e164", "mobile": "unitel_mobile_e164"}
+INIT_BATCH = 50000  # distinct numbers parsed and written per statement
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    unitel_phone_e164 = fields.Char(
+        string="Phone (E.164)",
+        compute="_compute_unitel_e164",
+        store=True,
+        index="btree_not_null",
+        help="The phone number in international E.164 form (+4512345678), used to "
+        "recognise the contact when they call.",
+    )
+    unitel_mobile_e164 = fields.Char(
+        string="Mobile (E.164)",
+        compute="_compute_unitel_e164",
+        store=True,
+        index="btree_not_null",
+        help="The mobile number in international E.164 form (+31612345678), used "
+        "to recognise the contact when they call.",
+    )
+    unitel_number_search = fields.Char(
+        string="Phone Number (any format)",
+        store=False,
+        search="_search_unitel_number",
+        help="Find contacts by phone or mobile, whatever the format typed.",
+    )
+    unitel_call_ids = fields.One2many("unitel.call", "partner_id", string="Calls")
+    unitel_call_count = fields.Integer(
+        string="Call Count", compute="_compute_unitel_call_count"
+    )
+
+    # -- computes ----------------------------------------------------------
+    def _unitel_phone_region(self):
+        """Country (ISO code) used to read this contact's national numbers."""
+        self.ensure_one()
+        return (
+            self.country_id.code
+            or self.company_id.country_id.code
+            or self.env.company.country_id.code
+            or None
+        )
+
+    # company_id, not company_id.country_id: moving a company would otherwise
+    # recompute every contact through the ORM; the settings offer a set-based redo.
+    @api.depends("phone", "mobile", "country_id", "company_id")
+    def _compute_unitel_e164(self):
+        for partner in self:
+            region = partner._unitel_phone_region()
+            partner.unitel_phone_e164 = (
+                phone_service.to_e164_or_none(partner.phone, region) or False
+            )
+            partner.unitel_mobile_e164 = (
+                phone_service.to_e164_or_none(partner.mobile, region) or False
+            )
+
+    def _compute_unitel_call_count(self):
+        counts = dict(
+            self.env["unitel.call"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.unitel_call_count = counts.get(partner._origin, 0)
+
+    def _search_unitel_number(self, operator, value):
+        if operator not in ("=", "ilike") or not isinstance(value, str):
+            raise UserError(_("Search phone numbers with “is” or “contains”."))
+        region = self.env.company.country_id.code or None
+        e164 = phone_service.to_e164_or_none(value, region)
+        if not e164:
+            return [("id", "=", False)]
+        return ["|", ("unitel_phone_e164", "=", e164), ("unitel_mobile_e164", "=", e164)]
+
+    # -- install: fill the E.164 columns set-based ---------------------------
+    def _auto_init(self):
+        """Create the E.164 columns ourselves so the ORM does not compute them
+        record by record at install; fill them with one UPDATE per batch."""
+        cr = self.env.cr
+        created = []
+        for column in E164_FIELDS.values():
+            if not column_exists(cr, self._table, column):
+                create_column(cr, self._table, column, "varchar")
+                created.append(column)
+        result = super()._auto_init()
+        if created:
+            self._unitel_fill_e164()
+        return result
+
+    def _unitel_default_region_sql(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT country.code
+                  FROM res_users usr
+                  JOIN res_company company ON company.id = usr.company_id
+                  JOIN res_partner cpartner ON cpartner.id = company.partner_id
+                  JOIN res_country country ON country.id = cpartner.country_id
+                 WHERE usr.id = %s
+                """,
+                self.env.uid,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else ""
+
+    @api.model
+    def _unitel_fill_e164(self):
+        """(Re)write the E.164 columns of every contact with set-based SQL.
+
+        Each distinct (number, country) pair is parsed once in Python, the
+        results go to a temporary table and two UPDATE ... FROM statements write
+        them; no ORM call per contact. Returns the number of contacts updated.
+        """
+        cr = self.env.cr
+        default_region = self._unitel_default_region_sql()
+        region_sql = SQL(
+            """
+            SELECT partner.id,
+                   COALESCE(own.code, company_country.code, %s, '') AS code
+              FROM res_partner partner
+              LEFT JOIN res_country own ON own.id = partner.country_id
+              LEFT JOIN res_company company ON company.id = partner.company_id
+              LEFT JOIN res_partner cpartner ON cpartner.id = company.partner_id
+              LEFT JOIN res_country company_country
+                     ON company_country.id = cpartner.country_id
+            """,
+            default_region,
+        )
+        cr.execute(
+            SQL(
+                """
+                WITH region AS (%(region)s)
+                SELECT DISTINCT number, code FROM (
+                    SELECT partner.phone AS number, region.code
+                      FROM res_partner partner JOIN region ON region.id = partner.id
+                     WHERE partner.phone IS NOT NULL AND partner.phone != ''
+                    UNION
+                    SELECT partner.mobile, region.code
+                      FROM res_partner partner JOIN region ON region.id = partner.id
+                     WHERE partner.mobile IS NOT NULL AND partner.mobile != ''
+                ) numbers
+                """,
+                region=region_sql,
+            )
+        )
+        pairs = cr.fetchall()
+        mapping = phone_service.normalise_many(pairs)
+        cr.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS unitel_e164_map "
+            "(number varchar, code varchar, e164 varchar) ON COMMIT DROP"
+        )
+        cr.execute("TRUNCATE unitel_e164_map")
+        items = [(n, c, e) for (n, c), e in mapping.items() if e]
+        for start in range(0, len(items), INIT_BATCH):
+            chunk = items[start : start + INIT_BATCH]
+            cr.execute(
+                SQL(
+                    "INSERT INTO unitel_e164_map "
+                    "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[])",
+                    [n for n, _c, _e in chunk],
+                    [c for _n, c, _e in chunk],
+                    [e for _n, _c, e in chunk],
+                )
+            )
+        cr.execute("ANALYZE unitel_e164_map")
+        updated = 0
+        for source, column in E164_FIELDS.items():
+            cr.execute(
+                SQL(
+                    """
+                    WITH region AS (%(region)s)
+                    UPDATE res_partner partner
+                       SET %(column)s = map.e164
+                      FROM region, unitel_e164_map map
+                     WHERE region.id = partner.id
+                       AND map.number = partner.%(source)s
+                       AND map.code = region.code
+                       AND partner.%(column)s IS DISTINCT FROM map.e164
+                    """,
+                    region=region_sql,
+                    column=SQL.identifier(column),
+                    source=SQL.identifier(source),
+                )
+            )
+            updated += cr.rowcount
+            # numbers that cannot be read (or were removed) lose their E.164 value
+            cr.execute(
+                SQL(
+                    """
+                    WITH region AS (%(region)s)
+                    UPDATE res_partner partner
+                       SET %(column)s = NULL
+                      FROM region
+                     WHERE region.id = partner.id
+                       AND partner.%(column)s IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM unitel_e164_map map
+                            WHERE map.number = partner.%(source)s
+                              AND map.code = region.code)
+                    """,
+                    region=region_sql,
+                    column=SQL.identifier(column),
+                    source=SQL.identifier(source),
+                )
+            )
+            updated += cr.rowcount
+        cr.execute("DROP TABLE unitel_e164_map")
+        self.invalidate_model(list(E164_FIELDS.values()))
+        _logger.info(
+            "unitel_telephony: normalised %s distinct numbers, %s contact values set",
+            len(pairs),
+            updated,
+        )
+        return updated
+
+    # -- lookup --------------------------------------------------------------
+    @api.model
+    def _unitel_search_e164(self, e164, limit=None):
+        """Contacts whose phone or mobile is ``e164``; one indexed `=` per column.
+
+        Other addons may call this to recognise a caller (e.g. WhatsApp).
+        """
+        if not e164:
+            return self.browse()
+        return self.search(
+            [
+                "|",
+                ("unitel_phone_e164", "=", e164),
+                ("unitel_mobile_e164", "=", e164),
+            ],
+            limit=limit,
+        )
+
+    # -- actions ---------------------------------------------------------------
+    def action_unitel_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "unitel_telephony.unitel_call_action"
+        )
+        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.id}
+        action["display_name"] = _("Calls with %(name)s", name=self.display_name)
+        return action
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        call_id = self.env.context.get("unitel_call_id")
+        if call_id:
+            # A contact created from the "unknown caller" pop-up: link the call.
+            call = self.env["unitel.call"].browse(call_id).exists()
+            if call and not call.partner_id:
+                match = partners.filtered(
+                    lambda p: call.number in (p.unitel_phone_e164, p.unitel_mobile_e164)
+                )[:1]
+                if match:
+                    call.partner_id = match
+        return partners

@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+
+from ..services import phone as phone_service
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    unitel_own_number = fields.Char(
+        string="Own Phone Number or Extension",
+        help="The phone or softphone extension that rings first when you click a "
+        "phone number in HTTP API mode ({from} in the request), and that tells "
+        "which user an incoming-call notification is for.",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["unitel_own_number"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["unitel_own_number"]
+
+    @api.model
+    def _unitel_users_for_number(self, number, region=None):
+        """Internal users whose own number or extension is ``number``.
+
+        Extensions are compared as typed ("201"); full numbers in E.164, so
+        "+45 70 12 34 56" matches "70123456".
+        """
+        number = (number or "").strip()
+        if not number:
+            return self.browse()
+        users = self.sudo().search(
+            [("unitel_own_number", "!=", False), ("share", "=", False)]
+        )
+        wanted = phone_service.to_e164_or_none(number, region)
+        return users.filtered(
+            lambda user: user.unitel_own_number.strip() == number
+            or (
+                wanted
+                and phone_service.to_e164_or_none(user.unitel_own_number, region)
+                == wanted
+            )
+        )
