@@ -56,6 +56,8 @@ class ConsentController(http.Controller):
         auth="public",
         methods=["POST"],
         sitemap=False,
+        # The signed link is the credential; a forged request cannot know it.
+        csrf=False,
     )
     def consent_confirm(self, partner_id, purpose_code, expires_at, signature, **kw):
         Partner = request.env["res.partner"]

@@ -469,32 +469,36 @@ class ResPartner(models.Model):
         }
 
     def unlink(self):
-        # Keep the history identifiable by e-mail hash once the contact is gone.
-        events = (
-            self.env["consent.event"]
-            .sudo()
-            .search(
-                [("partner_id", "in", self.ids), ("partner_email_hash", "=", False)]
-            )
-        )
-        if events:
+        """Keep the consent history of deleted contacts, identified only by a hash.
+
+        The references are cleared here rather than by the foreign keys: the
+        record and partner keys of one event row cannot both be nulled by
+        cascading actions of the same DELETE.
+        """
+        if self.ids:
             self.env.flush_all()
             hashes = {
                 partner.id: hashing.email_hash(
                     partner.email_normalized or partner.email
                 )
-                for partner in events.partner_id
+                or None
+                for partner in self.sudo()
             }
-            pairs = [(pid, digest) for pid, digest in hashes.items() if digest]
-            if pairs:
-                self.env.cr.execute(
-                    SQL(
-                        """UPDATE consent_event e SET partner_email_hash = v.digest
-                             FROM unnest(%s::int[], %s::varchar[]) AS v(pid, digest)
-                            WHERE e.partner_id = v.pid
-                              AND e.partner_email_hash IS NULL""",
-                        [pid for pid, _digest in pairs],
-                        [digest for _pid, digest in pairs],
-                    )
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE consent_event e
+                          SET partner_email_hash = COALESCE(
+                                  e.partner_email_hash, v.digest),
+                              partner_id = NULL,
+                              record_id = NULL
+                         FROM unnest(%s::int[], %s::varchar[]) AS v(pid, digest)
+                        WHERE e.partner_id = v.pid""",
+                    list(hashes),
+                    list(hashes.values()),
                 )
+            )
+            self.env["consent.event"].invalidate_model(
+                ["partner_id", "record_id", "partner_email_hash"]
+            )
+            self.invalidate_recordset(["consent_event_ids"])
         return super().unlink()

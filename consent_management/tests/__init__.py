@@ -1,0 +1,9 @@
+from . import (
+    test_access,
+    test_api,
+    test_double_opt_in,
+    test_event_append_only,
+    test_expiry_export,
+    test_initializer,
+    test_settings_wizard,
+)
