@@ -1,0 +1,5 @@
+from . import exchange_sync_config
+from . import exchange_sync_mailbox
+from . import exchange_item_link
+from . import calendar_event
+from . import mail_activity

@@ -1,0 +1,908 @@
+import logging
+
+from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize
+
+from ..services import conflict, mapping
+from ..services.backends import MailboxInfo
+from ..services.graph_client import SyncStateExpired
+
+_logger = logging.getLogger(__name__)
+
+EVENT = "calendar.event"
+ACTIVITY = "mail.activity"
+PUSH_BATCH = 20
+# context for writes coming from Outlook: no push back, no invitations, no tracking
+SYNC_CONTEXT = {
+    "exchange_sync_skip": True,
+    "no_mail_to_attendees": True,
+    "dont_notify": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "mail_activity_quick_update": True,
+    "tracking_disable": True,
+}
+FOLDER_DEFAULTS = {
+    "da": ("Kalender", "Opgaver"),
+    "nl": ("Agenda", "Taken"),
+}
+
+
+class ExchangeSyncMailbox(models.Model):
+    _name = "exchange.sync.mailbox"
+    _description = "Exchange Mailbox"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _mail_post_access = "read"
+    _order = "config_id, email"
+    _rec_name = "email"
+
+    config_id = fields.Many2one(
+        "exchange.sync.config", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="config_id.company_id", store=True)
+    backend = fields.Selection(related="config_id.backend")
+    user_id = fields.Many2one(
+        "res.users",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain=[("share", "=", False)],
+    )
+    email = fields.Char(
+        "Mailbox",
+        required=True,
+        help="Primary SMTP address of the user's Exchange / Microsoft 365 mailbox.",
+    )
+    enabled = fields.Boolean(default=True, tracking=True)
+    calendar_folder_name = fields.Char(
+        compute="_compute_folder_names",
+        store=True,
+        readonly=False,
+        help="Localised name of the calendar folder (Calendar, Kalender, Agenda).",
+    )
+    tasks_folder_name = fields.Char(
+        compute="_compute_folder_names",
+        store=True,
+        readonly=False,
+        help="Localised name of the tasks folder (Tasks, Opgaver, Taken).",
+    )
+    todo_list_id = fields.Char("To Do list ID", readonly=True, copy=False)
+    event_sync_state = fields.Char(
+        "Calendar sync state",
+        readonly=True,
+        copy=False,
+        help="Graph delta link or EWS sync state of the calendar; empty means the "
+        "next run starts with a full sync.",
+    )
+    task_sync_state = fields.Char("Tasks sync state", readonly=True, copy=False)
+    event_full_sync_run = fields.Integer(readonly=True, copy=False)
+    task_full_sync_run = fields.Integer(readonly=True, copy=False)
+    is_event_full_sync = fields.Boolean(readonly=True, copy=False)
+    is_task_full_sync = fields.Boolean(readonly=True, copy=False)
+    is_initial_push_done = fields.Boolean(readonly=True, copy=False)
+    sync_status = fields.Selection(
+        [("new", "Not synced yet"), ("ok", "Synced"), ("error", "Error")],
+        default="new",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    last_sync = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    last_pulled_count = fields.Integer("Received (last run)", readonly=True, copy=False)
+    last_pushed_count = fields.Integer("Sent (last run)", readonly=True, copy=False)
+    last_conflict_count = fields.Integer(
+        "Conflicts (last run)", readonly=True, copy=False
+    )
+    link_ids = fields.One2many(
+        "exchange.item.link", "mailbox_id", string="Linked items"
+    )
+    event_link_count = fields.Integer("Linked events", compute="_compute_link_counts")
+    task_link_count = fields.Integer("Linked tasks", compute="_compute_link_counts")
+
+    _sql_constraints = [
+        (
+            "user_uniq",
+            "unique(config_id, user_id)",
+            "A user has one mailbox per configuration.",
+        ),
+        ("email_uniq", "unique(config_id, email)", "This mailbox is already listed."),
+    ]
+
+    @api.onchange("user_id")
+    def _onchange_user_id(self):
+        for mailbox in self:
+            if mailbox.user_id and not mailbox.email:
+                mailbox.email = email_normalize(mailbox.user_id.email or "") or False
+
+    @api.depends("user_id", "config_id")
+    def _compute_folder_names(self):
+        for mailbox in self:
+            if mailbox.calendar_folder_name and mailbox.tasks_folder_name:
+                continue
+            lang = (mailbox.user_id.lang or "")[:2]
+            default = (
+                mailbox.config_id.calendar_folder_name or "Calendar",
+                mailbox.config_id.tasks_folder_name or "Tasks",
+            )
+            calendar, tasks = FOLDER_DEFAULTS.get(lang, default)
+            mailbox.calendar_folder_name = mailbox.calendar_folder_name or calendar
+            mailbox.tasks_folder_name = mailbox.tasks_folder_name or tasks
+
+    def _compute_link_counts(self):
+        groups = self.env["exchange.item.link"]._read_group(
+            [("mailbox_id", "in", self.ids), ("pending_action", "=", False)],
+            ["mailbox_id", "res_model"],
+            ["__count"],
+        )
+        counts = {(mailbox.id, model): count for mailbox, model, count in groups}
+        for mailbox in self:
+            mailbox.event_link_count = counts.get((mailbox.id, EVENT), 0)
+            mailbox.task_link_count = counts.get((mailbox.id, ACTIVITY), 0)
+
+    @api.constrains("email")
+    def _check_email(self):
+        for mailbox in self:
+            if not email_normalize(mailbox.email or ""):
+                raise UserError(
+                    self.env._(
+                        "%(email)s is not a valid mailbox address.", email=mailbox.email
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = self.env["res.users"].browse(
+            [v["user_id"] for v in vals_list if v.get("user_id") and not v.get("email")]
+        )
+        emails = {u.id: email_normalize(u.email or "") for u in users}
+        for vals in vals_list:
+            if not vals.get("email") and vals.get("user_id"):
+                vals["email"] = emails.get(vals["user_id"]) or False
+            if vals.get("email"):
+                vals["email"] = email_normalize(vals["email"]) or vals["email"]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("email"):
+            vals["email"] = email_normalize(vals["email"]) or vals["email"]
+        return super().write(vals)
+
+    # -- helpers -------------------------------------------------------------
+    def _commit_batch(self):
+        """Commit the batch just done (a no-op inside tests, which use savepoints)."""
+        if modules.module.current_test or self.env.context.get(
+            "exchange_sync_no_commit"
+        ):
+            return
+        self.env.cr.commit()
+
+    def _box(self):
+        tz = self.user_id.tz or "UTC"
+        return MailboxInfo(
+            email=self.email, todo_list_id=self.todo_list_id or None, tz=tz
+        )
+
+    def _db_key(self):
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "odoo")
+        return uuid.replace("-", "")[:12]
+
+    def _detect_folders(self, backend=None):
+        self.ensure_one()
+        backend = backend or self.config_id._make_backend()
+        names = backend.detect_folders(self._box())
+        self.write(
+            {
+                "calendar_folder_name": names["calendar"],
+                "tasks_folder_name": names["tasks"],
+                "todo_list_id": names.get("todo_list_id") or self.todo_list_id,
+            }
+        )
+        return names
+
+    def _mailboxes_by_user(self):
+        """Enabled mailboxes of enabled configurations, by user id."""
+        mailboxes = self.search(
+            [("enabled", "=", True), ("config_id.enabled", "=", True)]
+        )
+        return {m.user_id.id: m for m in mailboxes}
+
+    # -- actions -------------------------------------------------------------
+    def action_sync_now(self):
+        self._run_sync()
+        return True
+
+    def action_reset_sync_state(self):
+        """Forget the delta links: the next run compares everything again."""
+        self.write({"event_sync_state": False, "task_sync_state": False})
+        return True
+
+    def action_detect_folders(self):
+        for mailbox in self:
+            mailbox._detect_folders()
+        return True
+
+    def action_open_relink_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Re-link after migration"),
+            "res_model": "exchange.relink.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_mailbox_id": self.id},
+        }
+
+    def action_open_links(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Linked items"),
+            "res_model": "exchange.item.link",
+            "view_mode": "list,form",
+            "domain": [("mailbox_id", "=", self.id)],
+        }
+
+    # -- the sync ------------------------------------------------------------
+    def _run_sync(self):
+        """Sync each mailbox; one failing mailbox never stops the others."""
+        backends = {}
+        for mailbox in self:
+            config = mailbox.config_id
+            try:
+                if config not in backends:
+                    backends[config] = config._make_backend()
+                stats = mailbox._sync(backends[config])
+            except Exception as exc:  # noqa: BLE001 - any failure is recorded per mailbox
+                _logger.warning(
+                    "Exchange sync of %s failed", mailbox.email, exc_info=True
+                )
+                self.env.invalidate_all()
+                mailbox.write(
+                    {
+                        "sync_status": "error",
+                        "last_error": str(exc) or exc.__class__.__name__,
+                        "last_sync": fields.Datetime.now(),
+                    }
+                )
+                mailbox._commit_batch()
+                continue
+            mailbox.write(
+                {
+                    "sync_status": "ok",
+                    "last_error": False,
+                    "last_sync": fields.Datetime.now(),
+                    "last_pulled_count": stats["pulled"],
+                    "last_pushed_count": stats["pushed"],
+                    "last_conflict_count": stats["conflicts"],
+                }
+            )
+            mailbox._commit_batch()
+        return True
+
+    def _sync(self, backend):
+        """Pull then push calendar events (and tasks) of one mailbox.
+
+        Every page / push batch runs in its own savepoint and is committed
+        before the stored sync state moves on, so a run that dies midway is
+        resumed by the next one without losing or duplicating anything.
+        """
+        self.ensure_one()
+        stats = {"pulled": 0, "pushed": 0, "conflicts": 0}
+        box = self._box()
+        if (
+            not (self.calendar_folder_name and self.todo_list_id)
+            and backend.name == "graph"
+        ):
+            with self.env.cr.savepoint():
+                self._detect_folders(backend)
+            box = self._box()
+        window = self.config_id._window()
+        self._pull(backend, box, EVENT, window, stats)
+        self._push_events(backend, box, window, stats)
+        if self.config_id.sync_tasks:
+            self._pull(backend, box, ACTIVITY, window, stats)
+            self._push_tasks(backend, box, stats)
+        if box.todo_list_id and box.todo_list_id != self.todo_list_id:
+            self.todo_list_id = box.todo_list_id
+        if not self.is_initial_push_done:
+            self.is_initial_push_done = True
+        return stats
+
+    def _pull(self, backend, box, model, window, stats):
+        state_field = "event_sync_state" if model == EVENT else "task_sync_state"
+        full_field = "is_event_full_sync" if model == EVENT else "is_task_full_sync"
+        run_field = "event_full_sync_run" if model == EVENT else "task_full_sync_run"
+        if not self[state_field] and not self[full_field]:
+            self.write({full_field: True, run_field: self[run_field] + 1})
+            self._commit_batch()
+        while True:
+            with self.env.cr.savepoint():
+                try:
+                    if model == EVENT:
+                        page = backend.events_page(
+                            box, self[state_field] or None, window
+                        )
+                    else:
+                        page = backend.tasks_page(box, self[state_field] or None)
+                except SyncStateExpired:
+                    _logger.info("Delta link of %s expired: full resync", self.email)
+                    self.write(
+                        {
+                            state_field: False,
+                            full_field: True,
+                            run_field: self[run_field] + 1,
+                        }
+                    )
+                    continue
+                if model == EVENT:
+                    self._apply_event_page(page.items, stats)
+                else:
+                    self._apply_task_page(page.items, stats)
+                vals = {state_field: page.state}
+                if page.done and self[full_field]:
+                    self._purge_unseen(model, window, stats)
+                    vals[full_field] = False
+                self.write(vals)
+            self._commit_batch()
+            if page.done:
+                return
+
+    def _links(self, model, domain=()):
+        return self.env["exchange.item.link"].search(
+            [("mailbox_id", "=", self.id), ("res_model", "=", model), *domain]
+        )
+
+    def _purge_unseen(self, model, window, stats):
+        """After a full sync: linked items Outlook no longer has were deleted there."""
+        run = self.event_full_sync_run if model == EVENT else self.task_full_sync_run
+        unseen = self._links(
+            model, [("seen_run", "!=", run), ("pending_action", "=", False)]
+        )
+        if model == EVENT:
+            events = self.env[EVENT].browse(unseen.mapped("res_id")).exists()
+            in_window = events.filtered(
+                lambda e: e.stop >= window[0] and e.start <= window[1]
+            )
+            unseen = unseen.filtered(
+                lambda link: (
+                    link.res_id in in_window.ids or link.res_id not in events.ids
+                )
+            )
+            for link in unseen:
+                self._remote_event_removed(link)
+        else:
+            for link in unseen:
+                self._remote_task_removed(link)
+        stats["pulled"] += len(unseen)
+
+    def _note(self, record, body):
+        if record and hasattr(record, "message_post"):
+            record.with_context(mail_notrack=True).message_post(
+                body=body, subtype_xmlid="mail.mt_note", message_type="comment"
+            )
+
+    # -- events: Outlook → Odoo ----------------------------------------------
+    def _partners_for_emails(self, emails):
+        """Partners by normalised e-mail; unknown addresses become contacts."""
+        emails = {e for e in emails if e}
+        Partner = self.env["res.partner"].with_context(SYNC_CONTEXT)
+        partners = Partner.search(
+            [("email_normalized", "in", list(emails))], order="id"
+        )
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.email_normalized, partner)
+        missing = sorted(emails - set(by_email))
+        if missing:
+            created = Partner.create([{"name": e, "email": e} for e in missing])
+            by_email.update(zip(missing, created, strict=True))
+        return by_email
+
+    def _users_for_emails(self, emails):
+        mailboxes = self.search(
+            [("email", "in", list(emails)), ("config_id", "=", self.config_id.id)]
+        )
+        users = {m.email: m.user_id for m in mailboxes}
+        for user in self.env["res.users"].search(
+            [("email_normalized", "in", list(emails)), ("share", "=", False)]
+        ):
+            users.setdefault(user.email_normalized, user)
+        return users
+
+    def _event_vals(self, item, partners, users):
+        partner_ids = [partners[e].id for e in item["attendee_emails"] if e in partners]
+        own = self.user_id.partner_id.id
+        if own not in partner_ids:
+            partner_ids.append(own)
+        organizer = (
+            users.get(item["organizer_email"])
+            if item["organizer_email"]
+            else self.user_id
+        )
+        return {
+            "name": item["name"] or self.env._("(No title)"),
+            "description": item["description"] or False,
+            "location": item["location"],
+            "privacy": item["privacy"],
+            "show_as": item["show_as"],
+            "allday": item["allday"],
+            "start": item["start"],
+            "stop": item["stop"],
+            "partner_ids": [Command.set(partner_ids)],
+            "user_id": organizer.id if organizer else False,
+        }
+
+    def _apply_event_page(self, items, stats):
+        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        Link = self.env["exchange.item.link"]
+        run = self.event_full_sync_run if self.is_event_full_sync else 0
+        now = fields.Datetime.now()
+        items = [i for i in items if i.get("remote_id")]
+        by_remote = {
+            link.remote_id: link
+            for link in self._links(
+                EVENT, [("remote_id", "in", [i["remote_id"] for i in items])]
+            )
+        }
+        uids = [i["ical_uid"] for i in items if i.get("ical_uid")]
+        by_uid = {}
+        for link in Link.search(
+            [
+                ("res_model", "=", EVENT),
+                ("ical_uid", "in", uids),
+                ("mailbox_id", "!=", self.id),
+                ("pending_action", "=", False),
+            ]
+        ):
+            by_uid.setdefault(link.ical_uid, link)
+        live = [i for i in items if not i["removed"]]
+        emails = {e for i in live for e in i["attendee_emails"]}
+        partners = self._partners_for_emails(emails)
+        users = self._users_for_emails(emails)
+        db_key = self._db_key()
+        to_create, seen = [], set()
+        for item in items:
+            if item["remote_id"] in seen:
+                continue
+            seen.add(item["remote_id"])
+            link = by_remote.get(item["remote_id"])
+            if item["removed"]:
+                if link:
+                    self._remote_event_removed(link)
+                    stats["pulled"] += 1
+                continue
+            if item.get("series") and not item.get("start"):
+                continue
+            if link:
+                link.seen_run = run or link.seen_run
+                if link.pending_action:
+                    continue  # deleted in Odoo: the push removes it from Outlook
+                event = Event.browse(link.res_id).exists()
+                if not event:
+                    link.pending_action = "delete"
+                    continue
+                if link.change_key == item["change_key"]:
+                    continue  # our own write coming back
+                if link.need_push:
+                    stats["conflicts"] += 1
+                    winner = conflict.resolve(event.write_date, item["last_modified"])
+                    self._note_conflict(event, winner, item["last_modified"])
+                    if winner == conflict.ODOO:
+                        link.write({"remote_last_modified": item["last_modified"]})
+                        continue
+                event.write(self._event_vals(item, partners, users))
+                link.write(self._link_vals(item, now, need_push=False))
+                stats["pulled"] += 1
+                continue
+            # not linked in this mailbox yet: one of ours (crash), a meeting
+            # already known through another attendee, or a new event
+            record = Event
+            key = mapping.parse_odoo_key(item.get("transaction_id"), db_key)
+            if key and key[0] == EVENT:
+                record = Event.browse(key[1]).exists()
+            if not record and item.get("ical_uid") in by_uid:
+                record = Event.browse(by_uid[item["ical_uid"]].res_id).exists()
+            if record:
+                Link.create(
+                    dict(
+                        self._link_vals(item, now, need_push=False),
+                        res_model=EVENT,
+                        res_id=record.id,
+                        mailbox_id=self.id,
+                        seen_run=run,
+                        is_origin=bool(key),
+                    )
+                )
+                if self.user_id.partner_id not in record.partner_ids:
+                    record.write(
+                        {"partner_ids": [Command.link(self.user_id.partner_id.id)]}
+                    )
+                stats["pulled"] += 1
+                continue
+            to_create.append(item)
+        if to_create:
+            events = Event.create(
+                [self._event_vals(i, partners, users) for i in to_create]
+            )
+            Link.create(
+                [
+                    dict(
+                        self._link_vals(item, now, need_push=False),
+                        res_model=EVENT,
+                        res_id=event.id,
+                        mailbox_id=self.id,
+                        seen_run=run,
+                        is_origin=True,
+                    )
+                    for item, event in zip(to_create, events, strict=True)
+                ]
+            )
+            stats["pulled"] += len(to_create)
+
+    @staticmethod
+    def _link_vals(item, now, need_push):
+        vals = {
+            "remote_id": item["remote_id"],
+            "change_key": item.get("change_key"),
+            "remote_last_modified": item.get("last_modified"),
+            "last_synced": now,
+            "need_push": need_push,
+        }
+        if item.get("ical_uid"):
+            vals["ical_uid"] = item["ical_uid"]
+        return vals
+
+    def _note_conflict(self, record, winner, remote_modified):
+        if winner == conflict.ODOO:
+            body = self.env._(
+                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last sync. "
+                "The Odoo version was changed later and is kept; Outlook will be updated.",
+                mailbox=self.email,
+            )
+        else:
+            body = self.env._(
+                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last sync. "
+                "The Outlook version (changed %(when)s UTC) was changed later and is kept.",
+                mailbox=self.email,
+                when=fields.Datetime.to_string(remote_modified),
+            )
+        self._note(record, body)
+
+    def _remote_event_removed(self, link):
+        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        event = Event.browse(link.res_id).exists()
+        if not event:
+            link.unlink()
+            return
+        others = event.exchange_link_ids.filtered(
+            lambda other: other != link and not other.pending_action
+        )
+        if link.is_origin or not others or event.user_id == self.user_id:
+            # the organizer's copy is gone: the meeting is cancelled everywhere
+            others.write({"pending_action": "delete"})
+            link.unlink()
+            event.unlink()
+        else:
+            # an attendee removed the meeting from their calendar only
+            link.unlink()
+            event.write({"partner_ids": [Command.unlink(self.user_id.partner_id.id)]})
+
+    # -- events: Odoo → Outlook ----------------------------------------------
+    def _event_payload_values(self, event, mailbox_by_user):
+        organizer = mailbox_by_user.get(event.user_id.id)
+        organizer_email = (
+            organizer.email if organizer else email_normalize(event.user_id.email or "")
+        )
+        emails = []
+        for partner in event.partner_ids:
+            user = partner.user_ids[:1]
+            email = (
+                mailbox_by_user[user.id].email
+                if user.id in mailbox_by_user
+                else (partner.email_normalized)
+            )
+            if email and email not in emails:
+                emails.append(email)
+        return {
+            "name": event.name,
+            "start": event.start,
+            "stop": event.stop,
+            "allday": event.allday,
+            "start_date": event.start_date,
+            "stop_date": event.stop_date,
+            "location": event.location or "",
+            "description": event.description or "",
+            "attendee_emails": emails,
+            "organizer_email": organizer_email,
+            "privacy": event.privacy or "public",
+            "show_as": event.show_as,
+            "tz": event.event_tz or event.user_id.tz or self.user_id.tz or "UTC",
+        }
+
+    def _in_batches(self, records, size=PUSH_BATCH):
+        for start in range(0, len(records), size):
+            yield records[start : start + size]
+
+    def _push_events(self, backend, box, window, stats):
+        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        mailbox_by_user = self._mailboxes_by_user()
+        now = fields.Datetime.now()
+        batch_size = 1 if backend.name == "ews" else PUSH_BATCH
+        # deletions first, then changes, then new events
+        for batch in self._in_batches(
+            self._links(EVENT, [("pending_action", "=", "delete")]), batch_size
+        ):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    backend.delete_event(box, link.remote_id)
+                    stats["pushed"] += 1
+                batch.unlink()
+            self._commit_batch()
+        for batch in self._in_batches(
+            self._links(EVENT, [("need_push", "=", True)]), batch_size
+        ):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    event = Event.browse(link.res_id).exists()
+                    if not event or not event.active:
+                        backend.delete_event(box, link.remote_id)
+                        link.unlink()
+                    else:
+                        values = self._event_payload_values(event, mailbox_by_user)
+                        result = backend.update_event(box, link.remote_id, values)
+                        link.write(self._link_vals(result, now, need_push=False))
+                    stats["pushed"] += 1
+            self._commit_batch()
+        candidates = self._events_to_create(window, mailbox_by_user)
+        db_key = self._db_key()
+        for batch in self._in_batches(candidates, batch_size):
+            with self.env.cr.savepoint():
+                for event in batch:
+                    values = self._event_payload_values(event, mailbox_by_user)
+                    key = mapping.odoo_key(db_key, EVENT, event.id, self.id)
+                    result = backend.create_event(box, values, key)
+                    self.env["exchange.item.link"].create(
+                        dict(
+                            self._link_vals(result, now, need_push=False),
+                            res_model=EVENT,
+                            res_id=event.id,
+                            mailbox_id=self.id,
+                            is_origin=True,
+                        )
+                    )
+                    stats["pushed"] += 1
+                batch.write({"exchange_need_sync": False})
+            self._commit_batch()
+
+    def _events_to_create(self, window, mailbox_by_user):
+        """Odoo events of this user, in the window, in no Outlook calendar yet,
+        whose home mailbox (the organizer's, else the first attendee's) is this one."""
+        Event = self.env[EVENT].with_context(SYNC_CONTEXT)
+        domain = [
+            ("stop", ">=", window[0]),
+            ("start", "<=", window[1]),
+            ("recurrency", "=", False),
+            "|",
+            ("user_id", "=", self.user_id.id),
+            ("partner_ids", "in", self.user_id.partner_id.id),
+        ]
+        if self.is_initial_push_done:
+            domain.append(("exchange_need_sync", "=", True))
+        events = Event.search(domain, order="start")
+        if not events:
+            return events
+        linked = set(
+            self.env["exchange.item.link"]
+            .search([("res_model", "=", EVENT), ("res_id", "in", events.ids)])
+            .mapped("res_id")
+        )
+        result = Event
+        for event in events:
+            if event.id in linked:
+                continue
+            home = mailbox_by_user.get(event.user_id.id)
+            if not home:
+                attendee_users = event.partner_ids.user_ids.sorted("id")
+                home = next(
+                    (
+                        mailbox_by_user[u.id]
+                        for u in attendee_users
+                        if u.id in mailbox_by_user
+                    ),
+                    None,
+                )
+            if home and home.id == self.id:
+                result |= event
+        return result
+
+    # -- tasks: Outlook → Odoo -----------------------------------------------
+    def _apply_task_page(self, items, stats):
+        Activity = self.env[ACTIVITY].with_context(SYNC_CONTEXT)
+        Link = self.env["exchange.item.link"]
+        run = self.task_full_sync_run if self.is_task_full_sync else 0
+        now = fields.Datetime.now()
+        db_key = self._db_key()
+        items = [i for i in items if i.get("remote_id")]
+        by_remote = {
+            link.remote_id: link
+            for link in self._links(
+                ACTIVITY, [("remote_id", "in", [i["remote_id"] for i in items])]
+            )
+        }
+        todo_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        for item in items:
+            link = by_remote.get(item["remote_id"])
+            if item["removed"]:
+                if link:
+                    self._remote_task_removed(link)
+                    stats["pulled"] += 1
+                continue
+            if link:
+                link.seen_run = run or link.seen_run
+                if link.pending_action:
+                    continue
+                activity = Activity.browse(link.res_id).exists()
+                if not activity:
+                    link.pending_action = "delete"
+                    continue
+                if link.change_key == item["change_key"]:
+                    continue
+                if link.need_push:
+                    stats["conflicts"] += 1
+                    winner = conflict.resolve(
+                        activity.write_date, item["last_modified"]
+                    )
+                    self._note_conflict(
+                        self._activity_document(activity), winner, item["last_modified"]
+                    )
+                    if winner == conflict.ODOO:
+                        link.write({"remote_last_modified": item["last_modified"]})
+                        continue
+                stats["pulled"] += 1
+                if item["done"]:
+                    link.unlink()
+                    activity._action_done()
+                    continue
+                activity.write(self._activity_vals(item))
+                link.write(self._link_vals(item, now, need_push=False))
+                continue
+            key = mapping.parse_odoo_key(item.get("odoo_key"), db_key)
+            activity = (
+                Activity.browse(key[1]).exists() if key and key[0] == ACTIVITY else None
+            )
+            if activity:
+                Link.create(
+                    dict(
+                        self._link_vals(item, now, need_push=False),
+                        res_model=ACTIVITY,
+                        res_id=activity.id,
+                        mailbox_id=self.id,
+                        seen_run=run,
+                        is_origin=True,
+                    )
+                )
+                continue
+            if item["done"]:
+                continue  # finished Outlook tasks are history, not new work
+            vals = dict(
+                self._activity_vals(item),
+                res_model_id=model_id,
+                res_id=self.id,
+                user_id=self.user_id.id,
+                activity_type_id=todo_type.id if todo_type else False,
+            )
+            vals.setdefault("date_deadline", fields.Date.context_today(self))
+            if not vals["date_deadline"]:
+                vals["date_deadline"] = fields.Date.context_today(self)
+            activity = Activity.create(vals)
+            Link.create(
+                dict(
+                    self._link_vals(item, now, need_push=False),
+                    res_model=ACTIVITY,
+                    res_id=activity.id,
+                    mailbox_id=self.id,
+                    seen_run=run,
+                    is_origin=True,
+                )
+            )
+            stats["pulled"] += 1
+
+    @staticmethod
+    def _activity_vals(item):
+        vals = {"summary": item["summary"], "note": item["note"] or False}
+        if item.get("deadline"):
+            vals["date_deadline"] = item["deadline"]
+        return vals
+
+    def _activity_document(self, activity):
+        if activity.res_model and activity.res_id and activity.res_model in self.env:
+            return self.env[activity.res_model].browse(activity.res_id).exists()
+        return None
+
+    def _remote_task_removed(self, link):
+        activity = (
+            self.env[ACTIVITY].with_context(SYNC_CONTEXT).browse(link.res_id).exists()
+        )
+        link.unlink()
+        if activity:
+            activity.unlink()
+
+    # -- tasks: Odoo → Outlook -----------------------------------------------
+    def _task_values(self, activity, done=False):
+        return {
+            "summary": activity.summary
+            or activity.activity_type_id.name
+            or activity.res_name,
+            "note": activity.note or "",
+            "deadline": activity.date_deadline,
+            "done": done,
+        }
+
+    def _push_tasks(self, backend, box, stats):
+        Activity = self.env[ACTIVITY].with_context(SYNC_CONTEXT, active_test=False)
+        now = fields.Datetime.now()
+        batch_size = 1 if backend.name == "ews" else PUSH_BATCH
+        pending = self._links(ACTIVITY, [("pending_action", "!=", False)])
+        for batch in self._in_batches(pending, batch_size):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    if link.pending_action == "complete":
+                        backend.complete_task(box, link.remote_id)
+                    else:
+                        backend.delete_task(box, link.remote_id)
+                    stats["pushed"] += 1
+                batch.unlink()
+            self._commit_batch()
+        for batch in self._in_batches(
+            self._links(ACTIVITY, [("need_push", "=", True)]), batch_size
+        ):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    activity = Activity.browse(link.res_id).exists()
+                    if not activity:
+                        backend.delete_task(box, link.remote_id)
+                        link.unlink()
+                        continue
+                    result = backend.update_task(
+                        box,
+                        link.remote_id,
+                        self._task_values(activity, done=not activity.active),
+                    )
+                    link.write(self._link_vals(result, now, need_push=False))
+                    stats["pushed"] += 1
+            self._commit_batch()
+        domain = [("user_id", "=", self.user_id.id), ("active", "=", True)]
+        if self.is_initial_push_done:
+            domain.append(("exchange_need_sync", "=", True))
+        activities = Activity.search(domain, order="id")
+        linked = set(
+            self.env["exchange.item.link"]
+            .search([("res_model", "=", ACTIVITY), ("res_id", "in", activities.ids)])
+            .mapped("res_id")
+        )
+        activities = activities.filtered(lambda a: a.id not in linked)
+        db_key = self._db_key()
+        for batch in self._in_batches(activities, batch_size):
+            with self.env.cr.savepoint():
+                for activity in batch:
+                    key = mapping.odoo_key(db_key, ACTIVITY, activity.id, self.id)
+                    result = backend.create_task(box, self._task_values(activity), key)
+                    self.env["exchange.item.link"].create(
+                        dict(
+                            self._link_vals(result, now, need_push=False),
+                            res_model=ACTIVITY,
+                            res_id=activity.id,
+                            mailbox_id=self.id,
+                            is_origin=True,
+                        )
+                    )
+                    stats["pushed"] += 1
+                batch.write({"exchange_need_sync": False})
+            self._commit_batch()

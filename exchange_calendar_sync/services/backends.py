@@ -1,0 +1,246 @@
+"""One interface over both remote backends, in the Odoo vocabulary.
+
+The Odoo models only ever talk to a backend: it returns pages of normalised
+items (see :mod:`mapping`) plus the state to store once a page is committed,
+and creates/updates/deletes items from Odoo values.
+"""
+
+from dataclasses import dataclass, field
+
+from . import mapping
+from .graph_client import GraphClient, SyncStateExpired  # noqa: F401 (re-export)
+
+
+@dataclass
+class Page:
+    """A batch of normalised remote changes and the state after it."""
+
+    items: list = field(default_factory=list)
+    state: str | None = None  # what to store once the page is committed
+    done: bool = True  # no more pages in this round
+
+
+@dataclass
+class MailboxInfo:
+    """What a backend needs to know about one mailbox."""
+
+    email: str
+    todo_list_id: str | None = None
+    tz: str = "UTC"
+
+
+class GraphBackend:
+    """Microsoft Graph: calendarView delta + Microsoft To Do."""
+
+    name = "graph"
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def request_count(self):
+        return self.client.request_count
+
+    def detect_folders(self, box):
+        calendar = self.client.get_calendar(box.email)
+        todo_list = self.client.default_todo_list(box.email)
+        return {
+            "calendar": calendar.get("name") or "Calendar",
+            "tasks": todo_list.get("displayName") or "Tasks",
+            "todo_list_id": todo_list.get("id"),
+        }
+
+    def _todo_list(self, box):
+        if not box.todo_list_id:
+            box.todo_list_id = self.client.default_todo_list(box.email)["id"]
+        return box.todo_list_id
+
+    # events
+    def events_page(self, box, state, window):
+        """One page of changes; ``state`` is the stored next/delta link."""
+        if state:
+            page = self.client.calendar_delta_page(box.email, link=state)
+        else:
+            page = self.client.calendar_delta_page(
+                box.email, mapping.iso_utc(window[0]), mapping.iso_utc(window[1])
+            )
+        items = [mapping.event_from_graph(e) for e in page.items]
+        items = [
+            i for i in items if i["removed"] or not _is_series_master(i, page.items)
+        ]
+        return Page(items=items, state=page.resume_link, done=not page.next_link)
+
+    def window_events(self, box, window):
+        events = self.client.calendar_view(
+            box.email, mapping.iso_utc(window[0]), mapping.iso_utc(window[1])
+        )
+        return [
+            mapping.event_from_graph(e)
+            for e in events
+            if e.get("type") != "seriesMaster"
+        ]
+
+    def create_event(self, box, values, key):
+        created = self.client.create_event(
+            box.email, mapping.event_to_graph(values), transaction_id=key
+        )
+        return mapping.event_from_graph(created)
+
+    def update_event(self, box, remote_id, values):
+        updated = self.client.update_event(
+            box.email, remote_id, mapping.event_to_graph(values)
+        )
+        return mapping.event_from_graph(updated)
+
+    def delete_event(self, box, remote_id):
+        return self.client.delete_event(box.email, remote_id)
+
+    # tasks
+    def tasks_page(self, box, state):
+        list_id = self._todo_list(box)
+        page = self.client.tasks_delta_page(box.email, list_id, link=state)
+        items = [mapping.task_from_graph(t) for t in page.items]
+        return Page(items=items, state=page.resume_link, done=not page.next_link)
+
+    def window_tasks(self, box):
+        list_id = self._todo_list(box)
+        return [
+            mapping.task_from_graph(t)
+            for t in self.client.list_tasks(box.email, list_id)
+        ]
+
+    def create_task(self, box, values, key):
+        list_id = self._todo_list(box)
+        created = self.client.create_task(
+            box.email, list_id, mapping.task_to_graph(values, key)
+        )
+        return mapping.task_from_graph(created)
+
+    def update_task(self, box, remote_id, values):
+        list_id = self._todo_list(box)
+        updated = self.client.update_task(
+            box.email, list_id, remote_id, mapping.task_to_graph(values)
+        )
+        return mapping.task_from_graph(updated)
+
+    def complete_task(self, box, remote_id):
+        list_id = self._todo_list(box)
+        return mapping.task_from_graph(
+            self.client.update_task(
+                box.email, list_id, remote_id, {"status": "completed"}
+            )
+        )
+
+    def delete_task(self, box, remote_id):
+        return self.client.delete_task(box.email, self._todo_list(box), remote_id)
+
+
+def _is_series_master(item, raw_items):
+    raw = next((r for r in raw_items if r.get("id") == item["remote_id"]), {})
+    return raw.get("type") == "seriesMaster"
+
+
+class EwsBackend:
+    """Exchange Web Services (on-premises Exchange Server) via exchangelib."""
+
+    name = "ews"
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def request_count(self):
+        return self.client.request_count
+
+    def detect_folders(self, box):
+        names = self.client.folder_names(box.email)
+        return {
+            "calendar": names["calendar"],
+            "tasks": names["tasks"],
+            "todo_list_id": False,
+        }
+
+    def events_page(self, box, state, window):
+        changes, new_state, done = self.client.sync_page(box.email, "calendar", state)
+        items = []
+        for item in changes:
+            values = mapping.event_from_ews(item)
+            if not values["removed"] and not _overlaps(values, window):
+                continue  # EWS syncs the whole folder; keep to the window
+            items.append(values)
+        return Page(items=items, state=new_state, done=done)
+
+    def window_events(self, box, window):
+        return [
+            mapping.event_from_ews(i)
+            for i in self.client.list_calendar(box.email, *window)
+        ]
+
+    def create_event(self, box, values, key):
+        return mapping.event_from_ews(
+            self.client.create_item(box.email, "calendar", mapping.event_to_ews(values))
+        )
+
+    def update_event(self, box, remote_id, values):
+        return mapping.event_from_ews(
+            self.client.update_item(
+                box.email, "calendar", remote_id, mapping.event_to_ews(values)
+            )
+        )
+
+    def delete_event(self, box, remote_id):
+        return self.client.delete_item(box.email, remote_id)
+
+    def tasks_page(self, box, state):
+        changes, new_state, done = self.client.sync_page(box.email, "tasks", state)
+        return Page(
+            items=[mapping.task_from_ews(i) for i in changes],
+            state=new_state,
+            done=done,
+        )
+
+    def window_tasks(self, box):
+        return [mapping.task_from_ews(i) for i in self.client.list_tasks(box.email)]
+
+    def create_task(self, box, values, key):
+        return mapping.task_from_ews(
+            self.client.create_item(box.email, "tasks", mapping.task_to_ews(values))
+        )
+
+    def update_task(self, box, remote_id, values):
+        return mapping.task_from_ews(
+            self.client.update_item(
+                box.email, "tasks", remote_id, mapping.task_to_ews(values)
+            )
+        )
+
+    def complete_task(self, box, remote_id):
+        return mapping.task_from_ews(
+            self.client.update_item(
+                box.email,
+                "tasks",
+                remote_id,
+                {"status": "Completed", "percent_complete": 100},
+            )
+        )
+
+    def delete_task(self, box, remote_id):
+        return self.client.delete_item(box.email, remote_id)
+
+
+def _overlaps(values, window):
+    start, stop = values.get("start"), values.get("stop")
+    if not start or not stop or not window:
+        return True
+    return start < window[1] and stop >= window[0]
+
+
+def make_backend(kind, **settings):
+    """Build the backend for a configuration (``graph`` or ``ews``)."""
+    if kind == "graph":
+        return GraphBackend(GraphClient(**settings))
+    if kind == "ews":
+        from .ews_client import EwsClient
+
+        return EwsBackend(EwsClient(**settings))
+    raise ValueError(f"Unknown backend {kind!r}")

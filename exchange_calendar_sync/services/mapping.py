@@ -1,0 +1,451 @@
+"""Pure mapping between Odoo values and Microsoft Graph / EWS payloads.
+
+The Odoo side is described by plain dicts (no records) so this module stays
+Odoo-free:
+
+* event values: ``name, start, stop`` (naive UTC datetimes), ``allday``,
+  ``start_date, stop_date`` (dates, stop inclusive as in Odoo), ``location``,
+  ``description`` (HTML), ``attendee_emails``, ``organizer_email``,
+  ``privacy`` (public/private/confidential/False), ``show_as`` (free/busy),
+  ``tz`` (IANA name used when sending times).
+* task values: ``summary, note`` (HTML), ``deadline`` (date), ``done`` (bool).
+
+Remote items are normalised into the same dicts plus ``remote_id``,
+``ical_uid``, ``change_key``, ``last_modified`` (naive UTC) and ``removed``.
+"""
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# Windows time zone names Graph may return when no UTC preference is honoured
+WINDOWS_ZONES = {
+    "UTC": "UTC",
+    "Coordinated Universal Time": "UTC",
+    "GMT Standard Time": "Europe/London",
+    "Romance Standard Time": "Europe/Copenhagen",
+    "W. Europe Standard Time": "Europe/Amsterdam",
+    "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw",
+    "FLE Standard Time": "Europe/Helsinki",
+    "Eastern Standard Time": "America/New_York",
+    "Pacific Standard Time": "America/Los_Angeles",
+}
+
+SENSITIVITY_TO_GRAPH = {
+    "public": "normal",
+    "private": "private",
+    "confidential": "confidential",
+}
+SENSITIVITY_FROM_GRAPH = {
+    "normal": "public",
+    "personal": "private",
+    "private": "private",
+    "confidential": "confidential",
+}
+SENSITIVITY_TO_EWS = {
+    "public": "Normal",
+    "private": "Private",
+    "confidential": "Confidential",
+}
+SENSITIVITY_FROM_EWS = {
+    "Normal": "public",
+    "Personal": "private",
+    "Private": "private",
+    "Confidential": "confidential",
+}
+
+ODOO_KEY_RE = re.compile(
+    r"^odoo-(?P<db>[\w-]+)-(?P<model>[a-z_.]+)-(?P<id>\d+)-(?P<mb>\d+)$"
+)
+
+
+# -- time helpers -----------------------------------------------------------
+def zone(name):
+    """A ``ZoneInfo`` for an IANA or Windows zone name (UTC when unknown)."""
+    name = WINDOWS_ZONES.get(name or "UTC", name or "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def parse_datetime(value):
+    """Parse a Graph/ISO datetime (up to 7 fraction digits) to naive UTC."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = value.strip().replace("Z", "+00:00")
+        match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
+        if match:
+            fraction = (match.group(2) or "")[:7]
+            micro = fraction[1:7].ljust(6, "0") if fraction else ""
+            text = match.group(1) + (f".{micro}" if micro else "") + match.group(3)
+        parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def graph_time_to_utc(value):
+    """``{"dateTime", "timeZone"}`` → naive UTC datetime."""
+    if not value or not value.get("dateTime"):
+        return None
+    local = parse_datetime(value["dateTime"])
+    tz = zone(value.get("timeZone"))
+    return local.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def utc_to_local(value, tz_name):
+    return (
+        value.replace(tzinfo=timezone.utc)
+        .astimezone(zone(tz_name))
+        .replace(tzinfo=None)
+    )
+
+
+def iso_utc(value):
+    """Naive UTC datetime → ``2026-01-01T00:00:00Z`` as Graph query params want."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_date(value):
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return None
+
+
+def html_text(html):
+    """A rough plain-text version of an HTML body (for comparisons only)."""
+    text = re.sub(r"<[^>]+>", " ", html or "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# -- Odoo keys used for idempotent creates ------------------------------------
+def odoo_key(db_key, model, res_id, mailbox_id):
+    """The key we stamp on items we create (Graph ``transactionId``,
+    To Do ``linkedResources.externalId``) to recognise them after a crash."""
+    return f"odoo-{db_key}-{model}-{res_id}-{mailbox_id}"
+
+
+def parse_odoo_key(value, db_key):
+    """``(model, res_id, mailbox_id)`` for a key of this database, else None."""
+    match = ODOO_KEY_RE.match(value or "")
+    if not match or match.group("db") != db_key:
+        return None
+    return match.group("model"), int(match.group("id")), int(match.group("mb"))
+
+
+# -- calendar events: Graph ---------------------------------------------------
+def event_to_graph(values, fields=None):
+    """Odoo event values → Graph event payload (only ``fields`` if given)."""
+    tz = values.get("tz") or "UTC"
+    payload = {}
+    wanted = set(fields or values)
+
+    def want(*names):
+        return any(name in wanted for name in names)
+
+    if want("name"):
+        payload["subject"] = values.get("name") or ""
+    if want("description"):
+        payload["body"] = {
+            "contentType": "html",
+            "content": values.get("description") or "",
+        }
+    if want("start", "stop", "allday", "start_date", "stop_date"):
+        if values.get("allday"):
+            start_day = _as_date(values.get("start_date") or values.get("start"))
+            stop_day = (
+                _as_date(values.get("stop_date") or values.get("stop")) or start_day
+            )
+            payload["isAllDay"] = True
+            payload["start"] = {
+                "dateTime": datetime.combine(start_day, time()).isoformat(),
+                "timeZone": tz,
+            }
+            # Outlook's all-day end is exclusive, Odoo's stop date inclusive
+            payload["end"] = {
+                "dateTime": datetime.combine(
+                    stop_day + timedelta(days=1), time()
+                ).isoformat(),
+                "timeZone": tz,
+            }
+        else:
+            payload["isAllDay"] = False
+            payload["start"] = {
+                "dateTime": utc_to_local(values["start"], tz).isoformat(),
+                "timeZone": tz,
+            }
+            payload["end"] = {
+                "dateTime": utc_to_local(values["stop"], tz).isoformat(),
+                "timeZone": tz,
+            }
+    if want("location"):
+        payload["location"] = {"displayName": values.get("location") or ""}
+    if want("attendee_emails"):
+        organizer = (values.get("organizer_email") or "").lower()
+        payload["attendees"] = [
+            {"emailAddress": {"address": email}, "type": "required"}
+            for email in values.get("attendee_emails") or []
+            if email and email.lower() != organizer
+        ]
+    if want("privacy"):
+        payload["sensitivity"] = SENSITIVITY_TO_GRAPH.get(
+            values.get("privacy"), "normal"
+        )
+    if want("show_as"):
+        payload["showAs"] = "free" if values.get("show_as") == "free" else "busy"
+    return payload
+
+
+def _email(entry):
+    address = ((entry or {}).get("emailAddress") or {}).get("address")
+    return address.lower() if address else None
+
+
+def event_from_graph(event):
+    """Graph event → Odoo event values plus remote identity fields."""
+    values = {
+        "remote_id": event.get("id"),
+        "removed": "@removed" in event or bool(event.get("isCancelled")),
+        "last_modified": parse_datetime(event.get("lastModifiedDateTime")),
+        "change_key": event.get("changeKey"),
+        "ical_uid": event.get("iCalUId"),
+        "transaction_id": event.get("transactionId"),
+    }
+    if "@removed" in event:
+        return values
+    allday = bool(event.get("isAllDay"))
+    start = graph_time_to_utc(event.get("start"))
+    stop = graph_time_to_utc(event.get("end"))
+    if allday and start:
+        start_local = parse_datetime(event["start"]["dateTime"])
+        stop_local = parse_datetime(event["end"]["dateTime"])
+        start_day = start_local.date()
+        stop_day = max(start_day, (stop_local - timedelta(days=1)).date())
+        start = datetime.combine(start_day, time())
+        stop = datetime.combine(stop_day, time())
+        values.update(start_date=start_day, stop_date=stop_day)
+    organizer = _email(event.get("organizer"))
+    attendees = [_email(a) for a in event.get("attendees") or []]
+    emails = [e for e in attendees if e]
+    if organizer and organizer not in emails:
+        emails.insert(0, organizer)
+    body = event.get("body") or {}
+    content = body.get("content") or ""
+    if body.get("contentType", "html").lower() == "text" and content:
+        content = "<p>%s</p>" % content.replace("&", "&amp;").replace("<", "&lt;")
+    values.update(
+        {
+            "name": event.get("subject") or "",
+            "description": content,
+            "allday": allday,
+            "start": start,
+            "stop": stop,
+            "location": ((event.get("location") or {}).get("displayName")) or False,
+            "attendee_emails": emails,
+            "organizer_email": organizer,
+            "privacy": SENSITIVITY_FROM_GRAPH.get(event.get("sensitivity"), False),
+            "show_as": "free" if event.get("showAs") == "free" else "busy",
+            "series": event.get("type") in ("seriesMaster", "occurrence", "exception"),
+        }
+    )
+    return values
+
+
+# -- calendar events: EWS (plain values, ews_client builds exchangelib items) --
+def event_to_ews(values):
+    """Odoo event values → plain EWS CalendarItem field values."""
+    tz = values.get("tz") or "UTC"
+    organizer = (values.get("organizer_email") or "").lower()
+    result = {
+        "subject": values.get("name") or "",
+        "body_html": values.get("description") or "",
+        "location": values.get("location") or None,
+        "is_all_day": bool(values.get("allday")),
+        "attendees": [
+            email
+            for email in values.get("attendee_emails") or []
+            if email and email.lower() != organizer
+        ],
+        "sensitivity": SENSITIVITY_TO_EWS.get(values.get("privacy"), "Normal"),
+        "legacy_free_busy_status": "Free"
+        if values.get("show_as") == "free"
+        else "Busy",
+        "tz": tz,
+    }
+    if values.get("allday"):
+        start_day = _as_date(values.get("start_date") or values.get("start"))
+        stop_day = _as_date(values.get("stop_date") or values.get("stop")) or start_day
+        result["start"] = start_day
+        result["end"] = stop_day + timedelta(days=1)
+    else:
+        result["start"] = values["start"].replace(tzinfo=timezone.utc)
+        result["end"] = values["stop"].replace(tzinfo=timezone.utc)
+    return result
+
+
+def event_from_ews(item):
+    """Plain EWS CalendarItem values (see ews_client) → Odoo event values."""
+    values = {
+        "remote_id": item.get("id"),
+        "change_key": item.get("changekey"),
+        "ical_uid": item.get("uid"),
+        "last_modified": parse_datetime(item.get("last_modified_time")),
+        "removed": bool(item.get("removed") or item.get("is_cancelled")),
+    }
+    if item.get("removed"):
+        return values
+    allday = bool(item.get("is_all_day"))
+    if allday:
+        start_day = _as_date(item.get("start"))
+        stop_day = max(start_day, _as_date(item.get("end")) - timedelta(days=1))
+        start = datetime.combine(start_day, time())
+        stop = datetime.combine(stop_day, time())
+        values.update(start_date=start_day, stop_date=stop_day)
+    else:
+        start = parse_datetime(item.get("start"))
+        stop = parse_datetime(item.get("end"))
+    organizer = (item.get("organizer") or "").lower() or None
+    emails = [e.lower() for e in item.get("attendees") or [] if e]
+    if organizer and organizer not in emails:
+        emails.insert(0, organizer)
+    values.update(
+        {
+            "name": item.get("subject") or "",
+            "description": item.get("body_html") or "",
+            "allday": allday,
+            "start": start,
+            "stop": stop,
+            "location": item.get("location") or False,
+            "attendee_emails": emails,
+            "organizer_email": organizer,
+            "privacy": SENSITIVITY_FROM_EWS.get(item.get("sensitivity"), False),
+            "show_as": "free"
+            if item.get("legacy_free_busy_status") == "Free"
+            else "busy",
+            "series": item.get("type") not in (None, "Single"),
+        }
+    )
+    return values
+
+
+# -- tasks ---------------------------------------------------------------------
+def task_to_graph(values, key=None):
+    """Odoo activity values → Microsoft To Do task payload."""
+    payload = {
+        "title": values.get("summary") or "",
+        "body": {"contentType": "html", "content": values.get("note") or ""},
+        "status": "completed" if values.get("done") else "notStarted",
+    }
+    deadline = _as_date(values.get("deadline"))
+    payload["dueDateTime"] = (
+        {"dateTime": datetime.combine(deadline, time()).isoformat(), "timeZone": "UTC"}
+        if deadline
+        else None
+    )
+    if key:
+        payload["linkedResources"] = [
+            {
+                "applicationName": "Odoo",
+                "displayName": values.get("summary") or "",
+                "externalId": key,
+            }
+        ]
+    return payload
+
+
+def task_from_graph(task):
+    """Microsoft To Do task → Odoo activity values plus identity fields."""
+    values = {
+        "remote_id": task.get("id"),
+        "removed": "@removed" in task,
+        "last_modified": parse_datetime(task.get("lastModifiedDateTime")),
+        "change_key": task.get("@odata.etag") or task.get("lastModifiedDateTime"),
+        "odoo_key": next(
+            (
+                r.get("externalId")
+                for r in task.get("linkedResources") or []
+                if r.get("applicationName") == "Odoo"
+            ),
+            None,
+        ),
+    }
+    if "@removed" in task:
+        return values
+    due = task.get("dueDateTime")
+    deadline = None
+    if due and due.get("dateTime"):
+        # a due date is a calendar day: read it in its own zone, no shifting
+        deadline = parse_datetime(due["dateTime"]).date()
+    body = task.get("body") or {}
+    content = body.get("content") or ""
+    if body.get("contentType", "text").lower() == "text" and content:
+        content = "<p>%s</p>" % content.replace("&", "&amp;").replace("<", "&lt;")
+    values.update(
+        {
+            "summary": task.get("title") or "",
+            "note": content,
+            "deadline": deadline,
+            "done": task.get("status") == "completed",
+        }
+    )
+    return values
+
+
+def task_to_ews(values):
+    done = bool(values.get("done"))
+    return {
+        "subject": values.get("summary") or "",
+        "body_html": values.get("note") or "",
+        "due_date": _as_date(values.get("deadline")),
+        "status": "Completed" if done else "NotStarted",
+        "percent_complete": 100 if done else 0,
+    }
+
+
+def task_from_ews(item):
+    values = {
+        "remote_id": item.get("id"),
+        "change_key": item.get("changekey"),
+        "last_modified": parse_datetime(item.get("last_modified_time")),
+        "removed": bool(item.get("removed")),
+    }
+    if item.get("removed"):
+        return values
+    values.update(
+        {
+            "summary": item.get("subject") or "",
+            "note": item.get("body_html") or "",
+            "deadline": _as_date(item.get("due_date")),
+            "done": item.get("status") == "Completed",
+        }
+    )
+    return values
+
+
+# -- comparisons used by the re-link wizard -----------------------------------
+def event_match_key(values):
+    """``(subject, start, stop)`` with minute precision for re-linking."""
+    start, stop = values.get("start"), values.get("stop")
+    if values.get("allday"):
+        start = _as_date(values.get("start_date") or start)
+        stop = _as_date(values.get("stop_date") or stop)
+    else:
+        start = start and start.replace(second=0, microsecond=0)
+        stop = stop and stop.replace(second=0, microsecond=0)
+    return ((values.get("name") or "").strip().lower(), start, stop)
+
+
+def task_match_key(values):
+    return (
+        (values.get("summary") or "").strip().lower(),
+        _as_date(values.get("deadline")),
+    )

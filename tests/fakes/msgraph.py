@@ -1,0 +1,429 @@
+"""Fake Microsoft Graph v1.0 + Entra token endpoint on 127.0.0.1.
+
+Speaks the documented JSON of the calls the Exchange sync makes:
+
+* ``POST /{tenant}/oauth2/v2.0/token`` (client credentials)
+* ``GET /v1.0/users/{u}/calendar``, ``/calendarView`` and ``/calendarView/delta``
+  with ``Prefer: odata.maxpagesize``, ``@odata.nextLink`` ($skiptoken) and
+  ``@odata.deltaLink`` ($deltatoken), ``@removed`` entries and HTTP 410 for
+  expired delta tokens
+* ``POST /v1.0/users/{u}/calendar/events`` (honours ``transactionId``),
+  ``PATCH``/``DELETE /v1.0/users/{u}/events/{id}``; meetings are copied to the
+  attendees' mailboxes with the same ``iCalUId`` as Exchange does
+* Microsoft To Do: ``/todo/lists``, ``/todo/lists/{l}/tasks`` (+ ``/delta``)
+
+Tests drive the "Outlook side" with :meth:`FakeGraph.add_event` and friends,
+and script failures with :meth:`queue` (429 + Retry-After, 5xx) or
+:attr:`fail_when` (a callable returning a :class:`Reply` for chosen requests).
+"""
+
+import itertools
+import re
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from tests.fakes.base import FakeServer, Reply
+
+PAGE_SIZE = 100
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _parse(value):
+    value = value.replace("Z", "")
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)
+    return datetime.fromisoformat(value)
+
+
+def _error(status, code, message):
+    return Reply(status, {"error": {"code": code, "message": message}})
+
+
+class FakeGraph(FakeServer):
+    tenant = "11111111-1111-1111-1111-111111111111"
+    client_id = "22222222-2222-2222-2222-222222222222"
+    client_secret = "fake-secret"
+
+    def __init__(self):
+        super().__init__()
+        self.mailboxes = {}
+        self.tokens = set()
+        self.token_lifetime = 3600
+        self.seq = 0
+        self._ids = itertools.count(1)
+        self.cursors = {}  # $skiptoken / $deltatoken → paging state
+        self.fail_when = None  # callable(request) -> Reply | None
+
+    # -- Outlook side helpers (used by tests) ------------------------------
+    def add_mailbox(self, email, calendar_name="Calendar", tasks_name="Tasks"):
+        email = email.lower()
+        list_id = f"list-{next(self._ids)}"
+        self.mailboxes[email] = {
+            "calendar_name": calendar_name,
+            "events": {},
+            "log": [],  # (seq, event id)
+            "lists": {
+                list_id: {
+                    "id": list_id,
+                    "displayName": tasks_name,
+                    "wellknownListName": "defaultList",
+                    "isOwner": True,
+                    "tasks": {},
+                    "log": [],
+                }
+            },
+            "transactions": {},
+        }
+        return self.mailboxes[email]
+
+    def _touch(self, log, item_id, when=None):
+        self.seq += 1
+        log.append((self.seq, item_id))
+        return when or _now()
+
+    def _new_event(self, mailbox, data, ical_uid=None, when=None):
+        box = self.mailboxes[mailbox]
+        event_id = f"AAMk-{mailbox.split('@')[0]}-{next(self._ids)}"
+        when = self._touch(box["log"], event_id, when)
+        event = {
+            "id": event_id,
+            "iCalUId": ical_uid
+            or f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex}",
+            "changeKey": secrets.token_hex(6),
+            "createdDateTime": _iso(when),
+            "lastModifiedDateTime": _iso(when),
+            "subject": "",
+            "body": {"contentType": "html", "content": ""},
+            "isAllDay": False,
+            "isCancelled": False,
+            "location": {"displayName": ""},
+            "attendees": [],
+            "organizer": {"emailAddress": {"address": mailbox, "name": mailbox}},
+            "sensitivity": "normal",
+            "showAs": "busy",
+            "type": "singleInstance",
+        }
+        event.update(data)
+        box["events"][event_id] = event
+        return event
+
+    def add_event(self, mailbox, subject, start, end, when=None, **extra):
+        """An event created in Outlook. ``start``/``end`` naive UTC datetimes."""
+        data = {
+            "subject": subject,
+            "start": {"dateTime": start.isoformat() + ".0000000", "timeZone": "UTC"},
+            "end": {"dateTime": end.isoformat() + ".0000000", "timeZone": "UTC"},
+        }
+        data.update(extra)
+        return self._new_event(mailbox.lower(), data, when=when)
+
+    def update_event(self, mailbox, event_id, when=None, **changes):
+        box = self.mailboxes[mailbox.lower()]
+        event = box["events"][event_id]
+        event.update(changes)
+        when = self._touch(box["log"], event_id, when)
+        event["lastModifiedDateTime"] = _iso(when)
+        event["changeKey"] = secrets.token_hex(6)
+        return event
+
+    def delete_event(self, mailbox, event_id):
+        box = self.mailboxes[mailbox.lower()]
+        box["events"].pop(event_id, None)
+        self._touch(box["log"], event_id)
+
+    def events(self, mailbox):
+        return list(self.mailboxes[mailbox.lower()]["events"].values())
+
+    def default_list(self, mailbox):
+        return next(iter(self.mailboxes[mailbox.lower()]["lists"].values()))
+
+    def add_task(
+        self, mailbox, title, due=None, status="notStarted", when=None, **extra
+    ):
+        todo_list = self.default_list(mailbox)
+        task_id = f"AAkALg-{next(self._ids)}"
+        when = self._touch(todo_list["log"], task_id, when)
+        task = {
+            "@odata.etag": f'W/"{secrets.token_hex(6)}"',
+            "id": task_id,
+            "title": title,
+            "status": status,
+            "importance": "normal",
+            "body": {"contentType": "text", "content": ""},
+            "createdDateTime": _iso(when),
+            "lastModifiedDateTime": _iso(when),
+        }
+        if due:
+            task["dueDateTime"] = {
+                "dateTime": due.isoformat() + "T00:00:00.0000000",
+                "timeZone": "UTC",
+            }
+        task.update(extra)
+        todo_list["tasks"][task_id] = task
+        return task
+
+    def update_task(self, mailbox, task_id, when=None, **changes):
+        todo_list = self.default_list(mailbox)
+        task = todo_list["tasks"][task_id]
+        task.update(changes)
+        when = self._touch(todo_list["log"], task_id, when)
+        task["lastModifiedDateTime"] = _iso(when)
+        task["@odata.etag"] = f'W/"{secrets.token_hex(6)}"'
+        return task
+
+    def delete_task(self, mailbox, task_id):
+        todo_list = self.default_list(mailbox)
+        todo_list["tasks"].pop(task_id, None)
+        self._touch(todo_list["log"], task_id)
+
+    def tasks(self, mailbox):
+        return list(self.default_list(mailbox)["tasks"].values())
+
+    def expire_delta_tokens(self):
+        """Every stored delta/skip token now answers HTTP 410."""
+        for cursor in self.cursors.values():
+            cursor["expired"] = True
+
+    # -- HTTP --------------------------------------------------------------
+    def handle(self, request):
+        if self.fail_when:
+            reply = self.fail_when(request)
+            if reply is not None:
+                return reply
+        if request.method == "POST" and request.path.endswith("/oauth2/v2.0/token"):
+            return self._token(request)
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+            return _error(
+                401, "InvalidAuthenticationToken", "Access token is empty or invalid."
+            )
+        match = re.match(r"^/v1\.0/users/([^/]+)(/.*)?$", request.path)
+        if not match:
+            return _error(404, "ResourceNotFound", "Resource not found")
+        mailbox = match.group(1).lower()
+        rest = match.group(2) or ""
+        if mailbox not in self.mailboxes:
+            return _error(
+                404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid."
+            )
+        return self._route(request, mailbox, rest)
+
+    def _token(self, request):
+        from urllib.parse import parse_qs
+
+        form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
+        tenant = request.path.split("/")[1]
+        if (
+            tenant != self.tenant
+            or form.get("grant_type") != "client_credentials"
+            or form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return Reply(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided.",
+                },
+            )
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return Reply(
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime,
+                "access_token": token,
+            },
+        )
+
+    def _page_size(self, request):
+        match = re.search(
+            r"odata\.maxpagesize=(\d+)", request.headers.get("prefer", "")
+        )
+        return int(match.group(1)) if match else PAGE_SIZE
+
+    def _route(self, request, mailbox, rest):
+        box = self.mailboxes[mailbox]
+        method = request.method
+        if rest == "/calendar" and method == "GET":
+            return Reply(200, {"id": f"cal-{mailbox}", "name": box["calendar_name"]})
+        if rest == "/calendarView/delta" and method == "GET":
+            return self._delta(request, mailbox, "events")
+        if rest == "/calendarView" and method == "GET":
+            return self._calendar_view(request, mailbox)
+        if rest == "/calendar/events" and method == "POST":
+            return self._create_event(request, mailbox)
+        match = re.match(r"^/events/([^/]+)$", rest)
+        if match:
+            event_id = match.group(1)
+            if event_id not in box["events"]:
+                return _error(
+                    404, "ErrorItemNotFound", "The specified object was not found."
+                )
+            if method == "GET":
+                return Reply(200, box["events"][event_id])
+            if method == "PATCH":
+                return self._patch_event(request, mailbox, event_id)
+            if method == "DELETE":
+                self.delete_event(mailbox, event_id)
+                return Reply(204)
+        if rest == "/todo/lists" and method == "GET":
+            lists = [
+                {k: v for k, v in lst.items() if k not in ("tasks", "log")}
+                for lst in box["lists"].values()
+            ]
+            return Reply(200, {"value": lists})
+        match = re.match(r"^/todo/lists/([^/]+)/tasks(/delta|/[^/]+)?$", rest)
+        if match:
+            list_id, tail = match.group(1), match.group(2)
+            if list_id not in box["lists"]:
+                return _error(404, "ErrorItemNotFound", "The list was not found.")
+            todo_list = box["lists"][list_id]
+            if tail == "/delta" and method == "GET":
+                return self._delta(request, mailbox, "tasks", list_id=list_id)
+            if tail is None and method == "GET":
+                return Reply(200, {"value": list(todo_list["tasks"].values())})
+            if tail is None and method == "POST":
+                data = request.json()
+                due = data.pop("dueDateTime", None)
+                task = self.add_task(mailbox, data.pop("title", ""), **data)
+                if due:
+                    task["dueDateTime"] = due
+                return Reply(201, task)
+            task_id = (tail or "/")[1:]
+            if task_id not in todo_list["tasks"]:
+                return _error(404, "ErrorItemNotFound", "The task was not found.")
+            if method == "PATCH":
+                return Reply(200, self.update_task(mailbox, task_id, **request.json()))
+            if method == "DELETE":
+                self.delete_task(mailbox, task_id)
+                return Reply(204)
+        return _error(400, "BadRequest", f"Unsupported {method} {rest}")
+
+    # -- events ------------------------------------------------------------
+    @staticmethod
+    def _in_window(event, start, end):
+        if start is None:
+            return True
+        ev_start = _parse(event["start"]["dateTime"])
+        ev_end = _parse(event["end"]["dateTime"])
+        return ev_start < end and ev_end > start
+
+    def _create_event(self, request, mailbox):
+        box = self.mailboxes[mailbox]
+        data = request.json()
+        transaction = data.get("transactionId")
+        if transaction and transaction in box["transactions"]:
+            existing = box["events"].get(box["transactions"][transaction])
+            if existing:
+                return Reply(201, existing)
+        data.setdefault("organizer", {"emailAddress": {"address": mailbox}})
+        event = self._new_event(mailbox, data)
+        if transaction:
+            box["transactions"][transaction] = event["id"]
+        # Exchange delivers the meeting to the attendees' calendars
+        for attendee in data.get("attendees") or []:
+            address = (attendee.get("emailAddress") or {}).get("address", "").lower()
+            if address in self.mailboxes and address != mailbox:
+                copy = {k: v for k, v in data.items() if k != "transactionId"}
+                self._new_event(address, copy, ical_uid=event["iCalUId"])
+        return Reply(201, event)
+
+    def _patch_event(self, request, mailbox, event_id):
+        event = self.update_event(mailbox, event_id, **request.json())
+        return Reply(200, event)
+
+    def _calendar_view(self, request, mailbox):
+        start = _parse(request.query["startDateTime"])
+        end = _parse(request.query["endDateTime"])
+        events = [
+            e
+            for e in self.mailboxes[mailbox]["events"].values()
+            if self._in_window(e, start, end)
+        ]
+        return Reply(200, {"value": events})
+
+    # -- delta paging ------------------------------------------------------
+    def _delta(self, request, mailbox, kind, list_id=None):
+        box = self.mailboxes[mailbox]
+        if kind == "events":
+            store, log = box["events"], box["log"]
+        else:
+            store, log = box["lists"][list_id]["tasks"], box["lists"][list_id]["log"]
+        base = f"{self.url}{request.path}"
+        token = request.query.get("$skiptoken") or request.query.get("$deltatoken")
+        if token:
+            cursor = self.cursors.get(token)
+            if not cursor or cursor.get("expired") or cursor["mailbox"] != mailbox:
+                return _error(
+                    410,
+                    "fullSyncRequired",
+                    "The sync state is no longer valid; a full sync is required.",
+                )
+            if "$deltatoken" in request.query:
+                # a new round: everything logged since the token was issued
+                since = cursor["seq"]
+                changed = sorted({i for seq, i in log if seq > since})
+                cursor = {
+                    "mailbox": mailbox,
+                    "ids": changed,
+                    "offset": 0,
+                    "seq": self.seq,
+                    "window": cursor["window"],
+                    "initial": False,
+                }
+        else:
+            window = (None, None)
+            if kind == "events":
+                window = (
+                    _parse(request.query["startDateTime"]),
+                    _parse(request.query["endDateTime"]),
+                )
+            cursor = {
+                "mailbox": mailbox,
+                "ids": sorted(store),
+                "offset": 0,
+                "seq": self.seq,
+                "window": window,
+                "initial": True,
+            }
+        size = self._page_size(request)
+        chunk = cursor["ids"][cursor["offset"] : cursor["offset"] + size]
+        start, end = cursor["window"]
+        value = []
+        for item_id in chunk:
+            item = store.get(item_id)
+            if item is None or (
+                kind == "events" and not self._in_window(item, start, end)
+            ):
+                if not cursor["initial"]:
+                    value.append({"id": item_id, "@removed": {"reason": "deleted"}})
+                continue
+            value.append(item)
+        body = {"value": value}
+        rest = cursor["ids"][cursor["offset"] + size :]
+        if rest:
+            skip = secrets.token_urlsafe(12)
+            self.cursors[skip] = dict(cursor, offset=cursor["offset"] + size)
+            body["@odata.nextLink"] = f"{base}?$skiptoken={skip}"
+        else:
+            delta = secrets.token_urlsafe(12)
+            self.cursors[delta] = {
+                "mailbox": mailbox,
+                "seq": cursor["seq"],
+                "window": cursor["window"],
+            }
+            body["@odata.deltaLink"] = f"{base}?$deltatoken={delta}"
+        return Reply(200, body)
+
+
+def days(n):
+    return timedelta(days=n)
