@@ -1,0 +1,229 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged, users
+
+from .common import SubscriptionsCase
+
+
+@tagged("mass_mailing_subscriptions")
+class TestEnforcement(SubscriptionsCase):
+    def _send(self, mailing, res_ids=None):
+        with self.mock_mail_gateway(mail_unlink_sent=False):
+            mailing.action_send_mail(res_ids=res_ids)
+        return self._new_mails
+
+    @users("user_marketing")
+    def test_type_mailing_excludes_with_reasons(self):
+        """A mailing of type Offers reaches only contacts with consent that
+        chose Offers; everyone else is a cancelled trace with the reason."""
+        mailing = self._create_partner_mailing(self.type_offers)
+        mails = self._send(mailing)
+
+        self.assertEqual(
+            mails.filtered(lambda m: m.state != "cancel").res_id, self.p_offers.id
+        )
+        expected = {
+            self.p_offers: ("sent", False, False),
+            self.p_newsletter: (
+                "cancel",
+                "mail_not_subscribed",
+                "not subscribed to Offers",
+            ),
+            self.p_no_record: ("cancel", "mail_no_consent", "no e-marketing consent"),
+            self.p_withdrawn: ("cancel", "mail_no_consent", "no e-marketing consent"),
+        }
+        for partner, (status, failure_type, reason) in expected.items():
+            trace = self._trace_of(mailing, partner.id)
+            self.assertEqual(len(trace), 1, partner.name)
+            self.assertEqual(trace.trace_status, status, partner.name)
+            self.assertEqual(trace.failure_type, failure_type, partner.name)
+            self.assertEqual(trace.failure_reason or False, reason, partner.name)
+        mailing.invalidate_recordset()
+        self.assertEqual(mailing.canceled, 3)
+        self.assertEqual(mailing.consent_excluded_count, 3)
+        self.assertEqual(mailing.expected, 4)
+        self.assertEqual(mailing.state, "done")
+
+    @users("user_marketing")
+    def test_untyped_mailing_needs_consent_only(self):
+        mailing = self._create_partner_mailing()
+        mails = self._send(mailing)
+        self.assertEqual(
+            set(mails.filtered(lambda m: m.state != "cancel").mapped("res_id")),
+            {self.p_offers.id, self.p_newsletter.id},
+        )
+        excluded = self._traces(mailing).filtered(lambda t: t.trace_status == "cancel")
+        self.assertEqual(
+            set(excluded.mapped("res_id")), {self.p_no_record.id, self.p_withdrawn.id}
+        )
+        self.assertEqual(set(excluded.mapped("failure_type")), {"mail_no_consent"})
+
+    @users("user_marketing")
+    def test_switch_off_is_core_behaviour(self):
+        """Privacy switch off: every recipient is mailed as Odoo does without
+        the addon, and the unsubscribe link is Odoo's own."""
+        self._set_privacy(False)
+        mailing = self._create_partner_mailing(self.type_offers)
+        mails = self._send(mailing)
+        self.assertEqual(set(mails.mapped("res_id")), set(self.partners.ids))
+        self.assertFalse(mails.filtered(lambda m: m.state == "cancel"))
+        self.assertFalse(
+            self._traces(mailing).filtered(
+                lambda t: t.failure_type in ("mail_no_consent", "mail_not_subscribed")
+            )
+        )
+        url = mailing._get_unsubscribe_url(self.p_no_record.email, self.p_no_record.id)
+        self.assertIn(f"/mailing/{mailing.id}/confirm_unsubscribe", url)
+
+    def test_bypass_sends_to_everyone(self):
+        self.user_marketing.groups_id += self.env.ref(
+            "mass_mailing_subscriptions.group_override_consent"
+        )
+        mailing = self._create_partner_mailing(self.type_offers, bypass_consent=True)
+        mails = self._send(mailing.with_user(self.user_marketing))
+        self.assertEqual(set(mails.mapped("res_id")), set(self.partners.ids))
+        self.assertFalse(mails.filtered(lambda m: m.state == "cancel"))
+
+    def test_bypass_only_for_override_group(self):
+        with self.assertRaises(AccessError):
+            self._create_partner_mailing(self.type_offers, bypass_consent=True)
+        mailing = self._create_partner_mailing(self.type_offers)
+        with self.assertRaises(AccessError):
+            mailing.with_user(self.user_marketing).write({"bypass_consent": True})
+        self.assertFalse(mailing.bypass_consent)
+        # Writing other fields, or the unchanged value, is fine.
+        mailing.with_user(self.user_marketing).write(
+            {"subject": "Changed", "bypass_consent": False}
+        )
+        self.user_marketing.groups_id += self.env.ref(
+            "mass_mailing_subscriptions.group_override_consent"
+        )
+        mailing.with_user(self.user_marketing).write({"bypass_consent": True})
+        self.assertTrue(mailing.bypass_consent)
+        self.assertFalse(mailing.copy().bypass_consent)
+
+    @users("user_marketing")
+    def test_mailing_list_through_partner_email(self):
+        """Mailing-list contacts follow the contact with the same e-mail; an
+        address without any contact has no consent."""
+        mailing_list = self.env["mailing.list"].create(
+            {
+                "name": "Fair visitors",
+                "contact_ids": [
+                    Command.create({"name": "Olga", "email": "OLGA@example.com"}),
+                    Command.create({"name": "Niels", "email": "niels@example.com"}),
+                    Command.create({"name": "Nora", "email": "nora@example.com"}),
+                    Command.create(
+                        {"name": "Stranger", "email": "stranger@example.com"}
+                    ),
+                ],
+            }
+        )
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "name": "List mailing",
+                "subject": "Offers for fair visitors",
+                "body_html": "<p>Hi</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("mailing.list"),
+                "contact_list_ids": [Command.link(mailing_list.id)],
+                "subscription_type_id": self.type_offers.id,
+            }
+        )
+        mails = self._send(mailing)
+        contacts = {c.email_normalized: c for c in mailing_list.contact_ids}
+        self.assertEqual(
+            mails.filtered(lambda m: m.state != "cancel").mapped("res_id"),
+            [contacts["olga@example.com"].id],
+        )
+        reasons = {
+            trace.email: trace.failure_type
+            for trace in self._traces(mailing)
+            if trace.trace_status == "cancel"
+        }
+        self.assertEqual(
+            reasons,
+            {
+                "niels@example.com": "mail_not_subscribed",
+                "nora@example.com": "mail_no_consent",
+                "stranger@example.com": "mail_no_consent",
+            },
+        )
+
+    def test_generic_model_with_email(self):
+        """Leads (or any model with a normalised e-mail) follow the contact
+        with the same e-mail, without depending on crm."""
+        if "crm.lead" not in self.env:
+            self.skipTest("crm is not installed")
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": "Lead Olga", "email_from": "olga@example.com"},
+                {"name": "Lead Walter", "email_from": "walter@example.com"},
+            ]
+        )
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "name": "Lead mailing",
+                "subject": "Offers",
+                "body_html": "<p>Hi</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "mailing_domain": repr([("id", "in", leads.ids)]),
+                "subscription_type_id": self.type_offers.id,
+            }
+        )
+        mails = self._send(mailing)
+        self.assertEqual(
+            mails.filtered(lambda m: m.state != "cancel").mapped("res_id"), leads[0].ids
+        )
+        trace = self._trace_of(mailing, leads[1].id)
+        self.assertEqual(trace.failure_type, "mail_no_consent")
+
+    @users("user_marketing")
+    def test_explicit_recipients_go_through_composer_check(self):
+        """Send-outs given explicit records (no recipient computation) are
+        checked per composer batch; the mails are cancelled with the reason."""
+        mailing = self._create_partner_mailing(self.type_offers)
+        mails = self._send(mailing, res_ids=self.partners.ids)
+        by_partner = {mail.res_id: mail for mail in mails}
+        self.assertEqual(by_partner[self.p_offers.id].state, "sent")
+        self.assertEqual(by_partner[self.p_newsletter.id].state, "cancel")
+        self.assertEqual(
+            by_partner[self.p_newsletter.id].failure_type, "mail_not_subscribed"
+        )
+        trace = self._trace_of(mailing, self.p_newsletter.id)
+        self.assertEqual(trace.trace_status, "cancel")
+        self.assertEqual(trace.failure_reason, "not subscribed to Offers")
+        self.assertEqual(
+            self._trace_of(mailing, self.p_no_record.id).failure_type, "mail_no_consent"
+        )
+
+    def test_queue_with_everyone_excluded(self):
+        """The mailing cron finishes a mailing whose recipients are all
+        excluded, and the exclusions are in its statistics."""
+        mailing = self._create_partner_mailing(
+            self.type_events, partners=self.p_no_record | self.p_withdrawn
+        )
+        mailing.action_put_in_queue()
+        with self.mock_mail_gateway(mail_unlink_sent=False):
+            self.env["mailing.mailing"]._process_mass_mailing_queue()
+        self.assertEqual(mailing.state, "done")
+        self.assertFalse(self._new_mails)
+        mailing.invalidate_recordset()
+        self.assertEqual(mailing.canceled, 2)
+
+    def test_exclusion_is_one_query_per_batch(self):
+        """The number of queries does not grow with the number of recipients."""
+        many = self.env["res.partner"].create(
+            [{"name": f"Bulk {i}", "email": f"bulk{i}@example.com"} for i in range(60)]
+        )
+        counts = []
+        # The first run warms caches (purpose, translations); measure the others.
+        for partners in (self.partners, self.partners, self.partners | many):
+            mailing = self._create_partner_mailing(self.type_offers, partners=partners)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            excluded = mailing._consent_exclude_recipients(partners.ids)
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(len(excluded), len(partners) - 1)
+        self.assertEqual(counts[1], counts[2])
+        self.assertLessEqual(counts[2], 4)
