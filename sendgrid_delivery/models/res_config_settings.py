@@ -1,0 +1,124 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import webhook
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    sendgrid_api_key = fields.Char(
+        string="SendGrid API key",
+        config_parameter="sendgrid_delivery.api_key",
+        groups="base.group_system",
+        help="An API key with at least the Mail Send permission; it is the "
+        "password of the SMTP relay.",
+    )
+    sendgrid_use = fields.Boolean(
+        string="Use SendGrid",
+        config_parameter="sendgrid_delivery.use_sendgrid",
+        help="Creates (or updates) the outgoing mail server for SendGrid's SMTP "
+        "relay and sends through it.",
+    )
+    # stored as explicit "True"/"False": a boolean config_parameter cannot
+    # default to True and still be switched off
+    sendgrid_click_tracking = fields.Boolean(
+        string="Click tracking",
+        help="SendGrid rewrites links to count clicks. Odoo's own mailing link "
+        "tracker already does this for mailings; using both means two redirects.",
+    )
+    sendgrid_open_tracking = fields.Boolean(string="Open tracking")
+    sendgrid_verification_key = fields.Char(
+        string="Event webhook verification key",
+        config_parameter="sendgrid_delivery.verification_key",
+        groups="base.group_system",
+        help="The public key SendGrid shows under Settings > Mail Settings > "
+        "Signed Event Webhook Requests. Without it, events are refused.",
+    )
+    sendgrid_dns_target = fields.Char(
+        string="SendGrid DNS host",
+        config_parameter="sendgrid_delivery.dns_target",
+        help="The host your DNS records point to, as shown by SendGrid's domain "
+        "authentication, e.g. u1234567.wl123.sendgrid.net.",
+    )
+    sendgrid_return_path_subdomain = fields.Char(
+        string="Return-path subdomain",
+        config_parameter="sendgrid_delivery.return_path_subdomain",
+        help="e.g. em1234",
+    )
+    sendgrid_link_branding_subdomain = fields.Char(
+        string="Link branding subdomain",
+        config_parameter="sendgrid_delivery.link_branding_subdomain",
+        help="e.g. url5678 (leave empty without link branding)",
+    )
+    sendgrid_mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="SendGrid mail server",
+        compute="_compute_sendgrid_mail_server_id",
+    )
+    sendgrid_webhook_url = fields.Char(
+        string="Event webhook URL", compute="_compute_sendgrid_webhook_url"
+    )
+
+    def _compute_sendgrid_mail_server_id(self):
+        server = self.env["ir.mail_server"]._sendgrid_server()
+        for settings in self:
+            settings.sendgrid_mail_server_id = server
+
+    def _compute_sendgrid_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for settings in self:
+            settings.sendgrid_webhook_url = f"{base_url}/sendgrid/events"
+
+    @api.constrains("sendgrid_verification_key")
+    def _check_sendgrid_verification_key(self):
+        for settings in self:
+            if settings.sendgrid_verification_key:
+                try:
+                    webhook.load_public_key(settings.sendgrid_verification_key)
+                except webhook.WebhookError as exc:
+                    raise UserError(
+                        _(
+                            "The verification key is not SendGrid's public key "
+                            "(base64 ECDSA P-256): %(error)s",
+                            error=str(exc),
+                        )
+                    ) from exc
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        res.update(
+            {
+                f"sendgrid_{key}": value
+                for key, value in self.env["ir.mail_server"]
+                ._sendgrid_tracking_settings()
+                .items()
+            }
+        )
+        return res
+
+    def set_values(self):
+        super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(
+            "sendgrid_delivery.click_tracking", str(bool(self.sendgrid_click_tracking))
+        )
+        params.set_param(
+            "sendgrid_delivery.open_tracking", str(bool(self.sendgrid_open_tracking))
+        )
+        if not self.env.is_system():
+            return
+        if self.sendgrid_use:
+            if not self.sendgrid_api_key:
+                raise UserError(
+                    _("Enter the SendGrid API key before turning on SendGrid.")
+                )
+            self.env["ir.mail_server"]._sendgrid_ensure_server(self.sendgrid_api_key)
+        else:
+            self.env["ir.mail_server"]._sendgrid_server().write({"active": False})
+
+    def action_sendgrid_check_domain(self):
+        self.ensure_one()
+        self.execute()  # keep what the user typed before checking
+        return self.env["sendgrid.domain.check"]._open_new()

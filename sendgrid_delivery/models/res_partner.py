@@ -1,0 +1,172 @@
+from odoo import _, api, fields, models, tools
+from odoo.tools import SQL
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # webhook events look partners up by address: make that an index scan
+    email_normalized = fields.Char(index=True)
+    is_email_invalid = fields.Boolean(
+        string="E-mail invalid",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The address bounced permanently; mass mailings skip it until the "
+        "e-mail address is changed.",
+    )
+    email_invalid_reason = fields.Char(
+        string="Bounce reason", readonly=True, copy=False
+    )
+    email_invalid_date = fields.Datetime(string="Bounced on", readonly=True, copy=False)
+    sendgrid_event_count = fields.Integer(
+        string="E-mail log", compute="_compute_sendgrid_event_count"
+    )
+
+    def _compute_sendgrid_event_count(self):
+        counts = dict(
+            self.env["sendgrid.event"]
+            .sudo()
+            ._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"])
+        )
+        for partner in self:
+            partner.sendgrid_event_count = counts.get(partner, 0)
+
+    def write(self, vals):
+        # a new address gets a fresh chance
+        if "email" in vals and "is_email_invalid" not in vals:
+            changed = self.filtered(
+                lambda p: (
+                    p.is_email_invalid
+                    and tools.email_normalize(vals["email"] or "") != p.email_normalized
+                )
+            )
+            res = super().write(vals)
+            if changed:
+                super(ResPartner, changed).write(
+                    {
+                        "is_email_invalid": False,
+                        "email_invalid_reason": False,
+                        "email_invalid_date": False,
+                    }
+                )
+            return res
+        return super().write(vals)
+
+    def action_open_sendgrid_events(self):
+        self.ensure_one()
+        return self.env["sendgrid.event"]._action_open_log(
+            [("partner_id", "=", self.id)],
+            _("E-mail log of %(name)s", name=self.display_name),
+        )
+
+    def action_sendgrid_reset_email_invalid(self):
+        self.write(
+            {
+                "is_email_invalid": False,
+                "email_invalid_reason": False,
+                "email_invalid_date": False,
+            }
+        )
+
+    @api.model
+    def _sendgrid_invalid_emails(self):
+        """Normalised addresses that bounced permanently (one query)."""
+        self.flush_model(["is_email_invalid", "email_normalized"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT email_normalized FROM res_partner"
+                " WHERE is_email_invalid AND email_normalized IS NOT NULL"
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _sendgrid_mark_email_invalid(self, reasons):
+        """Mark addresses invalid; ``reasons`` maps e-mail -> (reason, date).
+
+        Schedules an activity for the salesperson of each newly marked contact.
+        """
+        newly = self.filtered(lambda p: not p.is_email_invalid)
+        grouped = {}
+        for partner in self:
+            reason, date = reasons.get(partner.email_normalized, (False, False))
+            grouped.setdefault((reason, date), self.browse())
+            grouped[(reason, date)] |= partner
+        for (reason, date), partners in grouped.items():
+            partners.write(
+                {
+                    "is_email_invalid": True,
+                    "email_invalid_reason": (reason or "")[:255] or False,
+                    "email_invalid_date": date or fields.Datetime.now(),
+                }
+            )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner"
+                " SET message_bounce = COALESCE(message_bounce, 0) + 1"
+                " WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["message_bounce"])
+        newly._sendgrid_tell_salesperson("bounce")
+
+    def _sendgrid_tell_salesperson(self, kind):
+        """One activity per contact with a salesperson (skipped if one is open)."""
+        activity_type = self.env.ref(
+            "sendgrid_delivery.mail_activity_type_email_bounced"
+            if kind == "bounce"
+            else "sendgrid_delivery.mail_activity_type_spam_report",
+            raise_if_not_found=False,
+        )
+        partners = self.filtered("user_id")
+        if not partners or not activity_type:
+            return self.env["mail.activity"]
+        existing = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+        )
+        partners = partners.filtered(
+            lambda p: p.id not in set(existing.mapped("res_id"))
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for partner in partners:
+            lang_env = self.with_context(lang=partner.user_id.lang).env
+            if kind == "bounce":
+                summary = lang_env._("E-mail of %(name)s bounced", name=partner.name)
+                note = lang_env._(
+                    "The e-mail to %(email)s bounced (%(reason)s). New job? "
+                    "Ask who replaces them and update the contact.",
+                    email=partner.email,
+                    reason=partner.email_invalid_reason or lang_env._("hard bounce"),
+                )
+            else:
+                summary = lang_env._(
+                    "%(name)s reported our e-mail as spam", name=partner.name
+                )
+                note = lang_env._(
+                    "%(email)s marked one of our e-mails as spam. The address is "
+                    "blacklisted and E-marketing consent is withdrawn; talk to the "
+                    "customer before mailing them again.",
+                    email=partner.email,
+                )
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": partner.user_id.id,
+                    "summary": summary,
+                    "note": tools.plaintext2html(note),
+                    "date_deadline": fields.Date.context_today(self),
+                }
+            )
+        return self.env["mail.activity"].sudo().create(vals_list)

@@ -1,0 +1,479 @@
+import json
+import logging
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..services import webhook
+
+_logger = logging.getLogger(__name__)
+
+EVENT_TYPE_SELECTION = [
+    ("processed", "Processed"),
+    ("dropped", "Dropped"),
+    ("delivered", "Delivered"),
+    ("deferred", "Deferred"),
+    ("bounce", "Bounced"),
+    ("open", "Opened"),
+    ("click", "Clicked"),
+    ("spamreport", "Spam report"),
+    ("unsubscribe", "Unsubscribed"),
+    ("group_unsubscribe", "Unsubscribed from group"),
+    ("group_resubscribe", "Resubscribed to group"),
+]
+# SendGrid drops mail to addresses it knows are dead: as bad as a hard bounce
+DEAD_ADDRESS_DROP_REASONS = ("Bounced Address", "Invalid")
+
+# columns filled from the normalised webhook events (services/webhook.py)
+_EVENT_COLUMNS = [
+    ("sg_event_id", "varchar"),
+    ("event_type", "varchar"),
+    ("email", "varchar"),
+    ("event_date", "timestamp"),
+    ("sg_message_id", "varchar"),
+    ("smtp_id", "varchar"),
+    ("reason", "text"),
+    ("status", "varchar"),
+    ("response", "text"),
+    ("attempt", "integer"),
+    ("bounce_type", "varchar"),
+    ("bounce_classification", "varchar"),
+    ("url", "varchar"),
+    ("useragent", "varchar"),
+    ("ip", "varchar"),
+    ("asm_group_id", "integer"),
+    ("category", "varchar"),
+    ("is_machine_open", "boolean"),
+]
+_LINK_COLUMNS = [
+    ("mail_id", "integer"),
+    ("message_id", "integer"),
+    ("trace_id", "integer"),
+    ("partner_id", "integer"),
+]
+
+
+class SendgridEvent(models.Model):
+    _name = "sendgrid.event"
+    _description = "SendGrid e-mail event"
+    _order = "event_date desc, id desc"
+    _rec_name = "sg_event_id"
+
+    sg_event_id = fields.Char(string="SendGrid event ID", required=True, readonly=True)
+    event_type = fields.Selection(
+        EVENT_TYPE_SELECTION, string="Event", required=True, readonly=True, index=True
+    )
+    email = fields.Char(string="E-mail", readonly=True, index=True)
+    event_date = fields.Datetime(
+        string="Time", required=True, readonly=True, index=True
+    )
+    sg_message_id = fields.Char(string="SendGrid message ID", readonly=True)
+    smtp_id = fields.Char(string="SMTP ID", readonly=True)
+    reason = fields.Text(readonly=True)
+    status = fields.Char(string="SMTP status", readonly=True)
+    response = fields.Text(string="Server response", readonly=True)
+    attempt = fields.Integer(readonly=True)
+    bounce_type = fields.Selection(
+        [("bounce", "Hard bounce"), ("blocked", "Blocked")],
+        readonly=True,
+        help="Hard bounce: the address does not exist. Blocked: the receiving "
+        "server refused this message (reputation, content); the address may work.",
+    )
+    bounce_classification = fields.Char(readonly=True)
+    url = fields.Char(string="Clicked URL", readonly=True)
+    useragent = fields.Char(string="User agent", readonly=True)
+    ip = fields.Char(string="IP address", readonly=True)
+    asm_group_id = fields.Integer(string="Unsubscribe group", readonly=True)
+    category = fields.Char(readonly=True)
+    is_machine_open = fields.Boolean(
+        string="Machine open",
+        readonly=True,
+        help="Opened by a privacy proxy (e.g. Apple Mail), not necessarily a person.",
+    )
+    mail_mail_id = fields.Many2one(
+        "mail.mail", string="Outgoing e-mail", readonly=True, ondelete="set null"
+    )
+    # mail.mail rows are deleted after sending; the integer survives them
+    mail_mail_id_int = fields.Integer(
+        string="Outgoing e-mail ID", readonly=True, index="btree_not_null"
+    )
+    mail_message_id = fields.Many2one(
+        "mail.message",
+        string="Message",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    mailing_trace_id = fields.Many2one(
+        "mailing.trace",
+        string="Mailing trace",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    mailing_id = fields.Many2one(
+        "mailing.mailing", string="Mailing", readonly=True, ondelete="set null"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Contact", readonly=True, ondelete="set null", index=True
+    )
+    user_id = fields.Many2one(
+        related="partner_id.user_id", string="Salesperson", readonly=True
+    )
+    subject = fields.Char(related="mail_message_id.subject", readonly=True)
+
+    _sql_constraints = [
+        (
+            "sg_event_id_uniq",
+            "unique(sg_event_id)",
+            "SendGrid sends each event once; it is stored once.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Views
+    # ------------------------------------------------------------------
+    @api.model
+    def _action_open_log(self, domain, name):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sendgrid_delivery.sendgrid_event_action"
+        )
+        action.update({"domain": domain, "name": name, "context": {}})
+        return action
+
+    # ------------------------------------------------------------------
+    # Webhook
+    # ------------------------------------------------------------------
+    @api.model
+    def _webhook_receive(self, raw_body, headers):
+        """Verify, parse and store one webhook request; return (status, payload).
+
+        This is the whole route except HTTP plumbing: nothing is written
+        unless the signature, timestamp and body are all valid.
+        """
+        key = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sendgrid_delivery.verification_key")
+        )
+        try:
+            events = webhook.verify_and_parse(key, raw_body, headers)
+        except webhook.WebhookError as exc:
+            _logger.warning(
+                "SendGrid webhook refused (%s): %s", exc.status, exc, exc_info=False
+            )
+            return exc.status, {"error": str(exc)}
+        result = self.sudo()._ingest_events(events)
+        return 200, result
+
+    @api.model
+    def _ingest_events(self, events):
+        """Store normalised events once and apply their effects, set-based.
+
+        One INSERT ... ON CONFLICT DO NOTHING RETURNING stores the new events
+        (linked to message, trace and partner in the same statement); the
+        effects then run once per event type on the returned rows. Events of
+        another database or of messages unknown here are ignored.
+        """
+        dbname = self.env.cr.dbname
+        ours = [e for e in events if e.get("odoo_db") == dbname]
+        if not ours:
+            return {"received": len(events), "stored": 0, "ignored": len(events)}
+        self.env.flush_all()
+        rows = self._insert_events(ours)
+        self.invalidate_model()
+        if rows:
+            self._apply_effects(rows)
+        return {
+            "received": len(events),
+            "stored": len(rows),
+            "ignored": len(events) - len(rows),
+        }
+
+    def _insert_events(self, events):
+        keys = [name for name, _type in _EVENT_COLUMNS + _LINK_COLUMNS]
+        payload = json.dumps([{k: e.get(k) for k in keys} for e in events])
+        record_def = SQL(
+            ", ".join(
+                f"{name} {sqltype}" for name, sqltype in _EVENT_COLUMNS + _LINK_COLUMNS
+            )
+        )
+        columns = SQL(", ".join(name for name, _type in _EVENT_COLUMNS))
+        v_columns = SQL(", ".join(f"v.{name}" for name, _type in _EVENT_COLUMNS))
+        query = SQL(
+            """
+            WITH v AS (
+                SELECT *
+                  FROM jsonb_to_recordset(%(payload)s::jsonb) AS v(%(record_def)s)
+            ), linked AS (
+                SELECT v.*,
+                       mm.id AS link_mail_id,
+                       COALESCE(mm.id, v.mail_id) AS link_mail_int,
+                       COALESCE(msg.id, mm.mail_message_id) AS link_message_id,
+                       t.id AS link_trace_id,
+                       t.mass_mailing_id AS link_mailing_id,
+                       COALESCE(p.id, tp.id, pe.id) AS link_partner_id
+                  FROM v
+             LEFT JOIN mail_mail mm ON mm.id = v.mail_id
+             LEFT JOIN mail_message msg ON msg.id = v.message_id
+             LEFT JOIN mailing_trace t ON t.id = v.trace_id
+             LEFT JOIN res_partner p ON p.id = v.partner_id
+             LEFT JOIN res_partner tp ON t.model = 'res.partner' AND tp.id = t.res_id
+             LEFT JOIN LATERAL (
+                        SELECT rp.id FROM res_partner rp
+                         WHERE p.id IS NULL AND tp.id IS NULL
+                           AND rp.email_normalized = v.email
+                      ORDER BY rp.active DESC, rp.id
+                         LIMIT 1
+                   ) pe ON TRUE
+            )
+            INSERT INTO sendgrid_event (
+                %(columns)s, mail_mail_id, mail_mail_id_int, mail_message_id,
+                mailing_trace_id, mailing_id, partner_id,
+                create_uid, create_date, write_uid, write_date)
+            SELECT %(v_columns)s, v.link_mail_id, v.link_mail_int, v.link_message_id,
+                   v.link_trace_id, v.link_mailing_id, v.link_partner_id,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM linked v
+             WHERE v.link_mail_id IS NOT NULL
+                OR v.link_message_id IS NOT NULL
+                OR v.link_trace_id IS NOT NULL
+            ON CONFLICT (sg_event_id) DO NOTHING
+            RETURNING id, event_type, email, event_date, reason, bounce_type,
+                      mailing_trace_id, mailing_id, mail_message_id, partner_id
+            """,
+            payload=payload,
+            record_def=record_def,
+            columns=columns,
+            v_columns=v_columns,
+            uid=self.env.uid,
+        )
+        self.env.cr.execute(query)
+        return self.env.cr.dictfetchall()
+
+    # ------------------------------------------------------------------
+    # Effects (one step per event type, each on the whole batch)
+    # ------------------------------------------------------------------
+    def _apply_effects(self, rows):
+        by_type = defaultdict(list)
+        for row in rows:
+            by_type[row["event_type"]].append(row)
+        ids = [row["id"] for row in rows]
+        self._effect_traces(ids)
+        self._effect_notifications(ids)
+        hard = [r for r in by_type["bounce"] if r["bounce_type"] != "blocked"] + [
+            r
+            for r in by_type["dropped"]
+            if (r["reason"] or "") in DEAD_ADDRESS_DROP_REASONS
+        ]
+        if hard:
+            self._process_hard_bounces(hard)
+        if by_type["spamreport"]:
+            self._process_spam_reports(by_type["spamreport"])
+        if by_type["unsubscribe"]:
+            self._process_unsubscribes(by_type["unsubscribe"])
+        group_rows = by_type["group_unsubscribe"] + by_type["group_resubscribe"]
+        if group_rows:
+            self._process_group_subscriptions(group_rows)
+
+    def _effect_traces(self, ids):
+        """Mailing traces follow delivered / opened / clicked / bounced / dropped."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+            UPDATE mailing_trace t
+               SET trace_status = 'sent',
+                   sent_datetime = COALESCE(t.sent_datetime, e.event_date),
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM sendgrid_event e
+             WHERE e.id = ANY(%(ids)s) AND e.event_type = 'delivered'
+               AND t.id = e.mailing_trace_id
+               AND t.trace_status IN ('outgoing', 'process', 'pending')
+            """,
+                ids=ids,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mailing_trace t
+               SET trace_status = CASE WHEN t.trace_status IN ('reply', 'bounce')
+                                       THEN t.trace_status ELSE 'open' END,
+                   open_datetime = COALESCE(t.open_datetime, e.event_date),
+                   links_click_datetime = CASE
+                       WHEN e.event_type = 'click'
+                       THEN GREATEST(t.links_click_datetime, e.event_date)
+                       ELSE t.links_click_datetime END,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM (SELECT mailing_trace_id, event_type, MIN(event_date) AS event_date
+                      FROM sendgrid_event
+                     WHERE id = ANY(%(ids)s) AND event_type IN ('open', 'click')
+                       AND mailing_trace_id IS NOT NULL
+                  GROUP BY mailing_trace_id, event_type) e
+             WHERE t.id = e.mailing_trace_id
+            """,
+                ids=ids,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mailing_trace t
+               SET trace_status = CASE WHEN e.event_type = 'bounce' THEN 'bounce'
+                                       ELSE 'error' END,
+                   failure_type = CASE
+                       WHEN e.event_type = 'bounce' THEN 'mail_bounce'
+                       WHEN e.reason IN %(dead)s THEN 'mail_email_invalid'
+                       WHEN e.reason = 'Unsubscribed Address' THEN 'mail_optout'
+                       WHEN e.reason = 'Spam Reporting Address' THEN 'mail_bl'
+                       ELSE 'unknown' END,
+                   failure_reason = e.reason,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM sendgrid_event e
+             WHERE e.id = ANY(%(ids)s) AND e.event_type IN ('bounce', 'dropped')
+               AND t.id = e.mailing_trace_id
+               AND t.trace_status NOT IN ('open', 'reply')
+            """,
+                ids=ids,
+                dead=DEAD_ADDRESS_DROP_REASONS,
+            )
+        )
+        self.env["mailing.trace"].invalidate_model()
+
+    def _effect_notifications(self, ids):
+        """Per-recipient status of the message in the chatter (envelope icon)."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+            UPDATE mail_notification n
+               SET notification_status = 'sent'
+              FROM sendgrid_event e
+             WHERE e.id = ANY(%(ids)s) AND e.event_type = 'delivered'
+               AND n.mail_message_id = e.mail_message_id
+               AND n.res_partner_id = e.partner_id
+               AND n.notification_type = 'email'
+               AND n.notification_status IN ('ready', 'process', 'pending')
+            """,
+                ids=ids,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mail_notification n
+               SET notification_status = 'bounce',
+                   failure_type = 'mail_bounce',
+                   failure_reason = e.reason
+              FROM sendgrid_event e
+             WHERE e.id = ANY(%(ids)s) AND e.event_type IN ('bounce', 'dropped')
+               AND n.mail_message_id = e.mail_message_id
+               AND n.res_partner_id = e.partner_id
+               AND n.notification_type = 'email'
+            """,
+                ids=ids,
+            )
+        )
+        self.env["mail.notification"].invalidate_model()
+
+    # -- partners ----------------------------------------------------------
+    def _partners_by_email(self, rows):
+        emails = {row["email"] for row in rows if row["email"]}
+        partner_ids = {row["partner_id"] for row in rows if row["partner_id"]}
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        return Partner.search(
+            [
+                "|",
+                ("email_normalized", "in", list(emails)),
+                ("id", "in", list(partner_ids)),
+            ]
+        )
+
+    def _process_hard_bounces(self, rows):
+        partners = self._partners_by_email(rows)
+        partners = partners.filtered(
+            lambda p: p.email_normalized in {r["email"] for r in rows}
+        )
+        if not partners:
+            return
+        last = {}
+        for row in rows:
+            last[row["email"]] = row
+        partners._sendgrid_mark_email_invalid(
+            {
+                email: (row["reason"] or _("Hard bounce"), row["event_date"])
+                for email, row in last.items()
+            }
+        )
+
+    def _process_spam_reports(self, rows):
+        emails = {row["email"] for row in rows if row["email"]}
+        self.env["mail.blacklist"].sudo()._sendgrid_add(emails)
+        partners = self._partners_by_email(rows).filtered(
+            lambda p: p.email_normalized in emails
+        )
+        if not partners:
+            return
+        partners._consent_withdraw(
+            "emarketing",
+            source="spam_report",
+            evidence={"description": _("SendGrid reported this address as spam.")},
+        )
+        partners._sendgrid_tell_salesperson("spam")
+
+    def _process_unsubscribes(self, rows):
+        """SendGrid's global unsubscribe: blacklist and withdraw E-marketing."""
+        emails = {row["email"] for row in rows if row["email"]}
+        self.env["mail.blacklist"].sudo()._sendgrid_add(emails)
+        self._withdraw_emarketing(
+            rows, _("Unsubscribed through SendGrid's unsubscribe link.")
+        )
+
+    def _withdraw_emarketing(self, rows, description):
+        emails = {row["email"] for row in rows if row["email"]}
+        partners = self._partners_by_email(rows).filtered(
+            lambda p: p.email_normalized in emails
+        )
+        if partners:
+            partners._consent_withdraw(
+                "emarketing",
+                source="unsubscribe_link",
+                evidence={"description": description},
+            )
+
+    def _process_group_subscriptions(self, rows):
+        """Unsubscribe groups map to the mailing's lists; without lists, withdraw."""
+        Subscription = self.env["mailing.subscription"].sudo()
+        mailings = (
+            self.env["mailing.mailing"]
+            .sudo()
+            .browse({row["mailing_id"] for row in rows if row["mailing_id"]})
+        )
+        lists_by_mailing = {m.id: m.contact_list_ids for m in mailings}
+        withdraw_rows = []
+        for opt_out in (True, False):
+            kind = "group_unsubscribe" if opt_out else "group_resubscribe"
+            grouped = defaultdict(set)
+            for row in rows:
+                if row["event_type"] != kind:
+                    continue
+                lists = lists_by_mailing.get(row["mailing_id"])
+                if lists:
+                    grouped[lists].add(row["email"])
+                elif opt_out:
+                    withdraw_rows.append(row)
+            for lists, emails in grouped.items():
+                subscriptions = Subscription.search(
+                    [
+                        ("list_id", "in", lists.ids),
+                        ("contact_id.email_normalized", "in", list(emails)),
+                        ("opt_out", "!=", opt_out),
+                    ]
+                )
+                subscriptions.write({"opt_out": opt_out})
+        if withdraw_rows:
+            self._withdraw_emarketing(
+                withdraw_rows, _("Unsubscribed from a SendGrid unsubscribe group.")
+            )

@@ -1,0 +1,1 @@
+from . import sendgrid_domain_check
