@@ -1,0 +1,6 @@
+from . import product_template
+from . import hr_expense_dk_rate
+from . import hr_expense_dk_mileage_rate
+from . import hr_expense
+from . import hr_expense_sheet
+from . import hr_employee

@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+
+from ..services import mileage
+from ..services.money import to_decimal
+from .hr_expense_dk_rate import _check_no_overlap, _period_name
+
+
+class HrExpenseDkMileageRate(models.Model):
+    _name = "hr.expense.dk.mileage.rate"
+    _description = "Danish Mileage Rate"
+    _order = "date_from desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    active = fields.Boolean(default=True)
+    date_from = fields.Date(string="Valid From", required=True)
+    date_to = fields.Date(
+        string="Valid To", help="Leave empty while the rate has no known end."
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.ref("base.DKK"),
+    )
+    car_rate_up_to_threshold = fields.Float(
+        string="Car Rate up to Threshold",
+        digits=(12, 2),
+        required=True,
+        help="Per km by car or motorcycle for the first km of the calendar year, "
+        "per employee per employer.",
+    )
+    car_rate_above_threshold = fields.Float(
+        string="Car Rate above Threshold",
+        digits=(12, 2),
+        required=True,
+        help="Per km by car or motorcycle once the employee has driven the "
+        "threshold this calendar year for this employer.",
+    )
+    threshold_km = fields.Float(
+        string="Threshold (km)",
+        digits=(12, 0),
+        default=20000.0,
+        required=True,
+    )
+    bicycle_rate = fields.Float(
+        string="Bicycle/Moped Rate",
+        digits=(12, 2),
+        required=True,
+        help="Per km by bicycle, moped, scooter or e-scooter, whatever the distance.",
+    )
+    source_note = fields.Text(string="Source")
+    is_confirmed = fields.Boolean(string="Confirmed")
+
+    _sql_constraints = [
+        (
+            "dates_ordered",
+            "CHECK (date_to IS NULL OR date_to >= date_from)",
+            "A rate cannot end before it starts.",
+        ),
+        (
+            "amounts_positive",
+            "CHECK (car_rate_up_to_threshold >= 0 AND car_rate_above_threshold >= 0 "
+            "AND bicycle_rate >= 0 AND threshold_km > 0)",
+            "Rates cannot be negative and the threshold must be positive.",
+        ),
+    ]
+
+    @api.depends("date_from", "date_to")
+    def _compute_name(self):
+        for rate in self:
+            rate.name = _period_name(rate.date_from, rate.date_to)
+
+    @api.constrains("date_from", "date_to", "active")
+    def _check_no_overlap(self):
+        _check_no_overlap(self)
+
+    def _dk_service_rates(self):
+        """Every active rate as the pure-Python objects the calculation uses."""
+        return [
+            mileage.MileageRate(
+                valid_from=rate.date_from,
+                valid_to=rate.date_to or None,
+                car_up_to_threshold=to_decimal(rate.car_rate_up_to_threshold),
+                car_above_threshold=to_decimal(rate.car_rate_above_threshold),
+                bicycle=to_decimal(rate.bicycle_rate),
+                threshold_km=to_decimal(rate.threshold_km),
+                ref=rate.id,
+            )
+            for rate in self.search([])
+        ]

@@ -1,0 +1,182 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services import perdiem
+from ..services.money import percent_of, to_decimal
+
+
+class HrExpenseDkRate(models.Model):
+    _name = "hr.expense.dk.rate"
+    _description = "Danish Per-Diem Rate"
+    _order = "date_from desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    active = fields.Boolean(default=True)
+    date_from = fields.Date(string="Valid From", required=True)
+    date_to = fields.Date(
+        string="Valid To", help="Leave empty while the rate has no known end."
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.ref("base.DKK"),
+    )
+    food_rate = fields.Monetary(
+        string="Food Rate (kost)",
+        required=True,
+        help="Tax-free food allowance per full 24 hours (kostgodtgørelse pr. døgn).",
+    )
+    lodging_rate = fields.Monetary(
+        string="Lodging Rate (logi)",
+        required=True,
+        help="Tax-free lodging allowance per night at the standard rate "
+        "(logigodtgørelse pr. døgn).",
+    )
+    is_hourly_supplement_manual = fields.Boolean(
+        string="Override Hourly Supplement",
+        help="By default the hourly supplement is 1/24 of the food rate rounded "
+        "half-up to øre. Tick to type the figure Skattestyrelsen published instead.",
+    )
+    hourly_supplement = fields.Monetary(
+        compute="_compute_hourly_supplement",
+        store=True,
+        readonly=False,
+        help="Paid for every started hour after the last full 24 hours.",
+    )
+    breakfast_percent = fields.Float(
+        string="Breakfast Reduction (%)", default=15.0, required=True
+    )
+    lunch_percent = fields.Float(
+        string="Lunch Reduction (%)", default=30.0, required=True
+    )
+    dinner_percent = fields.Float(
+        string="Dinner Reduction (%)", default=30.0, required=True
+    )
+    breakfast_reduction = fields.Monetary(compute="_compute_reductions")
+    lunch_reduction = fields.Monetary(compute="_compute_reductions")
+    dinner_reduction = fields.Monetary(compute="_compute_reductions")
+    small_expenses_amount = fields.Monetary(
+        string="Small Expenses (småfornødenheder)",
+        compute="_compute_reductions",
+        help="The share of the food rate that is paid even when every meal is "
+        "provided.",
+    )
+    source_note = fields.Text(
+        string="Source",
+        help="Where the figures come from (Skattestyrelsen, Skatterådet's decision, "
+        "the page consulted).",
+    )
+    is_confirmed = fields.Boolean(
+        string="Confirmed",
+        help="Ticked once the figures were checked against Skattestyrelsen's "
+        "published rates.",
+    )
+
+    _sql_constraints = [
+        (
+            "dates_ordered",
+            "CHECK (date_to IS NULL OR date_to >= date_from)",
+            "A rate cannot end before it starts.",
+        ),
+        (
+            "amounts_positive",
+            "CHECK (food_rate >= 0 AND lodging_rate >= 0 AND hourly_supplement >= 0)",
+            "Rates cannot be negative.",
+        ),
+    ]
+
+    @api.depends("date_from", "date_to")
+    def _compute_name(self):
+        for rate in self:
+            rate.name = _period_name(rate.date_from, rate.date_to)
+
+    @api.depends("food_rate", "is_hourly_supplement_manual")
+    def _compute_hourly_supplement(self):
+        for rate in self:
+            if not rate.is_hourly_supplement_manual:
+                rate.hourly_supplement = float(
+                    perdiem.hourly_supplement(to_decimal(rate.food_rate))
+                )
+
+    @api.depends("food_rate", "breakfast_percent", "lunch_percent", "dinner_percent")
+    def _compute_reductions(self):
+        for rate in self:
+            food = to_decimal(rate.food_rate)
+            rate.breakfast_reduction = float(percent_of(food, rate.breakfast_percent))
+            rate.lunch_reduction = float(percent_of(food, rate.lunch_percent))
+            rate.dinner_reduction = float(percent_of(food, rate.dinner_percent))
+            rest = (
+                100 - rate.breakfast_percent - rate.lunch_percent - rate.dinner_percent
+            )
+            rate.small_expenses_amount = float(percent_of(food, max(rest, 0)))
+
+    @api.constrains("breakfast_percent", "lunch_percent", "dinner_percent")
+    def _check_meal_percentages(self):
+        for rate in self:
+            percents = (rate.breakfast_percent, rate.lunch_percent, rate.dinner_percent)
+            if any(p < 0 for p in percents) or sum(percents) > 100:
+                raise ValidationError(
+                    self.env._(
+                        "Meal reductions of %(name)s must be between 0 and 100 %% "
+                        "in total.",
+                        name=rate.name,
+                    )
+                )
+
+    @api.constrains("date_from", "date_to", "active")
+    def _check_no_overlap(self):
+        _check_no_overlap(self)
+
+    def _dk_service_rates(self):
+        """Every active rate as the pure-Python objects the calculation uses."""
+        rates = self.search([])
+        return [
+            perdiem.PerDiemRate(
+                valid_from=rate.date_from,
+                valid_to=rate.date_to or None,
+                food=to_decimal(rate.food_rate),
+                lodging=to_decimal(rate.lodging_rate),
+                hourly=to_decimal(rate.hourly_supplement),
+                breakfast_pct=to_decimal(rate.breakfast_percent),
+                lunch_pct=to_decimal(rate.lunch_percent),
+                dinner_pct=to_decimal(rate.dinner_percent),
+                ref=rate.id,
+            )
+            for rate in rates
+        ]
+
+
+def _period_name(date_from, date_to):
+    if not date_from:
+        return False
+    if date_to and (date_from.month, date_from.day) == (1, 1):
+        if date_to == date_from.replace(month=12, day=31):
+            return str(date_from.year)
+    # ISO dates: the stored name must not depend on the language that computed it.
+    if not date_to:
+        return f"{date_from.isoformat()} –"
+    return f"{date_from.isoformat()} – {date_to.isoformat()}"
+
+
+def _check_no_overlap(records):
+    """Two active rates of the same table may not cover the same day."""
+    for rate in records.filtered("active"):
+        domain = [
+            ("id", "!=", rate.id),
+            "|",
+            ("date_to", "=", False),
+            ("date_to", ">=", rate.date_from),
+        ]
+        if rate.date_to:
+            domain.append(("date_from", "<=", rate.date_to))
+        clash = records.search(domain, limit=1)
+        if clash:
+            raise ValidationError(
+                records.env._(
+                    "The period %(period)s overlaps %(other)s: each day may have "
+                    "only one rate. End the earlier period first.",
+                    period=rate.name or rate.display_name,
+                    other=clash.name or clash.display_name,
+                )
+            )

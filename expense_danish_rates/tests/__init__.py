@@ -1,0 +1,3 @@
+from . import test_rates
+from . import test_per_diem_wizard
+from . import test_mileage

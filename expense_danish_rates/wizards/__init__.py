@@ -1,0 +1,2 @@
+from . import hr_expense_dk_per_diem_wizard_day
+from . import hr_expense_dk_per_diem_wizard
