@@ -1,0 +1,3 @@
+from . import test_graph_events
+from . import test_graph_tasks
+from . import test_resilience

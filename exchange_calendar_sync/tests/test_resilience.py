@@ -1,0 +1,123 @@
+import time
+from datetime import timedelta
+
+from odoo.tests import tagged
+
+from tests.fakes.base import Reply
+
+from .common import ExchangeSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestResilience(ExchangeSyncCase):
+    def add_events(self, count, mailbox="anna@nordlys.example"):
+        return [
+            self.fake.add_event(mailbox, f"Event {i:02d}", self.base + timedelta(hours=i),
+                                self.base + timedelta(hours=i, minutes=30))
+            for i in range(count)
+        ]
+
+    def test_crash_midway_through_pages_converges(self):
+        self.add_events(12)  # three pages of five
+        pages = {"count": 0}
+
+        def die_on_second_page(request):
+            if request.path.endswith("/calendarView/delta"):
+                pages["count"] += 1
+                if pages["count"] >= 2:
+                    return Reply(500, {"error": {"code": "InternalServerError",
+                                                 "message": "boom"}})
+            return None
+
+        self.fake.fail_when = die_on_second_page
+        self.mb_anna._run_sync()
+        self.assertEqual(self.mb_anna.sync_status, "error")
+        self.assertIn("500", self.mb_anna.last_error)
+        # the first page was committed, and the stored link points at page two
+        self.assertEqual(len(self.links(self.mb_anna)), 5)
+        self.assertIn("$skiptoken", self.mb_anna.event_sync_state)
+        # the next run resumes there and converges without duplicates
+        self.fake.fail_when = None
+        self.sync()
+        self.assertEqual(len(self.links(self.mb_anna)), 12)
+        self.assertEqual(len(self.anna_events()), 12)
+        self.assertEqual(len(set(self.anna_events().mapped("name"))), 12)
+        self.assertIn("$deltatoken", self.mb_anna.event_sync_state)
+
+    def test_crash_after_remote_create_does_not_duplicate(self):
+        event = self.new_event(name="Created once")
+        path = "/v1.0/users/anna@nordlys.example/calendar/events"
+
+        def create_then_lose_answer(request):
+            if request.method == "POST" and request.path == path:
+                self.fake.fail_when = None
+                self.fake.handle(request)  # Exchange created it...
+                self.fake.fail_when = create_then_lose_answer
+                return Reply(503, {"error": {"code": "ServiceUnavailable", "message": "lost"}})
+            return None
+
+        self.fake.fail_when = create_then_lose_answer
+        self.mb_anna._run_sync()
+        self.assertEqual(self.mb_anna.sync_status, "error")
+        self.assertFalse(self.links(self.mb_anna))  # rolled back with the batch
+        self.assertEqual(len(self.fake.events("anna@nordlys.example")), 1)
+        self.fake.fail_when = None
+        self.sync()
+        self.assertEqual(len(self.fake.events("anna@nordlys.example")), 1)
+        self.assertEqual(self.links(self.mb_anna).res_id, event.id)
+        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Created once")]),
+                         1)
+
+    def test_one_failing_mailbox_never_stops_the_others(self):
+        self.add_events(2)
+        self.fake.mailboxes.pop("bo@nordlys.example")  # Bo's mailbox is not reachable
+        self.config.with_context(exchange_sync_no_commit=True)._cron_sync()
+        self.assertEqual(self.mb_bo.sync_status, "error")
+        self.assertIn("invalid", self.mb_bo.last_error)
+        self.assertEqual(self.mb_anna.sync_status, "ok")
+        self.assertEqual(len(self.links(self.mb_anna)), 2)
+
+    def test_cron_skips_disabled(self):
+        self.add_events(1)
+        self.config.enabled = False
+        self.env["exchange.sync.config"]._cron_sync()
+        self.assertFalse(self.fake.requests)
+        self.config.enabled = True
+        self.mb_bo.enabled = False
+        self.env["exchange.sync.config"]._cron_sync()
+        self.assertEqual(self.mb_anna.sync_status, "ok")
+        self.assertEqual(self.mb_bo.sync_status, "new")
+
+    def test_expired_delta_link_triggers_full_resync(self):
+        kept, gone = self.add_events(2)
+        self.sync()
+        self.fake.expire_delta_tokens()
+        self.fake.delete_event("anna@nordlys.example", gone["id"])
+        self.fake.update_event("anna@nordlys.example", kept["id"], subject="Kept, renamed")
+        self.sync()
+        self.assertEqual(self.anna_events().mapped("name"), ["Kept, renamed"])
+        self.assertEqual(len(self.links(self.mb_anna)), 1)
+        errors = [r for r in self.fake.requests if r.query.get("$deltatoken")]
+        self.assertTrue(errors)
+
+    def test_throttling_honours_retry_after(self):
+        self.add_events(1)
+        self.fake.queue(
+            "GET", "/v1.0/users/anna@nordlys.example/calendarView/delta",
+            Reply(429, {"error": {"code": "TooManyRequests", "message": "slow down"}},
+                  headers={"Retry-After": "1"}),
+        )
+        started = time.monotonic()
+        self.sync()
+        self.assertGreaterEqual(time.monotonic() - started, 1.0)
+        self.assertEqual(len(self.links(self.mb_anna)), 1)
+
+    def test_wrong_secret_writes_nothing(self):
+        self.add_events(2)
+        self.config.client_secret = "forged"
+        self.mb_anna._run_sync()
+        self.assertEqual(self.mb_anna.sync_status, "error")
+        self.assertIn("Invalid client secret", self.mb_anna.last_error)
+        self.assertFalse(self.links())
+        self.assertFalse(self.mb_anna.event_sync_state)
+        self.assertFalse(self.anna_events())
