@@ -280,8 +280,11 @@ class DiscussChannel(models.Model):
 
     # -- actions -----------------------------------------------------------
     def action_whatsapp_join(self):
+        """Account users may (re)join a conversation they can read."""
         self.ensure_one()
-        self._add_members(users=self.env.user)
+        self.check_access("read")
+        # sudo: discuss.channel.member - group channels only let members invite
+        self.sudo()._add_members(users=self.env.user)
 
     def action_whatsapp_leave(self):
         self.ensure_one()

@@ -10,7 +10,7 @@ class WhatsappComposerVariable(models.TransientModel):
         "whatsapp.composer", required=True, ondelete="cascade"
     )
     component = fields.Selection(
-        [("header", "Header"), ("body", "Body")], required=True, readonly=True
+        [("header", "Header"), ("body", "Body")], required=True
     )
-    placeholder = fields.Integer(required=True, readonly=True)
+    placeholder = fields.Integer(required=True)
     value = fields.Char()
