@@ -39,7 +39,10 @@ def verify(
         expected = sign(secret, partner_id, purpose_code, expires_at, action=action)
     except (TypeError, ValueError):
         return INVALID
-    if not isinstance(token, str) or not compare(expected, token):
+    if not isinstance(token, str):
+        return INVALID
+    # Bytes: compare_digest refuses non-ASCII str, and links are user input.
+    if not compare(expected.encode(), token.encode("utf-8", "replace")):
         return INVALID
     if int(expires_at) < int(now):
         return EXPIRED
