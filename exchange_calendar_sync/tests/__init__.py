@@ -1,3 +1,5 @@
 from . import test_graph_events
 from . import test_graph_tasks
 from . import test_resilience
+from . import test_relink
+from . import test_config

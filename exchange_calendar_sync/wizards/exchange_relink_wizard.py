@@ -82,6 +82,7 @@ class ExchangeRelinkWizard(models.TransientModel):
         backend = config._make_backend()
         window = config._window()
         box = mailbox._box()
+        box.todo_list_id = None  # the To Do list id changed with the migration too
         lines = []
         # events: iCalUId first, then subject + start + end
         remote_events = [
@@ -99,7 +100,7 @@ class ExchangeRelinkWizard(models.TransientModel):
         by_key = defaultdict(list)
         for event in events:
             by_key[self._event_key(event)].append(event.id)
-        matched = set()
+        matched, candidates = set(), set()
         for item in remote_events:
             ids = [by_uid[item["ical_uid"]]] if item.get("ical_uid") in by_uid else []
             if not ids:
@@ -109,9 +110,9 @@ class ExchangeRelinkWizard(models.TransientModel):
                     if i not in matched
                 ]
             lines.append(self._line_vals(EVENT, item, ids, item.get("start")))
-            if len(ids) == 1:
-                matched.add(ids[0])
-        for event in events.filtered(lambda e: e.id not in matched):
+            matched.update(ids if len(ids) == 1 else ())
+            candidates.update(ids)
+        for event in events.filtered(lambda e: e.id not in candidates):
             lines.append(
                 {
                     "res_model": EVENT,
@@ -138,7 +139,7 @@ class ExchangeRelinkWizard(models.TransientModel):
                         }
                     )
                 ].append(activity.id)
-            matched_tasks = set()
+            matched_tasks, task_candidates = set(), set()
             for item in remote_tasks:
                 if item["done"]:
                     continue
@@ -156,9 +157,9 @@ class ExchangeRelinkWizard(models.TransientModel):
                         deadline and fields.Datetime.to_datetime(deadline),
                     )
                 )
-                if len(ids) == 1:
-                    matched_tasks.add(ids[0])
-            for activity in activities.filtered(lambda a: a.id not in matched_tasks):
+                matched_tasks.update(ids if len(ids) == 1 else ())
+                task_candidates.update(ids)
+            for activity in activities.filtered(lambda a: a.id not in task_candidates):
                 lines.append(
                     {
                         "res_model": ACTIVITY,
