@@ -22,5 +22,6 @@
         "views/product_template_views.xml",
         "views/expense_danish_rates_menus.xml",
     ],
+    "demo": ["demo/expense_danish_rates_demo.xml"],
     "installable": True,
 }

@@ -175,9 +175,13 @@ class HrExpense(models.Model):
                 km_before,
             )
         except mileage.RateNotFound as error:
-            raise UserError(
-                _missing_mileage_rate_message(self.env, error.day)
-            ) from None
+            self.mileage_unit_rate = 0.0
+            return {
+                "warning": {
+                    "title": self.env._("No Danish mileage rate"),
+                    "message": _missing_mileage_rate_message(self.env, error.day),
+                }
+            }
         self.update(self._dk_mileage_line_values(price, 0))
 
     def _dk_mileage_km_before(self):
@@ -237,6 +241,26 @@ class HrExpense(models.Model):
                     {"sheet_id": vals["sheet_id"]}
                 )
         if MILEAGE_TRIGGER_FIELDS & set(vals):
+            # A trip moved to another category is no longer priced per km.
+            former = self.filtered(
+                lambda e: (
+                    e.dk_expense_kind not in DK_MILEAGE_KINDS
+                    and (e.mileage_split_child_ids or e.mileage_rate_id)
+                )
+            )
+            if former:
+                former.mileage_split_child_ids.with_context(
+                    dk_mileage_recompute=True
+                ).unlink()
+                former.with_context(dk_mileage_recompute=True).write(
+                    {
+                        "mileage_rate_id": False,
+                        "mileage_band": False,
+                        "mileage_unit_rate": 0.0,
+                        "mileage_km_before": 0.0,
+                        "dk_calculation": False,
+                    }
+                )
             self._dk_recompute_mileage(keys | self._dk_mileage_keys())
         return res
 
@@ -353,6 +377,14 @@ class HrExpense(models.Model):
         if len(price.parts) > 1:
             child_vals = self._dk_mileage_line_values(price, 1)
             child = children[:1]
+            # The line above the threshold always mirrors its trip.
+            child_vals.update(
+                {
+                    "date": self.date,
+                    "product_id": self.product_id.id,
+                    "employee_id": self.employee_id.id,
+                }
+            )
             if child:
                 child._dk_write_if_changed(child_vals)
             else:
@@ -366,10 +398,7 @@ class HrExpense(models.Model):
                             ),
                         ),
                         "mileage_split_parent_id": self.id,
-                        "product_id": self.product_id.id,
-                        "employee_id": self.employee_id.id,
                         "company_id": self.company_id.id,
-                        "date": self.date,
                         "payment_mode": self.payment_mode,
                         "mileage_from": self.mileage_from,
                         "mileage_to": self.mileage_to,
@@ -397,11 +426,13 @@ class HrExpense(models.Model):
             )
 
     def _dk_write_if_changed(self, vals):
-        changed = {
-            name: value
-            for name, value in vals.items()
-            if self._fields[name].convert_to_write(self[name], self) != value
-        }
+        changed = {}
+        for name, value in vals.items():
+            current = self[name]
+            if self._fields[name].type == "many2one":
+                current = current.id
+            if current != value:
+                changed[name] = value
         if changed:
             self.write(changed)
 
@@ -412,6 +443,8 @@ class HrExpense(models.Model):
             (p.km for p in price.parts[:index]), to_decimal(0)
         )
         return {
+            # Skattestyrelsen's rates are in DKK whatever the company currency.
+            "currency_id": self.env.ref("base.DKK").id,
             "quantity": float(part.km),
             "mileage_unit_rate": float(part.unit_rate),
             "mileage_band": part.band,

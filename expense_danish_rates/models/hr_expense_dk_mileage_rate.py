@@ -48,7 +48,7 @@ class HrExpenseDkMileageRate(models.Model):
         required=True,
         help="Per km by bicycle, moped, scooter or e-scooter, whatever the distance.",
     )
-    source_note = fields.Text(string="Source")
+    source_note = fields.Text(string="Source", translate=True)
     is_confirmed = fields.Boolean(string="Confirmed")
 
     _sql_constraints = [

@@ -64,6 +64,7 @@ class HrExpenseDkRate(models.Model):
     )
     source_note = fields.Text(
         string="Source",
+        translate=True,
         help="Where the figures come from (Skattestyrelsen, Skatterådet's decision, "
         "the page consulted).",
     )

@@ -199,3 +199,56 @@ class TestMileage(DanishRatesCase):
         self.assertEqual(self.employee.dk_mileage_km_this_year, 200)
         action = self.employee.action_open_dk_mileage_expenses()
         self.assertEqual(self.Expense.search_count(action["domain"]), 3)
+
+    def test_changing_the_category_of_a_crossing_trip_removes_its_split(self):
+        self.trip(19800, date(2024, 3, 1))
+        crossing = self.trip(500, date(2024, 11, 12))
+        later = self.trip(100, date(2024, 12, 1))
+        child = crossing.mileage_split_child_ids
+        meals = self.env.ref("hr_expense.expense_product_meal")
+        crossing.write({"product_id": meals.id, "total_amount_currency": 250.0})
+        self.assertFalse(child.exists())
+        self.assertFalse(crossing.mileage_rate_id)
+        self.assertAlmostEqual(crossing.total_amount_currency, 250.0)
+        # The 500 km no longer count: the later trip falls below the threshold.
+        self.assertEqual(self.lines(later), [(100.0, 3.79, 379.0)])
+
+    def test_moving_a_trip_moves_its_line_above_the_threshold(self):
+        self.trip(19800, date(2024, 3, 1))
+        crossing = self.trip(500, date(2024, 11, 12))
+        crossing.date = date(2024, 11, 14)
+        self.assertEqual(crossing.mileage_split_child_ids.date, date(2024, 11, 14))
+
+    def test_mileage_is_in_dkk_in_a_company_with_another_currency(self):
+        company = self.env["res.company"].create(
+            {"name": "Nordlys GmbH (test)", "currency_id": self.env.ref("base.EUR").id}
+        )
+        self.env.user.company_ids = [(4, company.id)]
+        employee = self.env["hr.employee"].create(
+            {"name": "Jonas Lund", "company_id": company.id}
+        )
+        expense = (
+            self.Expense.with_company(company)
+            .with_context(allowed_company_ids=[company.id])
+            .create(
+                {
+                    "name": "Flensburg",
+                    "employee_id": employee.id,
+                    "product_id": self.car.id,
+                    "date": date(2024, 5, 2),
+                    "mileage_km": 100,
+                }
+            )
+        )
+        self.assertEqual(expense.currency_id, self.dkk)
+        self.assertAlmostEqual(expense.total_amount_currency, 379.0)
+        self.assertEqual(expense.company_id, company)
+
+    def test_form_warns_when_no_rate_covers_the_date(self):
+        form = Form(self.Expense)
+        form.product_id = self.car
+        form.employee_id = self.employee
+        form.mileage_km = 10
+        with self.assertLogs("odoo.tests.form", level="WARNING"):
+            form.date = date(2017, 6, 1)
+        self.assertEqual(form.mileage_unit_rate, 0.0)

@@ -420,6 +420,25 @@ class HrExpenseDkPerDiemWizard(models.TransientModel):
             )
         return product
 
+    @api.model
+    def _create_expenses_from_trip(self, values, meals=None):
+        """Create the per-diem expenses of one trip without the form.
+
+        ``values`` are wizard field values (employee_id, departure,
+        return_datetime, destination, purpose, ...); ``meals`` maps an ISO date
+        to the meals provided that day, e.g. ``{"2026-03-10": ["breakfast"]}``.
+        Returns the created ``hr.expense`` records. Used by demo data and
+        imports; raises UserError when the trip is not eligible.
+        """
+        wizard = self.create(values)
+        for line in wizard.day_ids:
+            provided = (meals or {}).get(line.day.isoformat(), ())
+            line.write(
+                {meal: meal in provided for meal in ("breakfast", "lunch", "dinner")}
+            )
+        action = wizard.action_create_expenses()
+        return self.env["hr.expense"].search(action["domain"])
+
     def action_create_expenses(self):
         """Create the food and lodging expense lines, each with its calculation."""
         self.ensure_one()
