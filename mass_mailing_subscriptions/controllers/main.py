@@ -107,11 +107,15 @@ class SubscriptionPreferencesController(http.Controller):
         type="http",
         auth="public",
         methods=["GET", "POST"],
+        website=True,
+        multilang=False,
         sitemap=False,
     )
     def subscription_preferences(self, partner_id, token, **post):
         partner = self._preferences_partner(partner_id, token)
         lang = self._preferences_lang(partner)
+        # The contact's language, not the browser's: the link came by e-mail.
+        request.lang = request.env["res.lang"]._get_data(code=lang)
         request.update_context(lang=lang)
         partner = partner.with_context(lang=lang)
         result = None
@@ -123,7 +127,9 @@ class SubscriptionPreferencesController(http.Controller):
             self._preferences_values(partner, result),
         )
 
-    @http.route("/my/subscriptions", type="http", auth="user", sitemap=False)
+    @http.route(
+        "/my/subscriptions", type="http", auth="user", website=True, sitemap=False
+    )
     def my_subscriptions(self, **kw):
         """Logged-in portal users reach their own preferences page from /my."""
         partner = request.env.user.partner_id

@@ -1,1 +1,6 @@
 from . import test_enforcement
+from . import test_initializer
+from . import test_notify_salesperson
+from . import test_preferences
+from . import test_unsubscribe
+from . import test_tour
