@@ -100,17 +100,17 @@ class ConsentEvent(models.Model):
                 )
         return super().create(vals_list)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
             _("The consent history is append-only: an event cannot be changed.")
         )
 
-    def unlink(self):
+    def unlink(self):  # pylint: disable=method-required-super
         raise UserError(
             _("The consent history is append-only: an event cannot be deleted.")
         )
 
-    def copy(self, default=None):
+    def copy(self, default=None):  # pylint: disable=method-required-super
         raise UserError(
             _("The consent history is append-only: an event cannot be duplicated.")
         )

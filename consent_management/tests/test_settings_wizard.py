@@ -34,7 +34,9 @@ class TestSettingsAndWizard(ConsentCase):
 
     def test_grant_wizard_records_wording(self):
         action = self.anna.action_consent_grant()
-        wizard = Form(self.env["consent.action.wizard"].with_context(action["context"]))
+        wizard = Form(
+            self.env["consent.action.wizard"].with_context(**action["context"])
+        )
         wizard.purpose_id = self.emarketing
         self.assertEqual(wizard.legal_basis, "consent")
         self.assertEqual(wizard.consent_text, self.emarketing.consent_text)

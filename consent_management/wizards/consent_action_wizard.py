@@ -18,7 +18,7 @@ class ConsentActionWizard(models.TransientModel):
         default="grant",
     )
     partner_ids = fields.Many2many("res.partner", string="Contacts", required=True)
-    purpose_id = fields.Many2one("consent.purpose", string="Purpose", required=True)
+    purpose_id = fields.Many2one("consent.purpose", required=True)
     legal_basis = fields.Selection(
         LEGAL_BASIS_SELECTION,
         compute="_compute_legal_basis",
