@@ -162,11 +162,12 @@ class DiscussChannel(models.Model):
     def _whatsapp_post_inbound(self, partner, item, attachments, media_error=None):
         """Post an inbound WhatsApp message in this conversation as the customer."""
         self.ensure_one()
+        env, _users = self._whatsapp_team_env()
         text = item.get("body") or ""
         if item.get("type") == "reaction":
-            text = self.env._("Reacted %(emoji)s", emoji=text)
+            text = env._("Reacted %(emoji)s", emoji=text)
         elif not text and not attachments:
-            text = self.env._("[%(type)s message]", type=item.get("type") or "?")
+            text = env._("[%(type)s message]", type=item.get("type") or "?")
         lines = text.splitlines() or [""]
         body = Markup("<br/>").join(lines)
         if media_error:
