@@ -76,7 +76,6 @@ class HrExpense(models.Model):
     )
     mileage_rate_id = fields.Many2one(
         "hr.expense.dk.mileage.rate",
-        string="Mileage Rate",
         readonly=True,
         copy=False,
         ondelete="restrict",
@@ -264,9 +263,10 @@ class HrExpense(models.Model):
             self._dk_recompute_mileage(keys | self._dk_mileage_keys())
         return res
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_split_line_alone(self):
         if self.env.context.get("dk_mileage_recompute"):
-            return super().unlink()
+            return
         orphans = self.filtered(
             lambda e: (
                 e.mileage_split_parent_id and e.mileage_split_parent_id not in self
@@ -282,6 +282,10 @@ class HrExpense(models.Model):
                     trip=orphans[0].mileage_split_parent_id.name,
                 )
             )
+
+    def unlink(self):
+        if self.env.context.get("dk_mileage_recompute"):
+            return super().unlink()
         keys = self._dk_mileage_keys()
         res = super(HrExpense, self | self.mileage_split_child_ids).unlink()
         self._dk_recompute_mileage(keys)
@@ -463,7 +467,7 @@ class HrExpense(models.Model):
                 "%(destination)s.",
                 vehicle=vehicle.get(price.vehicle, ""),
                 date=format_date(env, self.date),
-                km=formatLang(env, float(price.km)),
+                km=_format_km(env, price.km),
                 origin=self.mileage_from or "?",
                 destination=self.mileage_to or "?",
             )
@@ -475,7 +479,7 @@ class HrExpense(models.Model):
                     "(threshold %(threshold)s km per employee per employer).",
                     company=self.company_id.name,
                     year=self.date.year,
-                    km=formatLang(env, float(price.km_before)),
+                    km=_format_km(env, price.km_before),
                     threshold=formatLang(env, float(price.rate.threshold_km), digits=0),
                 )
             )
@@ -484,7 +488,7 @@ class HrExpense(models.Model):
             lines.append(
                 env._(
                     "%(km)s km × %(rate)s (%(band)s) = %(amount)s",
-                    km=formatLang(env, float(part.km)),
+                    km=_format_km(env, part.km),
                     rate=formatLang(env, float(part.unit_rate)),
                     band=band_labels[part.band],
                     amount=formatLang(env, float(part.amount)),
@@ -517,6 +521,12 @@ class HrExpense(models.Model):
             "view_mode": "form",
             "res_id": self.mileage_split_parent_id.id,
         }
+
+
+def _format_km(env, km):
+    """Km in the user's number format, without decimals when whole (19.800)."""
+    km = float(km)
+    return formatLang(env, km, digits=0 if km.is_integer() else 2)
 
 
 def _missing_mileage_rate_message(env, day):

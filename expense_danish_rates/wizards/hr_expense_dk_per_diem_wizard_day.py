@@ -25,7 +25,6 @@ class HrExpenseDkPerDiemWizardDay(models.TransientModel):
     )
     lodging = fields.Selection(
         selection=LODGING_SELECTION,
-        string="Lodging",
         help="Standard rate: the lodging allowance is paid. Receipt: the hotel "
         "bill is reimbursed as an ordinary expense instead. Provided free: no "
         "lodging allowance.",
