@@ -82,7 +82,9 @@ class SendgridCommon(TransactionCase):
                 "subject": "Nyhedsbrev",
                 "body_html": "<p>Hej</p>",
                 "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": f"[('id', 'in', {[cls.partner.id, cls.partner_nl.id]})]",
+                "mailing_domain": repr(
+                    [("id", "in", [cls.partner.id, cls.partner_nl.id])]
+                ),
                 "state": "done",
             }
         )
@@ -144,8 +146,11 @@ class SendgridCommon(TransactionCase):
                       (SELECT COUNT(*) FROM mail_activity),
                       (SELECT COUNT(*) FROM res_partner WHERE is_email_invalid),
                       (SELECT COUNT(*) FROM consent_event),
-                      (SELECT string_agg(id || trace_status || COALESCE(open_datetime::text, '')
-                                         || COALESCE(links_click_datetime::text, ''), ',' ORDER BY id)
+                      (SELECT string_agg(
+                                  id || trace_status
+                                  || COALESCE(open_datetime::text, '')
+                                  || COALESCE(links_click_datetime::text, ''),
+                                  ',' ORDER BY id)
                          FROM mailing_trace),
                       (SELECT string_agg(id || notification_status, ',' ORDER BY id)
                          FROM mail_notification)"""

@@ -203,11 +203,9 @@ class TestIngest(SendgridCommon):
         """A 1,000-event batch costs about as many queries as a 10-event one."""
 
         def batch(size):
+            kinds = ["delivered", "open", "click", "processed"]
             return [
-                self.event(kind, trace=self.traces[i % 2])
-                for i, kind in zip(
-                    range(size), ["delivered", "open", "click", "processed"] * size
-                )
+                self.event(kinds[i % 4], trace=self.traces[i % 2]) for i in range(size)
             ]
 
         small, large = batch(10), batch(1000)

@@ -1,4 +1,4 @@
-"""Outgoing mail through the SendGrid server carries X-SMTPAPI (real SMTP on loopback)."""
+"""Mail leaving through SendGrid carries X-SMTPAPI (real SMTP server on loopback)."""
 
 import json
 
@@ -128,7 +128,7 @@ class TestSending(SendgridCommon):
         self.assertEqual(header["filters"]["opentrack"]["settings"]["enable"], 0)
 
     def test_mailing_trace_id_and_round_trip_of_events(self):
-        """Send a mailing, then feed SendGrid's events built from the received header."""
+        """Send a mailing, then post SendGrid events built from the received header."""
         mailing = self.env["mailing.mailing"].create(
             {
                 "subject": "Efterårstilbud – særpris",
