@@ -63,19 +63,24 @@ class ConsentEvent(models.Model):
     record_id = fields.Many2one(
         "consent.record", ondelete="set null", index=True, readonly=True
     )
-    event_type = fields.Selection(EVENT_TYPE_SELECTION, required=True, readonly=True)
-    legal_basis = fields.Selection(LEGAL_BASIS_SELECTION, readonly=True)
+    event_type = fields.Selection(
+        EVENT_TYPE_SELECTION, string="Event", required=True, readonly=True
+    )
+    legal_basis = fields.Selection(
+        LEGAL_BASIS_SELECTION, string="Legal basis", readonly=True
+    )
     state = fields.Selection(RECORD_STATE_SELECTION, readonly=True)
     source = fields.Selection(SOURCE_SELECTION, required=True, readonly=True)
     user_id = fields.Many2one(
         "res.users", string="By", readonly=True, default=lambda self: self.env.user
     )
     ip_address = fields.Char(string="IP address", readonly=True)
-    user_agent = fields.Char(readonly=True)
+    user_agent = fields.Char(string="User agent", readonly=True)
     consent_text = fields.Text(string="Wording shown", readonly=True)
     consent_text_version = fields.Char(string="Wording version", readonly=True)
     description = fields.Text(string="Note", readonly=True)
     token_digest = fields.Char(
+        string="Link fingerprint",
         index="btree_not_null",
         readonly=True,
         groups="base.group_system",

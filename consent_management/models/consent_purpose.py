@@ -36,7 +36,10 @@ class ConsentPurpose(models.Model):
         "only reaches contacts with an active record.",
     )
     default_legal_basis = fields.Selection(
-        LEGAL_BASIS_SELECTION, required=True, default="consent"
+        LEGAL_BASIS_SELECTION,
+        string="Default legal basis",
+        required=True,
+        default="consent",
     )
     consent_text = fields.Text(
         string="Consent wording",
@@ -57,7 +60,9 @@ class ConsentPurpose(models.Model):
     active = fields.Boolean(default=True)
     sequence = fields.Integer(default=10)
     record_ids = fields.One2many("consent.record", "purpose_id", string="Records")
-    record_count = fields.Integer(compute="_compute_record_count")
+    record_count = fields.Integer(
+        string="Number of records", compute="_compute_record_count"
+    )
 
     _sql_constraints = [
         (

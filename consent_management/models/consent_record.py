@@ -39,7 +39,9 @@ class ConsentRecord(models.Model):
     )
     purpose_code = fields.Char(related="purpose_id.code")
     is_marketing = fields.Boolean(related="purpose_id.is_marketing")
-    legal_basis = fields.Selection(LEGAL_BASIS_SELECTION, required=True)
+    legal_basis = fields.Selection(
+        LEGAL_BASIS_SELECTION, string="Legal basis", required=True
+    )
     state = fields.Selection(
         RECORD_STATE_SELECTION, required=True, default="active", index=True
     )
@@ -53,11 +55,11 @@ class ConsentRecord(models.Model):
         "res.users", string="Captured by", default=lambda self: self.env.user
     )
     ip_address = fields.Char(string="IP address")
-    user_agent = fields.Char()
+    user_agent = fields.Char(string="User agent")
     consent_text = fields.Text(string="Wording shown")
     consent_text_version = fields.Char(string="Wording version")
     withdrawn_at = fields.Datetime(string="Withdrawn on")
-    expires_on = fields.Date(index="btree_not_null")
+    expires_on = fields.Date(string="Expires on", index="btree_not_null")
     event_ids = fields.One2many("consent.event", "record_id", string="History")
 
     _sql_constraints = [

@@ -14,6 +14,7 @@ class ConsentActionWizard(models.TransientModel):
             ("withdraw", "Withdraw"),
             ("request", "Request consent by e-mail"),
         ],
+        string="Action",
         required=True,
         default="grant",
     )
@@ -21,6 +22,7 @@ class ConsentActionWizard(models.TransientModel):
     purpose_id = fields.Many2one("consent.purpose", required=True)
     legal_basis = fields.Selection(
         LEGAL_BASIS_SELECTION,
+        string="Legal basis",
         compute="_compute_legal_basis",
         store=True,
         readonly=False,
@@ -40,7 +42,9 @@ class ConsentActionWizard(models.TransientModel):
         readonly=False,
     )
     description = fields.Text(string="Note", help="Kept in the consent history.")
-    partners_without_email = fields.Char(compute="_compute_partners_without_email")
+    partners_without_email = fields.Char(
+        string="Contacts without e-mail", compute="_compute_partners_without_email"
+    )
 
     @api.depends("purpose_id")
     def _compute_legal_basis(self):

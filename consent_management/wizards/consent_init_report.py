@@ -11,7 +11,9 @@ class ConsentInitReport(models.TransientModel):
     without_emarketing_count = fields.Integer(
         string="Contacts without E-marketing record", readonly=True
     )
-    total_count = fields.Integer(compute="_compute_total_count")
+    total_count = fields.Integer(
+        string="Contacts touched in total", compute="_compute_total_count"
+    )
 
     @api.depends("line_ids.count")
     def _compute_total_count(self):
