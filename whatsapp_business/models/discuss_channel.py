@@ -118,6 +118,7 @@ class DiscussChannel(models.Model):
             )
             for partner, channel in zip(missing, new_channels, strict=True):
                 result[partner] = channel
+                channel.description = channel._whatsapp_window_description()
                 channel._broadcast(channel.channel_member_ids.partner_id.ids)
         return result
 
@@ -134,17 +135,30 @@ class DiscussChannel(models.Model):
                 channel.sudo().write(vals)
                 channel.sudo().description = channel._whatsapp_window_description()
 
-    def _whatsapp_window_description(self):
-        self.ensure_one()
+    def _whatsapp_team_env(self):
+        """Environment in the language of the account's team: texts stored in the
+        conversation are read by them, not by whoever triggered the webhook."""
         users = self.whatsapp_account_id.sudo().user_ids
-        tz = self.env.user.tz or users[:1].tz or "UTC"
-        end = format_datetime(
-            self.env, self.whatsapp_window_end, tz=tz, dt_format="short"
-        )
-        return self.env._(
+        lang = users[:1].lang or self.env.lang
+        return self.with_context(lang=lang).env, users
+
+    def _whatsapp_window_description(self):
+        """Conversation header: where replies go and until when free text is allowed."""
+        self.ensure_one()
+        env, users = self._whatsapp_team_env()
+        address = self._whatsapp_display_address()
+        if not self.whatsapp_window_end:
+            return env._(
+                "WhatsApp %(address)s · the customer has not written yet: only "
+                "approved templates",
+                address=address,
+            )
+        tz = users[:1].tz or self.env.user.tz or "UTC"
+        end = format_datetime(env, self.whatsapp_window_end, tz=tz, dt_format="short")
+        return env._(
             "WhatsApp %(address)s · free replies until %(end)s (%(tz)s), later only "
             "approved templates",
-            address=self._whatsapp_display_address(),
+            address=address,
             end=end,
             tz=tz,
         )

@@ -248,3 +248,55 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
         self.assertEqual(len(marketing), 1)
         self.assertEqual((marketing[0][2], marketing[0][3]), (1, 0.5))
         self.assertTrue(epoch(fields.Datetime.now()))
+
+    def test_read_may_skip_delivered(self):
+        message = self._sent_template()
+        self.post(self.status_payload(message.meta_id, "read"))
+        self.assertEqual(message.state, "read")
+        # a failure reported after "read" is stale and ignored
+        self.post(self.status_payload(message.meta_id, "failed", errors=[{"code": 1}]))
+        self.assertEqual(message.state, "read")
+
+    def test_unknown_message_status_is_ignored(self):
+        before = self.snapshot()
+        response = self.post(self.status_payload("wamid.SOMEONE.ELSE", "delivered"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_customer_reply_is_threaded(self):
+        message = self._sent_template()
+        self.post(
+            self.inbound_payload(
+                "wamid.IN.11", text="Ja tak", extra={"context": {"id": message.meta_id}}
+            )
+        )
+        reply = self.Message.search([("meta_id", "=", "wamid.IN.11")])
+        self.assertEqual(reply.mail_message_id.parent_id, message.mail_message_id)
+
+    def test_template_status_update(self):
+        payload = self.envelope(
+            {
+                "event": "REJECTED",
+                "message_template_id": int(self.tmpl_pending.meta_id),
+                "message_template_name": self.tmpl_pending.name,
+                "message_template_language": "nl",
+                "reason": "INCORRECT_CATEGORY",
+            },
+            field="message_template_status_update",
+        )
+        self.assertEqual(self.post(payload, secret="forged").status_code, 403)
+        self.assertEqual(self.tmpl_pending.status, "pending")
+        self.post(payload)
+        self.assertEqual(self.tmpl_pending.status, "rejected")
+        self.assertEqual(self.tmpl_pending.rejection_reason, "INCORRECT_CATEGORY")
+
+    def test_other_account_items_are_ignored(self):
+        """A body signed with our secret but addressed to a number we do not
+        manage writes nothing."""
+        payload = self.inbound_payload("wamid.IN.12", sender="4511111111")
+        value = payload["entry"][0]["changes"][0]["value"]
+        value["metadata"]["phone_number_id"] = "999"
+        payload["entry"][0]["id"] = "888"
+        before = self.snapshot()
+        self.assertEqual(self.post(payload).status_code, 200)
+        self.assertEqual(self.snapshot(), before)
