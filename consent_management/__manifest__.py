@@ -26,6 +26,9 @@
         "views/consent_menus.xml",
     ],
     "demo": ["demo/consent_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["consent_management/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

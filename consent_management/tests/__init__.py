@@ -6,4 +6,5 @@ from . import (
     test_expiry_export,
     test_initializer,
     test_settings_wizard,
+    test_tours,
 )
