@@ -205,6 +205,7 @@ class ExchangeSyncConfig(models.Model):
             timeout=timeout,
             max_retries=retries,
             page_size=self._param("page_size", 100),
+            max_wait=self._param("ews_max_wait", 300),
         )
 
     # -- actions -----------------------------------------------------------

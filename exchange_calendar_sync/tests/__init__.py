@@ -3,3 +3,4 @@ from . import test_graph_tasks
 from . import test_resilience
 from . import test_relink
 from . import test_config
+from . import test_ews

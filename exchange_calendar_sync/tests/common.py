@@ -23,6 +23,7 @@ class ExchangeSyncCase(TransactionCase):
         params.set_param("exchange_calendar_sync.retry_backoff", "0.01")
         params.set_param("exchange_calendar_sync.max_retries", "2")
         params.set_param("exchange_calendar_sync.page_size", str(cls.page_size))
+        params.set_param("exchange_calendar_sync.ews_max_wait", "0")
         cls.company = cls.env["res.company"].create({"name": "Nordlys Sync ApS"})
         cls.anna = new_test_user(
             cls.env, login="anna.sync", name="Anna Sync", email="anna@nordlys.example",

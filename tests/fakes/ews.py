@@ -1,0 +1,433 @@
+"""Fake Exchange Web Services endpoint (Exchange Server 2016) on 127.0.0.1.
+
+Answers the SOAP operations exchangelib sends for the Exchange sync, in the
+shapes Exchange returns them (see the EWS operation reference on
+learn.microsoft.com): ``GetFolder`` (distinguished root/calendar/tasks with
+localised display names), ``SyncFolderItems`` (paged by
+``MaxChangesReturned``, opaque ``SyncState``, ``IncludesLastItemInRange``),
+``GetItem``, ``CreateItem``, ``UpdateItem`` (SetItemField/DeleteItemField)
+and ``DeleteItem``. Configure exchangelib with this endpoint as
+``service_endpoint``, an explicit ``Version`` and Basic auth: it then makes no
+autodiscover or version probing calls.
+
+Tests drive the "Outlook side" with :meth:`FakeEws.add_event`,
+:meth:`update_item`, :meth:`delete_item` and :meth:`add_task`.
+"""
+
+import base64
+import copy
+import itertools
+import secrets
+import uuid
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from tests.fakes.base import FakeServer, Reply
+
+S = "http://schemas.xmlsoap.org/soap/envelope/"
+M = "http://schemas.microsoft.com/exchange/services/2006/messages"
+T = "http://schemas.microsoft.com/exchange/services/2006/types"
+NSMAP = {"s": S, "m": M, "t": T}
+FOLDER_TAGS = {"root": "Folder", "msgfolderroot": "Folder", "calendar": "CalendarFolder",
+               "tasks": "TasksFolder"}
+FOLDER_CLASSES = {"calendar": "IPF.Appointment", "tasks": "IPF.Task"}
+
+
+def t(tag):
+    return f"{{{T}}}{tag}"
+
+
+def m(tag):
+    return f"{{{M}}}{tag}"
+
+
+def _stamp(value=None):
+    value = value or datetime.now(timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sub(parent, tag, text=None, **attrs):
+    elem = etree.SubElement(parent, tag, **attrs)
+    if text is not None:
+        elem.text = str(text)
+    return elem
+
+
+class FakeEws(FakeServer):
+    username = "svc-odoo@nordlys.example"
+    password = "fake-password"
+    path = "/EWS/Exchange.asmx"
+
+    def __init__(self):
+        super().__init__()
+        self.mailboxes = {}
+        self.seq = 0
+        self._ids = itertools.count(1)
+        self.cursors = {}
+        self.operations = []  # SOAP operation names, in order
+        self.fail_when = None  # callable(operation_name) -> Reply | None
+
+    @property
+    def endpoint(self):
+        return self.url + self.path
+
+    # -- Outlook side --------------------------------------------------------
+    def add_mailbox(self, email, calendar_name="Calendar", tasks_name="Tasks"):
+        email = email.lower()
+        self.mailboxes[email] = {
+            "names": {"calendar": calendar_name, "tasks": tasks_name},
+            "folders": {
+                kind: {"id": self._new_id("F"), "items": {}, "log": []}
+                for kind in ("root", "calendar", "tasks")
+            },
+        }
+        return self.mailboxes[email]
+
+    def _new_id(self, prefix="I"):
+        raw = f"{prefix}-{next(self._ids)}-{uuid.uuid4().hex[:8]}".encode()
+        return base64.b64encode(raw).decode()
+
+    def _folder(self, email, kind):
+        return self.mailboxes[email.lower()]["folders"][kind]
+
+    def _log(self, folder, item_id):
+        self.seq += 1
+        folder["log"].append((self.seq, item_id))
+
+    def _store(self, email, kind, elem, when=None):
+        folder = self._folder(email, kind)
+        item_id = self._new_id()
+        for old in elem.findall(t("ItemId")):
+            elem.remove(old)
+        ident = etree.Element(t("ItemId"), Id=item_id, ChangeKey=secrets.token_hex(6))
+        elem.insert(0, ident)
+        if kind == "calendar":
+            if elem.find(t("UID")) is None:
+                _sub(elem, t("UID"), "040000008200E00074C5B7101A82E008" + uuid.uuid4().hex)
+            if elem.find(t("Organizer")) is None:
+                org = _sub(elem, t("Organizer"))
+                box = _sub(org, t("Mailbox"))
+                _sub(box, t("EmailAddress"), email)
+                _sub(box, t("RoutingType"), "SMTP")
+            for tag, default in (("CalendarItemType", "Single"), ("IsCancelled", "false"),
+                                 ("IsAllDayEvent", "false")):
+                if elem.find(t(tag)) is None:
+                    _sub(elem, t(tag), default)
+        self._touch(elem, when)
+        folder["items"][item_id] = elem
+        self._log(folder, item_id)
+        return item_id
+
+    def _touch(self, elem, when=None):
+        stamp = elem.find(t("LastModifiedTime"))
+        if stamp is None:
+            stamp = _sub(elem, t("LastModifiedTime"))
+        stamp.text = _stamp(when)
+        elem.find(t("ItemId")).set("ChangeKey", secrets.token_hex(6))
+
+    def add_event(self, email, subject, start, end, attendees=(), location=None,
+                  body=None, is_all_day=False, when=None):
+        elem = etree.Element(t("CalendarItem"), nsmap={"t": T})
+        _sub(elem, t("Subject"), subject)
+        if body:
+            _sub(elem, t("Body"), body, BodyType="HTML")
+        _sub(elem, t("Start"), _stamp(start))
+        _sub(elem, t("End"), _stamp(end))
+        _sub(elem, t("IsAllDayEvent"), "true" if is_all_day else "false")
+        if location:
+            _sub(elem, t("Location"), location)
+        _sub(elem, t("LegacyFreeBusyStatus"), "Busy")
+        _sub(elem, t("Sensitivity"), "Normal")
+        if attendees:
+            required = _sub(elem, t("RequiredAttendees"))
+            for address in attendees:
+                attendee = _sub(required, t("Attendee"))
+                box = _sub(attendee, t("Mailbox"))
+                _sub(box, t("EmailAddress"), address)
+                _sub(attendee, t("ResponseType"), "Unknown")
+        return self._store(email, "calendar", elem, when)
+
+    def add_task(self, email, subject, due=None, status="NotStarted", when=None):
+        elem = etree.Element(t("Task"), nsmap={"t": T})
+        _sub(elem, t("Subject"), subject)
+        if due:
+            _sub(elem, t("DueDate"), f"{due.isoformat()}T00:00:00Z")
+        _sub(elem, t("PercentComplete"), "100" if status == "Completed" else "0")
+        _sub(elem, t("Status"), status)
+        return self._store(email, "tasks", elem, when)
+
+    def find(self, email, item_id):
+        for kind, folder in self.mailboxes[email.lower()]["folders"].items():
+            if item_id in folder["items"]:
+                return kind, folder
+        return None, None
+
+    def update_item(self, email, item_id, when=None, **fields):
+        """Change simple text fields (``Subject="..."``) as Outlook would."""
+        _kind, folder = self.find(email, item_id)
+        elem = folder["items"][item_id]
+        for tag, value in fields.items():
+            child = elem.find(t(tag))
+            if child is None:
+                child = _sub(elem, t(tag))
+            child.text = value if isinstance(value, str) else _stamp(value)
+        self._touch(elem, when)
+        self._log(folder, item_id)
+
+    def delete_item(self, email, item_id):
+        _kind, folder = self.find(email, item_id)
+        folder["items"].pop(item_id)
+        self._log(folder, item_id)
+
+    def items(self, email, kind="calendar"):
+        return list(self._folder(email, kind)["items"].values())
+
+    def text(self, elem, tag):
+        child = elem.find(t(tag))
+        return child.text if child is not None else None
+
+    # -- SOAP ----------------------------------------------------------------
+    def handle(self, request):
+        if request.method != "POST" or request.path != self.path:
+            return Reply(404, b"")
+        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        if request.headers.get("authorization") != f"Basic {expected}":
+            return Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="fake"'})
+        root = etree.fromstring(request.body)
+        body = root.find(f"{{{S}}}Body")
+        operation = body[0]
+        name = etree.QName(operation).localname
+        self.operations.append(name)
+        if self.fail_when:
+            reply = self.fail_when(name)
+            if reply is not None:
+                return reply
+        handler = getattr(self, f"_op_{name}", None)
+        if handler is None:
+            return self._fault(f"Operation {name} is not supported by the fake")
+        messages = handler(operation, self._mailbox_of(root, operation))
+        response = etree.Element(m(f"{name}Response"), nsmap={"m": M, "t": T})
+        container = _sub(response, m("ResponseMessages"))
+        for message in messages:
+            container.append(message)
+        return self._envelope(response)
+
+    def _mailbox_of(self, root, operation):
+        found = operation.find(f".//{t('Mailbox')}/{t('EmailAddress')}")
+        if found is not None:
+            return found.text.lower()
+        impersonation = root.find(f".//{t('PrimarySmtpAddress')}")
+        return impersonation.text.lower() if impersonation is not None else None
+
+    def _envelope(self, payload):
+        envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
+        header = _sub(envelope, f"{{{S}}}Header")
+        etree.SubElement(header, t("ServerVersionInfo"), MajorVersion="15", MinorVersion="1",
+                         MajorBuildNumber="2507", MinorBuildNumber="6",
+                         Version="V2017_07_11", nsmap={"t": T})
+        body = _sub(envelope, f"{{{S}}}Body")
+        body.append(payload)
+        return Reply(200, etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+                     headers={"Content-Type": "text/xml; charset=utf-8"})
+
+    def _fault(self, text):
+        envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
+        body = _sub(envelope, f"{{{S}}}Body")
+        fault = _sub(body, f"{{{S}}}Fault")
+        _sub(fault, "faultcode", "a:ErrorInvalidRequest")
+        _sub(fault, "faultstring", text)
+        return Reply(500, etree.tostring(envelope), headers={"Content-Type": "text/xml"})
+
+    def _message(self, name, code="NoError", text=None):
+        cls = "Success" if code == "NoError" else "Error"
+        message = etree.Element(m(f"{name}ResponseMessage"), ResponseClass=cls)
+        if text:
+            _sub(message, m("MessageText"), text)
+        _sub(message, m("ResponseCode"), code)
+        return message
+
+    def _item_ids(self, operation):
+        return [e.get("Id") for e in operation.iter(t("ItemId"))]
+
+    def _locate(self, item_id):
+        for email, box in self.mailboxes.items():
+            for kind, folder in box["folders"].items():
+                if item_id in folder["items"]:
+                    return email, kind, folder
+        return None, None, None
+
+    # GetFolder
+    def _op_GetFolder(self, operation, email):
+        messages = []
+        for ident in operation.find(m("FolderIds")):
+            dist = ident.get("Id")
+            box = self.mailboxes.get(email)
+            kind = "root" if dist in ("root", "msgfolderroot") else dist
+            if box is None or kind not in box["folders"]:
+                messages.append(self._message("GetFolder", "ErrorFolderNotFound",
+                                              "The specified folder could not be found."))
+                continue
+            folder = box["folders"][kind]
+            message = self._message("GetFolder")
+            folders = _sub(message, m("Folders"))
+            elem = _sub(folders, t(FOLDER_TAGS.get(dist, "Folder")))
+            _sub(elem, t("FolderId"), Id=folder["id"], ChangeKey="AQAAAA==")
+            _sub(elem, t("ParentFolderId"), Id=box["folders"]["root"]["id"], ChangeKey="AQ==")
+            if kind != "root":
+                _sub(elem, t("FolderClass"), FOLDER_CLASSES[kind])
+                _sub(elem, t("DisplayName"), box["names"][kind])
+            else:
+                _sub(elem, t("DisplayName"), "Top of Information Store")
+            _sub(elem, t("TotalCount"), len(folder["items"]))
+            _sub(elem, t("ChildFolderCount"), 0)
+            _sub(elem, t("UnreadCount"), 0)
+            messages.append(message)
+        return messages
+
+    def _folder_by_id(self, folder_id):
+        for email, box in self.mailboxes.items():
+            for kind, folder in box["folders"].items():
+                if folder["id"] == folder_id:
+                    return email, kind, folder
+        return None, None, None
+
+    def _target_folder(self, container, email):
+        ident = container.find(t("FolderId"))
+        if ident is not None:
+            return self._folder_by_id(ident.get("Id"))
+        dist = container.find(t("DistinguishedFolderId"))
+        kind = dist.get("Id") if dist is not None else None
+        folders = self.mailboxes.get(email, {}).get("folders", {})
+        return email, kind, folders.get(kind)
+
+    # SyncFolderItems
+    def _op_SyncFolderItems(self, operation, email):
+        _email, kind, folder = self._target_folder(operation.find(m("SyncFolderId")), email)
+        if folder is None:
+            return [self._message("SyncFolderItems", "ErrorFolderNotFound", "No folder")]
+        state = operation.findtext(m("SyncState"))
+        size = int(operation.findtext(m("MaxChangesReturned")) or 100)
+        if state:
+            cursor = self.cursors.get(state)
+            if cursor is None or cursor["folder"] != folder["id"]:
+                return [self._message("SyncFolderItems", "ErrorInvalidSyncStateData",
+                                      "Synchronization state data is corrupt or invalid.")]
+            if not cursor["pending"]:
+                # a new round: what changed since the state was issued
+                since = cursor["seq"]
+                changed = []
+                for seq, item_id in folder["log"]:
+                    if seq > since and item_id not in changed:
+                        changed.append(item_id)
+                cursor = {"folder": folder["id"], "seq": self.seq, "known": set(cursor["known"]),
+                          "pending": changed}
+        else:
+            cursor = {"folder": folder["id"], "seq": self.seq, "known": set(),
+                      "pending": list(folder["items"])}
+        chunk, rest = cursor["pending"][:size], cursor["pending"][size:]
+        message = self._message("SyncFolderItems")
+        known = set(cursor["known"])
+        changes = etree.Element(m("Changes"))
+        for item_id in chunk:
+            elem = folder["items"].get(item_id)
+            if elem is None:
+                if item_id in known:
+                    change = _sub(changes, t("Delete"))
+                    _sub(change, t("ItemId"), Id=item_id, ChangeKey="AAAA")
+                    known.discard(item_id)
+                continue
+            change = _sub(changes, t("Update" if item_id in known else "Create"))
+            shell = _sub(change, elem.tag)
+            ident = elem.find(t("ItemId"))
+            _sub(shell, t("ItemId"), Id=item_id, ChangeKey=ident.get("ChangeKey"))
+            known.add(item_id)
+        token = base64.b64encode(secrets.token_bytes(18)).decode()
+        self.cursors[token] = {"folder": folder["id"], "seq": cursor["seq"], "known": known,
+                               "pending": rest}
+        _sub(message, m("SyncState"), token)
+        _sub(message, m("IncludesLastItemInRange"), "false" if rest else "true")
+        message.append(changes)
+        return [message]
+
+    # GetItem
+    def _op_GetItem(self, operation, email):
+        messages = []
+        for item_id in self._item_ids(operation.find(m("ItemIds"))):
+            _email, _kind, folder = self._locate(item_id)
+            if folder is None:
+                messages.append(self._message("GetItem", "ErrorItemNotFound",
+                                              "The specified object was not found in the store."))
+                continue
+            message = self._message("GetItem")
+            _sub(message, m("Items")).append(copy.deepcopy(folder["items"][item_id]))
+            messages.append(message)
+        return messages
+
+    # CreateItem
+    def _op_CreateItem(self, operation, email):
+        target = operation.find(m("SavedItemFolderId"))
+        owner, kind, folder = self._target_folder(target, email)
+        if folder is None:
+            return [self._message("CreateItem", "ErrorFolderNotFound", "No such folder")]
+        messages = []
+        for elem in operation.find(m("Items")):
+            item = copy.deepcopy(elem)
+            item_id = self._store(owner, kind, item)
+            message = self._message("CreateItem")
+            items = _sub(message, m("Items"))
+            shell = _sub(items, item.tag)
+            _sub(shell, t("ItemId"), Id=item_id,
+                 ChangeKey=item.find(t("ItemId")).get("ChangeKey"))
+            messages.append(message)
+        return messages
+
+    # UpdateItem
+    def _op_UpdateItem(self, operation, email):
+        messages = []
+        for change in operation.find(m("ItemChanges")):
+            ident = change.find(t("ItemId"))
+            _email, _kind, folder = self._locate(ident.get("Id"))
+            if folder is None:
+                messages.append(self._message("UpdateItem", "ErrorItemNotFound",
+                                              "The specified object was not found in the store."))
+                continue
+            elem = folder["items"][ident.get("Id")]
+            for update in change.find(t("Updates")):
+                name = etree.QName(update).localname
+                if name == "SetItemField":
+                    for new_value in update[1]:
+                        old = elem.find(new_value.tag)
+                        if old is not None:
+                            elem.remove(old)
+                        elem.append(copy.deepcopy(new_value))
+                elif name == "DeleteItemField":
+                    uri = update.find(t("FieldURI")).get("FieldURI").split(":")[-1]
+                    tag = {"IsAllDayEvent": "IsAllDayEvent"}.get(uri, uri)
+                    old = elem.find(t(tag))
+                    if old is not None:
+                        elem.remove(old)
+            self._touch(elem)
+            self._log(folder, ident.get("Id"))
+            message = self._message("UpdateItem")
+            items = _sub(message, m("Items"))
+            shell = _sub(items, elem.tag)
+            _sub(shell, t("ItemId"), Id=ident.get("Id"),
+                 ChangeKey=elem.find(t("ItemId")).get("ChangeKey"))
+            conflicts = _sub(message, m("ConflictResults"))
+            _sub(conflicts, t("Count"), 0)
+            messages.append(message)
+        return messages
+
+    # DeleteItem
+    def _op_DeleteItem(self, operation, email):
+        messages = []
+        for item_id in self._item_ids(operation.find(m("ItemIds"))):
+            owner, _kind, folder = self._locate(item_id)
+            if folder is None:
+                messages.append(self._message("DeleteItem", "ErrorItemNotFound",
+                                              "The specified object was not found in the store."))
+                continue
+            self.delete_item(owner, item_id)
+            messages.append(self._message("DeleteItem"))
+        return messages
