@@ -132,66 +132,103 @@ class MailingMailing(models.Model):
             return "partner"
         return None
 
-    def _consent_exclusion_query(self, res_ids):
-        """SQL selecting ``(id, email, failure_type)`` of the recipients among
-        ``res_ids`` that consent or subscription choices exclude. One statement,
-        built on consent_management's ``_consent_allowed_ids_query``."""
+    def _consent_rule_sets(self):
+        """The rule as SQL: ``(key field, consent set, subscribed set)``.
+
+        A recipient may receive this mailing when the value of its key field
+        (its own id, its ``partner_id`` or its normalised e-mail) is in the
+        consent set and, for a mailing with a type, in the subscribed set
+        (None without a type). Built on consent_management's
+        ``_consent_allowed_ids_query``.
+        """
         self.ensure_one()
         link = self._consent_recipient_link()
-        target = self.env[self.mailing_model_real]
         consent_ids = self.env["res.partner"]._consent_allowed_ids_query("emarketing")
         type_id = self.subscription_type_id.id
         rel = SQL.identifier(SUBSCRIPTION_REL)
         if link == "email":
-            key = SQL("t.email_normalized")
             consent_set = SQL(
                 "SELECT p.email_normalized FROM res_partner p"
                 " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
                 consent_ids,
             )
-            subscribed_set = SQL(
+            subscribed_set = type_id and SQL(
                 "SELECT p.email_normalized FROM res_partner p"
                 " JOIN %s s ON s.partner_id = p.id AND s.type_id = %s"
                 " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
                 rel,
                 type_id,
                 consent_ids,
+                to_flush=self.env["res.partner"]._fields["subscription_type_ids"],
             )
-        else:
-            key = SQL("t.id") if link == "self" else SQL("t.partner_id")
-            consent_set = consent_ids
-            subscribed_set = SQL(
-                "SELECT s.partner_id FROM %s s WHERE s.type_id = %s", rel, type_id
-            )
-        if "email_normalized" in target._fields:
-            email = SQL("t.email_normalized")
-        elif getattr(target, "_primary_email", None) in target._fields:
-            email = SQL("t.%s", SQL.identifier(target._primary_email))
-        else:
-            email = SQL("NULL::varchar")
+            return "email_normalized", consent_set, subscribed_set or None
+        subscribed_set = type_id and SQL(
+            "SELECT s.partner_id FROM %s s WHERE s.type_id = %s",
+            rel,
+            type_id,
+            to_flush=self.env["res.partner"]._fields["subscription_type_ids"],
+        )
+        key = "id" if link == "self" else "partner_id"
+        return key, consent_ids, subscribed_set or None
+
+    def _consent_verdict_query(self, res_ids, with_email=False):
+        """SQL giving, for each id of ``res_ids``, whether consent and
+        subscription choices let it receive this mailing.
+
+        Columns: ``id``, ``email`` (only with ``with_email``), ``has_consent``,
+        ``is_subscribed``. One statement: the id list is one array parameter,
+        consent and subscriptions are hashed sub-plans.
+        """
+        self.ensure_one()
+        link = self._consent_recipient_link()
+        target = self.env[self.mailing_model_real]
+        key_field, consent_set, subscribed_set = self._consent_rule_sets()
+        key = (
+            SQL("r.id") if key_field == "id" else SQL("t.%s", SQL.identifier(key_field))
+        )
+        # A text literal parses much faster than ARRAY[...] of 100,000 items.
+        ids = SQL("%s::int[]", "{%s}" % ",".join(map(str, res_ids)))
+        email = SQL("NULL::varchar")
+        if with_email:
+            if "email_normalized" in target._fields:
+                email = SQL("t.email_normalized")
+            elif getattr(target, "_primary_email", None) in target._fields:
+                email = SQL("t.%s", SQL.identifier(target._primary_email))
+        join = SQL()
+        if link != "self" or with_email:
+            join = SQL("JOIN %s t ON t.id = r.id", SQL.identifier(target._table))
         is_subscribed = (
             SQL("COALESCE(%s IN (%s), FALSE)", key, subscribed_set)
-            if type_id
+            if subscribed_set is not None
             else SQL("TRUE")
         )
         return SQL(
             """
-            SELECT x.id, x.email,
-                   CASE WHEN x.has_consent THEN 'mail_not_subscribed'
-                        ELSE 'mail_no_consent' END AS failure_type
-              FROM (SELECT t.id, %(email)s AS email,
-                           COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
-                           %(is_subscribed)s AS is_subscribed
-                      FROM %(table)s t
-                     WHERE t.id = ANY(%(res_ids)s)) x
-             WHERE NOT x.has_consent OR NOT x.is_subscribed
+            SELECT r.id, %(email)s AS email,
+                   COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
+                   %(is_subscribed)s AS is_subscribed
+              FROM unnest(%(ids)s) AS r(id)
+                   %(join)s
             """,
             email=email,
             key=key,
             consent_set=consent_set,
             is_subscribed=is_subscribed,
-            table=SQL.identifier(target._table),
-            res_ids=list(res_ids),
+            ids=ids,
+            join=join,
+        )
+
+    def _consent_exclusion_query(self, res_ids, with_email=False):
+        """SQL selecting ``(id, email, failure_type)`` of the excluded recipients."""
+        return SQL(
+            """
+            SELECT v.id, v.email,
+                   CASE WHEN v.has_consent THEN 'mail_not_subscribed'
+                        ELSE 'mail_no_consent' END AS failure_type
+              FROM (%s) v
+             WHERE NOT v.has_consent OR NOT v.is_subscribed
+            """,
+            self._consent_verdict_query(res_ids, with_email=with_email),
         )
 
     def _consent_failure_reasons(self):
@@ -204,22 +241,49 @@ class MailingMailing(models.Model):
             ),
         }
 
+    def _consent_batches(self, res_ids):
+        for start in range(0, len(res_ids), self._consent_batch_size):
+            yield res_ids[start : start + self._consent_batch_size]
+
+    def _consent_kept_recipients(self, res_ids):
+        """The ids of ``res_ids`` (same order) consent and choices let through.
+        Writes nothing; one statement per batch."""
+        self.ensure_one()
+        if not res_ids or not self._consent_recipient_link():
+            return list(res_ids)
+        self.env.flush_all()
+        kept = set()
+        for batch in self._consent_batches(res_ids):
+            self.env.cr.execute(
+                SQL(
+                    """SELECT COALESCE(array_agg(v.id), '{}')
+                         FROM (%s) v WHERE v.has_consent AND v.is_subscribed""",
+                    self._consent_verdict_query(batch),
+                )
+            )
+            kept.update(self.env.cr.fetchone()[0])
+        return [res_id for res_id in res_ids if res_id in kept]
+
     def _consent_classify_recipients(self, res_ids):
         """Return ``{res_id: failure_type}`` of excluded recipients (no write)."""
         self.ensure_one()
         if not res_ids or not self._consent_recipient_link():
             return {}
         self.env.flush_all()
-        self.env.cr.execute(self._consent_exclusion_query(res_ids))
-        return {
-            res_id: failure_type
-            for res_id, _email, failure_type in self.env.cr.fetchall()
-        }
+        excluded = {}
+        for batch in self._consent_batches(res_ids):
+            self.env.cr.execute(self._consent_exclusion_query(batch))
+            excluded.update(
+                (res_id, failure_type)
+                for res_id, _email, failure_type in self.env.cr.fetchall()
+            )
+        return excluded
 
     def _consent_exclude_recipients(self, res_ids):
         """Write a cancelled trace with its reason for every excluded recipient
-        among ``res_ids`` (one INSERT ... SELECT per batch) and return their ids.
-        The traces make the exclusions visible in the mailing's statistics."""
+        among ``res_ids`` that has no trace for this mailing yet (one INSERT ...
+        SELECT per batch) and return their ids. The traces make the exclusions
+        visible in the mailing's statistics."""
         self.ensure_one()
         if not res_ids:
             return set()
@@ -233,8 +297,7 @@ class MailingMailing(models.Model):
         self.env.flush_all()
         reasons = self._consent_failure_reasons()
         excluded = set()
-        for start in range(0, len(res_ids), self._consent_batch_size):
-            batch = res_ids[start : start + self._consent_batch_size]
+        for batch in self._consent_batches(res_ids):
             self.env.cr.execute(
                 SQL(
                     """
@@ -249,6 +312,10 @@ class MailingMailing(models.Model):
                            %(uid)s, NOW() AT TIME ZONE 'UTC',
                            %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM (%(exclusion)s) x
+                     WHERE NOT EXISTS (
+                           SELECT 1 FROM mailing_trace t
+                            WHERE t.mass_mailing_id = %(mailing_id)s
+                              AND t.model = %(model)s AND t.res_id = x.id)
                  RETURNING res_id
                     """,
                     model=self.mailing_model_real,
@@ -257,7 +324,7 @@ class MailingMailing(models.Model):
                     no_consent=reasons["mail_no_consent"],
                     not_subscribed=reasons["mail_not_subscribed"],
                     uid=self.env.uid,
-                    exclusion=self._consent_exclusion_query(batch),
+                    exclusion=self._consent_exclusion_query(batch, with_email=True),
                 )
             )
             excluded.update(row[0] for row in self.env.cr.fetchall())
@@ -271,14 +338,31 @@ class MailingMailing(models.Model):
             )
         return excluded
 
-    def _get_remaining_recipients(self):
-        res_ids = super()._get_remaining_recipients()
+    def _get_recipients(self):
+        """Leave out the recipients consent or subscription choices exclude.
+
+        Filtering here, before Odoo's "already mailed" check, keeps the whole
+        recipient computation close to Odoo's own cost. When sending
+        (``consent_record_exclusions`` in the context, see
+        :meth:`_action_send_mail`) every excluded recipient also gets a
+        cancelled trace with the reason; a plain computation only filters,
+        unless nobody is left (the mail queue then closes the mailing: record
+        the reasons now).
+        """
+        res_ids = super()._get_recipients()
         if not res_ids or not self._consent_is_enforced():
             return res_ids
-        excluded = self._consent_exclude_recipients(res_ids)
-        if not excluded:
-            return res_ids
-        return [res_id for res_id in res_ids if res_id not in excluded]
+        kept = self._consent_kept_recipients(res_ids)
+        if len(kept) < len(res_ids) and (
+            not kept or self.env.context.get("consent_record_exclusions")
+        ):
+            self._consent_exclude_recipients(res_ids)
+        return kept
+
+    def _action_send_mail(self, res_ids=None):
+        return super(
+            MailingMailing, self.with_context(consent_record_exclusions=True)
+        )._action_send_mail(res_ids=res_ids)
 
     # ------------------------------------------------------------------
     # "Manage subscriptions" instead of "unsubscribe"

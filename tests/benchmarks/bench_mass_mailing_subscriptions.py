@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Benchmark: a mailing's recipients with consent enforcement vs Odoo's own.
+
+Creates a throwaway database (a copy of ``tmpl_suite`` when it exists, else a
+fresh install), installs ``mass_mailing_subscriptions``, inserts 100,000
+contacts with one ``INSERT ... SELECT generate_series`` (70 % with an active
+E-marketing record, 10 % withdrawn, 20 % without any; half subscribed to
+"Offers") and times ``mailing.mailing._get_remaining_recipients()`` of an
+"Offers" mailing to all of them:
+
+* baseline: the E-marketing privacy switch off, i.e. Odoo's own recipient
+  computation (domain search + already-mailed check) without our filtering;
+* ours: the switch on, i.e. the same plus the exclusion statement (one
+  ``INSERT ... SELECT`` per batch that writes a cancelled trace with its reason
+  for every excluded contact) and the filtering of the id list.
+
+Each side runs three times, alternating, each run rolled back; the best run of
+each side is compared. Prints ``BENCH mailing_recipients: <seconds>s for 100000
+contacts (ratio <x> vs Odoo without enforcement)`` and drops its database.
+Goal: ratio <= 1.3. Runtime about one to two minutes.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.harness import suite  # noqa: E402
+
+CONTACTS = 100_000
+ROUNDS = 3
+DB = f"test_mass_mailing_subscriptions_bench_{os.getpid()}"
+TEMPLATE = "tmpl_suite"
+ADDON = "mass_mailing_subscriptions"
+
+GENERATE_SQL = """
+INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
+                         email, email_normalized, create_date, write_date{extra_cols})
+SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
+       'en_US', 'bench' || n || '@nordlys.example', 'bench' || n || '@nordlys.example',
+       now(), now(){extra_vals}
+  FROM generate_series(1, %(count)s) AS n
+"""
+
+CONSENT_SQL = """
+INSERT INTO consent_record (partner_id, purpose_id, legal_basis, state, source,
+                            captured_at, create_uid, create_date, write_uid, write_date)
+SELECT p.id, %(purpose)s,
+       'consent', CASE WHEN p.id %% 10 = 7 THEN 'withdrawn' ELSE 'active' END,
+       'import', now(), 1, now(), 1, now()
+  FROM res_partner p
+ WHERE p.name LIKE 'Bench contact %%' AND p.id %% 10 < 8
+"""
+
+
+def say(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def create_db(conf):
+    if suite.db_exists(TEMPLATE):
+        conn = suite.pg_connect()
+        conn.autocommit = True
+        with conn.cursor() as cr:
+            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
+        conn.close()
+        suite.odoo(
+            conf,
+            "-d",
+            DB,
+            "-i",
+            ADDON,
+            "--stop-after-init",
+            "--log-level=warn",
+            "--without-demo=all",
+        )
+    else:
+        suite.install(conf, DB, ["mass_mailing", ADDON], demo=False)
+
+
+def fill(conn):
+    with conn.cursor() as cr:
+        # account (when installed) adds a NOT NULL column without a default
+        cr.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_name = 'res_partner' AND column_name = 'autopost_bills'"
+        )
+        extra = (", autopost_bills", ", 'no'") if cr.fetchone() else ("", "")
+        sql = GENERATE_SQL.format(extra_cols=extra[0], extra_vals=extra[1])
+        cr.execute(sql, {"count": CONTACTS})
+        if cr.rowcount != CONTACTS:
+            raise SystemExit(f"inserted {cr.rowcount} contacts")
+        cr.execute(
+            "UPDATE res_partner SET commercial_partner_id = id "
+            "WHERE commercial_partner_id IS NULL"
+        )
+        cr.execute("SELECT id FROM consent_purpose WHERE code = 'emarketing'")
+        purpose = cr.fetchone()[0]
+        cr.execute(CONSENT_SQL, {"purpose": purpose})
+        cr.execute(
+            """UPDATE res_partner p SET emarketing_state = r.state
+                 FROM consent_record r
+                WHERE r.partner_id = p.id AND r.purpose_id = %s""",
+            (purpose,),
+        )
+        cr.execute(
+            """SELECT res_id FROM ir_model_data
+                WHERE module = %s AND name = 'subscription_type_offers'""",
+            (ADDON,),
+        )
+        offers = cr.fetchone()[0]
+        cr.execute(
+            """INSERT INTO res_partner_mailing_subscription_type_rel (partner_id, type_id)
+               SELECT p.id, %s FROM res_partner p
+                WHERE p.name LIKE 'Bench contact %%' AND p.id %% 2 = 0""",
+            (offers,),
+        )
+    conn.commit()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        for table in (
+            "res_partner",
+            "consent_record",
+            "res_partner_mailing_subscription_type_rel",
+        ):
+            cr.execute(f"VACUUM ANALYZE {table}")
+    conn.autocommit = False
+
+
+def measure(conf):
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config(["-c", str(conf), "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(DB)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        params = env["ir.config_parameter"]
+        mailing = env["mailing.mailing"].create(
+            {
+                "name": "Bench offers",
+                "subject": "Bench offers",
+                "body_html": "<p>Offers</p>",
+                "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("name", "=like", "Bench contact %")]),
+                "subscription_type_id": env.ref(
+                    f"{ADDON}.subscription_type_offers"
+                ).id,
+            }
+        )
+        cr.commit()
+
+        def run(enforced):
+            params.set_param(
+                "consent_management.emarketing_privacy", "True" if enforced else "False"
+            )
+            env.flush_all()
+            env.invalidate_all()
+            started = time.perf_counter()
+            res_ids = mailing._get_remaining_recipients()
+            env.flush_all()
+            seconds = time.perf_counter() - started
+            traces = env["mailing.trace"].search_count(
+                [("mass_mailing_id", "=", mailing.id)]
+            )
+            cr.rollback()
+            env.invalidate_all()
+            return seconds, len(res_ids), traces
+
+        timings = {False: [], True: []}
+        counts = {}
+        run(False)  # warm caches (registry, translations, PostgreSQL buffers)
+        for _round in range(ROUNDS):
+            for enforced in (False, True):
+                seconds, recipients, traces = run(enforced)
+                timings[enforced].append(seconds)
+                counts[enforced] = (recipients, traces)
+    say(f"baseline runs: {[round(t, 3) for t in timings[False]]} -> {counts[False]}")
+    say(f"enforced runs: {[round(t, 3) for t in timings[True]]} -> {counts[True]}")
+    bench_recipients = counts[False][0]
+    kept, excluded = counts[True]
+    if bench_recipients < CONTACTS or kept + excluded != bench_recipients:
+        raise SystemExit("the recipient computation did not do the expected work")
+    # ids % 10 < 7 active, % 2 == 0 subscribed: 35 % of the contacts remain
+    if abs(kept - CONTACTS * 0.35) > CONTACTS * 0.01 + (bench_recipients - CONTACTS):
+        raise SystemExit(f"unexpected number of kept recipients: {kept}")
+    return min(timings[True]), min(timings[False]), kept, excluded
+
+
+def main():
+    odoo_dir, version = suite.find_odoo()
+    if odoo_dir is None:
+        raise SystemExit(version)
+    suite.ensure_pg()
+    conf = (
+        suite.write_config(odoo_dir)
+        if not (suite.LOCAL / "odoo.conf").exists()
+        else suite.LOCAL / "odoo.conf"
+    )
+    started = time.monotonic()
+    try:
+        say(f"creating {DB} ...")
+        create_db(conf)
+        say(f"inserting {CONTACTS} contacts ...")
+        conn = suite.pg_connect(DB)
+        fill(conn)
+        conn.close()
+        say("measuring ...")
+        ours, baseline, kept, excluded = measure(conf)
+    finally:
+        suite.drop_db(DB)
+    say(
+        f"enforced {ours:.3f}s ({kept} kept, {excluded} excluded with a trace), "
+        f"Odoo without enforcement {baseline:.3f}s; total "
+        f"{time.monotonic() - started:.0f}s"
+    )
+    print(
+        f"BENCH mailing_recipients: {ours:.2f}s for {CONTACTS} contacts "
+        f"(ratio {ours / baseline:.2f} vs Odoo without enforcement)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
