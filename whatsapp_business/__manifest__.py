@@ -20,9 +20,13 @@
         "views/whatsapp_message.xml",
         "views/discuss_channel.xml",
         "views/res_partner.xml",
+        "views/res_config_settings.xml",
         "wizards/whatsapp_composer.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/whatsapp_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["whatsapp_business/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

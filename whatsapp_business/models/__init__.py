@@ -7,4 +7,5 @@ from . import (
     whatsapp_message,
     discuss_channel,
     res_partner,
+    res_config_settings,
 )
