@@ -18,12 +18,30 @@ _logger = logging.getLogger(__name__)
 
 VERSIONS = {"2013": (15, 0), "2016": (15, 1), "2019": (15, 2)}
 EVENT_FIELDS = [
-    "subject", "body", "start", "end", "is_all_day", "location", "organizer",
-    "required_attendees", "optional_attendees", "sensitivity",
-    "legacy_free_busy_status", "last_modified_time", "uid", "type", "is_cancelled",
+    "subject",
+    "body",
+    "start",
+    "end",
+    "is_all_day",
+    "location",
+    "organizer",
+    "required_attendees",
+    "optional_attendees",
+    "sensitivity",
+    "legacy_free_busy_status",
+    "last_modified_time",
+    "uid",
+    "type",
+    "is_cancelled",
 ]
-TASK_FIELDS = ["subject", "body", "due_date", "status", "percent_complete",
-               "last_modified_time"]
+TASK_FIELDS = [
+    "subject",
+    "body",
+    "due_date",
+    "status",
+    "percent_complete",
+    "last_modified_time",
+]
 
 
 class EwsError(Exception):
@@ -82,7 +100,9 @@ class EwsClient:
                 primary_smtp_address=email,
                 config=self.config,
                 autodiscover=False,
-                access_type=IMPERSONATION if self.access == "impersonation" else DELEGATE,
+                access_type=IMPERSONATION
+                if self.access == "impersonation"
+                else DELEGATE,
                 default_timezone=EWSTimeZone("UTC"),
             )
         return self._accounts[email]
@@ -93,7 +113,9 @@ class EwsClient:
         if key not in self._folders:
             account = self._account(email)
             self.request_count += 2  # GetFolder root + GetFolder folder
-            self._folders[key] = account.calendar if kind == "calendar" else account.tasks
+            self._folders[key] = (
+                account.calendar if kind == "calendar" else account.tasks
+            )
         return self._folders[key]
 
     def _call(self, func, *args, **kwargs):
@@ -152,8 +174,9 @@ class EwsClient:
         fields = EVENT_FIELDS if kind == "calendar" else TASK_FIELDS
         folder = self._folder(email, kind)
         self.request_count += 1
-        result = self._call(lambda: list(account.fetch(ids=ids, folder=folder,
-                                                       only_fields=fields)))
+        result = self._call(
+            lambda: list(account.fetch(ids=ids, folder=folder, only_fields=fields))
+        )
         plain = []
         for item in result:
             if isinstance(item, Exception):
@@ -243,14 +266,21 @@ class EwsClient:
         current = self._fetch(email, kind, [(remote_id, None)])
         if not current:
             raise EwsError(f"Item {remote_id} no longer exists in {email}")
-        item = model(account=account, folder=folder, id=remote_id,
-                     changekey=current[0]["changekey"])
+        item = model(
+            account=account,
+            folder=folder,
+            id=remote_id,
+            changekey=current[0]["changekey"],
+        )
         self._build(item, kind, values)
         self.request_count += 1
         update_fields = self._update_fields(kind, values)
         if kind == "calendar":
-            self._call(item.save, update_fields=update_fields,
-                       send_meeting_invitations="SendToAllAndSaveCopy")
+            self._call(
+                item.save,
+                update_fields=update_fields,
+                send_meeting_invitations="SendToAllAndSaveCopy",
+            )
         else:
             self._call(item.save, update_fields=update_fields)
         return self._fetch(email, kind, [(item.id, item.changekey)])[0]
@@ -262,10 +292,12 @@ class EwsClient:
         account = self._account(email)
         self.request_count += 1
         try:
-            result = account.bulk_delete(ids=[(remote_id, None)],
-                                         delete_type="MoveToDeletedItems",
-                                         send_meeting_cancellations="SendToAllAndSaveCopy",
-                                         affected_task_occurrences="AllOccurrences")
+            result = account.bulk_delete(
+                ids=[(remote_id, None)],
+                delete_type="MoveToDeletedItems",
+                send_meeting_cancellations="SendToAllAndSaveCopy",
+                affected_task_occurrences="AllOccurrences",
+            )
         except ErrorItemNotFound:
             return True
         for outcome in result:
@@ -291,8 +323,15 @@ def _ews_time(value):
         return None
     if isinstance(value, datetime):
         utc = value.astimezone(timezone.utc) if value.tzinfo else value
-        return EWSDateTime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second,
-                           tzinfo=EWSTimeZone("UTC"))
+        return EWSDateTime(
+            utc.year,
+            utc.month,
+            utc.day,
+            utc.hour,
+            utc.minute,
+            utc.second,
+            tzinfo=EWSTimeZone("UTC"),
+        )
     return EWSDate(value.year, value.month, value.day)
 
 
@@ -300,9 +339,12 @@ def _plain_time(value):
     if isinstance(value, datetime):
         if value.tzinfo:
             # EWSDateTime refuses astimezone(timezone.utc): go through the epoch
-            return datetime.fromtimestamp(value.timestamp(), timezone.utc).replace(tzinfo=None)
-        return datetime(value.year, value.month, value.day, value.hour, value.minute,
-                        value.second)
+            return datetime.fromtimestamp(value.timestamp(), timezone.utc).replace(
+                tzinfo=None
+            )
+        return datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second
+        )
     if isinstance(value, date):
         return date(value.year, value.month, value.day)
     return value

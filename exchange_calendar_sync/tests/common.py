@@ -17,8 +17,11 @@ class ExchangeSyncCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, exchange_sync_no_commit=True,
-                                       tracking_disable=True))
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context, exchange_sync_no_commit=True, tracking_disable=True
+            )
+        )
         params = cls.env["ir.config_parameter"].sudo()
         params.set_param("exchange_calendar_sync.retry_backoff", "0.01")
         params.set_param("exchange_calendar_sync.max_retries", "2")
@@ -26,13 +29,23 @@ class ExchangeSyncCase(TransactionCase):
         params.set_param("exchange_calendar_sync.ews_max_wait", "0")
         cls.company = cls.env["res.company"].create({"name": "Nordlys Sync ApS"})
         cls.anna = new_test_user(
-            cls.env, login="anna.sync", name="Anna Sync", email="anna@nordlys.example",
-            company_id=cls.company.id, company_ids=[cls.company.id], tz="Europe/Copenhagen",
+            cls.env,
+            login="anna.sync",
+            name="Anna Sync",
+            email="anna@nordlys.example",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+            tz="Europe/Copenhagen",
             groups="base.group_user",
         )
         cls.bo = new_test_user(
-            cls.env, login="bo.sync", name="Bo Sync", email="bo@nordlys.example",
-            company_id=cls.company.id, company_ids=[cls.company.id], tz="Europe/Copenhagen",
+            cls.env,
+            login="bo.sync",
+            name="Bo Sync",
+            email="bo@nordlys.example",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+            tz="Europe/Copenhagen",
             groups="base.group_user",
         )
         cls.config = cls.env["exchange.sync.config"].create(
@@ -54,9 +67,9 @@ class ExchangeSyncCase(TransactionCase):
                 {"config_id": cls.config.id, "user_id": cls.bo.id},
             ]
         )
-        cls.base = datetime.combine(datetime.utcnow().date(), datetime.min.time()) + timedelta(
-            days=2, hours=8
-        )
+        cls.base = datetime.combine(
+            datetime.utcnow().date(), datetime.min.time()
+        ) + timedelta(days=2, hours=8)
 
     def setUp(self):
         super().setUp()
@@ -85,8 +98,11 @@ class ExchangeSyncCase(TransactionCase):
 
     def event_for(self, remote_id, mailbox=None):
         link = self.env["exchange.item.link"].search(
-            [("remote_id", "=", remote_id), ("res_model", "=", "calendar.event"),
-             ("mailbox_id", "=", (mailbox or self.mb_anna).id)]
+            [
+                ("remote_id", "=", remote_id),
+                ("res_model", "=", "calendar.event"),
+                ("mailbox_id", "=", (mailbox or self.mb_anna).id),
+            ]
         )
         return self.env["calendar.event"].browse(link.res_id)
 
@@ -104,4 +120,8 @@ class ExchangeSyncCase(TransactionCase):
             "partner_ids": [(6, 0, [self.anna.partner_id.id])],
         }
         values.update(vals)
-        return self.env["calendar.event"].with_context(no_mail_to_attendees=True).create(values)
+        return (
+            self.env["calendar.event"]
+            .with_context(no_mail_to_attendees=True)
+            .create(values)
+        )

@@ -30,8 +30,13 @@ class TestEws(ExchangeSyncCase):
     def test_events_both_ways_with_deletes(self):
         box = "anna@nordlys.example"
         remote_id = self.ews.add_event(
-            box, "Kundemøde", self.base, self.base + timedelta(hours=1),
-            attendees=["kunde@klant.example"], location="Aarhus", body="<p>Oplæg</p>",
+            box,
+            "Kundemøde",
+            self.base,
+            self.base + timedelta(hours=1),
+            attendees=["kunde@klant.example"],
+            location="Aarhus",
+            body="<p>Oplæg</p>",
         )
         self.sync()
         self.assertNotIn("Autodiscover", " ".join(self.ews.operations))
@@ -41,14 +46,20 @@ class TestEws(ExchangeSyncCase):
         self.assertEqual(event.name, "Kundemøde")
         self.assertEqual(event.start, self.base)
         self.assertEqual(event.location, "Aarhus")
-        self.assertIn("kunde@klant.example", event.partner_ids.mapped("email_normalized"))
+        self.assertIn(
+            "kunde@klant.example", event.partner_ids.mapped("email_normalized")
+        )
         self.assertTrue(link.ical_uid)
         self.assertTrue(self.mb_anna.event_sync_state)
 
         # Outlook change → Odoo
-        self.ews.update_item(box, remote_id, Subject="Kundemøde (flyttet)",
-                             Start=self.base + timedelta(hours=2),
-                             End=self.base + timedelta(hours=3))
+        self.ews.update_item(
+            box,
+            remote_id,
+            Subject="Kundemøde (flyttet)",
+            Start=self.base + timedelta(hours=2),
+            End=self.base + timedelta(hours=3),
+        )
         self.sync()
         self.assertEqual(event.name, "Kundemøde (flyttet)")
         self.assertEqual(event.start, self.base + timedelta(hours=2))
@@ -56,7 +67,9 @@ class TestEws(ExchangeSyncCase):
         # Odoo event → CreateItem; Odoo change → UpdateItem
         mine = self.new_event(name="Fra Odoo", location="Kontoret")
         self.sync()
-        created = [i for i in self.ews.items(box) if self.ews.text(i, "Subject") == "Fra Odoo"]
+        created = [
+            i for i in self.ews.items(box) if self.ews.text(i, "Subject") == "Fra Odoo"
+        ]
         self.assertEqual(len(created), 1)
         self.assertEqual(self.ews.text(created[0], "Location"), "Kontoret")
         mine.write({"name": "Fra Odoo, ændret"})
@@ -86,10 +99,14 @@ class TestEws(ExchangeSyncCase):
 
     def test_tasks_both_ways(self):
         box = "anna@nordlys.example"
-        task_id = self.ews.add_task(box, "Følg op", due=date.today() + timedelta(days=2))
+        task_id = self.ews.add_task(
+            box, "Følg op", due=date.today() + timedelta(days=2)
+        )
         partner = self.env["res.partner"].create({"name": "Kunde ApS"})
         activity = partner.activity_schedule(
-            "mail.mail_activity_data_todo", summary="Send faktura", user_id=self.anna.id,
+            "mail.mail_activity_data_todo",
+            summary="Send faktura",
+            user_id=self.anna.id,
             date_deadline=date.today() + timedelta(days=5),
         )
         self.sync()
@@ -118,8 +135,12 @@ class TestEws(ExchangeSyncCase):
         self.assertIn(f"$ServiceAccount = '{FakeEws.username}'", wizard.script)
 
     def test_wrong_password_writes_nothing(self):
-        self.ews.add_event("anna@nordlys.example", "Hemmeligt", self.base,
-                           self.base + timedelta(hours=1))
+        self.ews.add_event(
+            "anna@nordlys.example",
+            "Hemmeligt",
+            self.base,
+            self.base + timedelta(hours=1),
+        )
         self.config.ews_password = "forged"
         self.mb_anna._run_sync()
         self.assertEqual(self.mb_anna.sync_status, "error")
@@ -129,8 +150,12 @@ class TestEws(ExchangeSyncCase):
     def test_crash_midway_converges(self):
         box = "anna@nordlys.example"
         for i in range(12):
-            self.ews.add_event(box, f"EWS {i:02d}", self.base + timedelta(hours=i),
-                               self.base + timedelta(hours=i, minutes=30))
+            self.ews.add_event(
+                box,
+                f"EWS {i:02d}",
+                self.base + timedelta(hours=i),
+                self.base + timedelta(hours=i, minutes=30),
+            )
         calls = {"n": 0}
 
         def die_on_second_get_item(operation):

@@ -10,24 +10,38 @@ class TestGraphEvents(ExchangeSyncCase):
     def test_outlook_events_arrive_in_odoo(self):
         fake = self.fake
         timed = fake.add_event(
-            "anna@nordlys.example", "Budget review", self.base, self.base + timedelta(hours=2),
+            "anna@nordlys.example",
+            "Budget review",
+            self.base,
+            self.base + timedelta(hours=2),
             location={"displayName": "Room Aalborg"},
             body={"contentType": "html", "content": "<p>Bring numbers</p>"},
             attendees=[
-                {"emailAddress": {"address": "kunde@klant.example"}, "type": "required"},
+                {
+                    "emailAddress": {"address": "kunde@klant.example"},
+                    "type": "required",
+                },
                 {"emailAddress": {"address": "bo@nordlys.example"}, "type": "required"},
             ],
-            sensitivity="private", showAs="free",
+            sensitivity="private",
+            showAs="free",
         )
         day = self.base.date() + timedelta(days=3)
         midnight = datetime.combine(day, datetime.min.time())
         allday = fake.add_event(
-            "anna@nordlys.example", "Konference", midnight, midnight + timedelta(days=2),
+            "anna@nordlys.example",
+            "Konference",
+            midnight,
+            midnight + timedelta(days=2),
             isAllDay=True,
         )
         # outside the window: ignored
-        fake.add_event("anna@nordlys.example", "Old", self.base - timedelta(days=90),
-                       self.base - timedelta(days=90, hours=-1))
+        fake.add_event(
+            "anna@nordlys.example",
+            "Old",
+            self.base - timedelta(days=90),
+            self.base - timedelta(days=90, hours=-1),
+        )
         self.sync()
 
         event = self.event_for(timed["id"])
@@ -57,7 +71,9 @@ class TestGraphEvents(ExchangeSyncCase):
         before = len(self.fake.requests)
         count = self.env["calendar.event"].search_count([])
         self.sync()
-        delta_calls = [r for r in self.fake.requests[before:] if r.path.endswith("/delta")]
+        delta_calls = [
+            r for r in self.fake.requests[before:] if r.path.endswith("/delta")
+        ]
         self.assertEqual(len(delta_calls), 2)  # calendar + To Do
         self.assertIn("$deltatoken", str(delta_calls[0].query))
         self.assertEqual(self.env["calendar.event"].search_count([]), count)
@@ -81,9 +97,14 @@ class TestGraphEvents(ExchangeSyncCase):
             [a["emailAddress"]["address"] for a in remote[0]["attendees"]],
             ["bo@nordlys.example"],
         )
-        post = self.fake.calls("POST", "/v1.0/users/anna@nordlys.example/calendar/events")[0]
-        self.assertTrue(post.json()["transactionId"].endswith(f"-calendar.event-{event.id}-"
-                                                               f"{self.mb_anna.id}"))
+        post = self.fake.calls(
+            "POST", "/v1.0/users/anna@nordlys.example/calendar/events"
+        )[0]
+        self.assertTrue(
+            post.json()["transactionId"].endswith(
+                f"-calendar.event-{event.id}-{self.mb_anna.id}"
+            )
+        )
         self.assertFalse(event.exchange_need_sync)
         # Exchange delivered the invitation to Bo; his sync links the same event
         self.assertEqual(len(self.fake.events("bo@nordlys.example")), 1)
@@ -92,7 +113,10 @@ class TestGraphEvents(ExchangeSyncCase):
         self.assertEqual(self.links(self.mb_bo).res_id, event.id)
         self.assertEqual(event.exchange_link_count, 2)
         self.assertEqual(self.links(self.mb_bo).ical_uid, remote[0]["iCalUId"])
-        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Salgsmøde")]), 1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Salgsmøde")]), 1
+        )
+
         # and nothing goes back and forth on the next runs
         def event_posts():
             return [r for r in self.fake.calls("POST") if r.path.endswith("/events")]
@@ -104,24 +128,37 @@ class TestGraphEvents(ExchangeSyncCase):
 
     def test_all_day_event_to_outlook(self):
         day = self.base.date() + timedelta(days=1)
-        self.new_event(name="Fridag", allday=True, start=day, stop=day + timedelta(days=1))
+        self.new_event(
+            name="Fridag", allday=True, start=day, stop=day + timedelta(days=1)
+        )
         self.sync()
         remote = self.fake.events("anna@nordlys.example")[0]
         self.assertTrue(remote["isAllDay"])
         self.assertEqual(remote["start"]["dateTime"], f"{day}T00:00:00")
-        self.assertEqual(remote["end"]["dateTime"], f"{day + timedelta(days=2)}T00:00:00")
+        self.assertEqual(
+            remote["end"]["dateTime"], f"{day + timedelta(days=2)}T00:00:00"
+        )
 
     def test_changes_both_ways(self):
-        remote = self.fake.add_event("anna@nordlys.example", "Demo", self.base,
-                                     self.base + timedelta(hours=1))
+        remote = self.fake.add_event(
+            "anna@nordlys.example", "Demo", self.base, self.base + timedelta(hours=1)
+        )
         self.sync()
         event = self.event_for(remote["id"])
         # Outlook → Odoo
-        self.fake.update_event("anna@nordlys.example", remote["id"], subject="Demo (moved)",
-                               start={"dateTime": (self.base + timedelta(hours=3)).isoformat(),
-                                      "timeZone": "UTC"},
-                               end={"dateTime": (self.base + timedelta(hours=4)).isoformat(),
-                                    "timeZone": "UTC"})
+        self.fake.update_event(
+            "anna@nordlys.example",
+            remote["id"],
+            subject="Demo (moved)",
+            start={
+                "dateTime": (self.base + timedelta(hours=3)).isoformat(),
+                "timeZone": "UTC",
+            },
+            end={
+                "dateTime": (self.base + timedelta(hours=4)).isoformat(),
+                "timeZone": "UTC",
+            },
+        )
         self.sync()
         self.assertEqual(event.name, "Demo (moved)")
         self.assertEqual(event.start, self.base + timedelta(hours=3))
@@ -137,10 +174,12 @@ class TestGraphEvents(ExchangeSyncCase):
         self.assertEqual(self.links(self.mb_anna).change_key, patched["changeKey"])
 
     def test_deletes_both_ways(self):
-        first = self.fake.add_event("anna@nordlys.example", "One", self.base,
-                                    self.base + timedelta(hours=1))
-        second = self.fake.add_event("anna@nordlys.example", "Two", self.base,
-                                     self.base + timedelta(hours=1))
+        first = self.fake.add_event(
+            "anna@nordlys.example", "One", self.base, self.base + timedelta(hours=1)
+        )
+        second = self.fake.add_event(
+            "anna@nordlys.example", "Two", self.base, self.base + timedelta(hours=1)
+        )
         self.sync()
         one, two = self.event_for(first["id"]), self.event_for(second["id"])
         # deleted in Outlook → @removed in the delta → gone in Odoo
@@ -149,13 +188,23 @@ class TestGraphEvents(ExchangeSyncCase):
         self.assertFalse(one.exists())
         # deleted in Odoo → DELETE in Outlook
         two.unlink()
-        self.assertEqual(self.env["exchange.item.link"].search_count(
-            [("pending_action", "=", "delete")]), 1)
+        self.assertEqual(
+            self.env["exchange.item.link"].search_count(
+                [("pending_action", "=", "delete")]
+            ),
+            1,
+        )
         self.sync()
         self.assertFalse(self.fake.events("anna@nordlys.example"))
         self.assertEqual(len(self.fake.calls("DELETE")), 1)
-        self.assertFalse(self.env["exchange.item.link"].search(
-            [("mailbox_id", "=", self.mb_anna.id), ("res_model", "=", "calendar.event")]))
+        self.assertFalse(
+            self.env["exchange.item.link"].search(
+                [
+                    ("mailbox_id", "=", self.mb_anna.id),
+                    ("res_model", "=", "calendar.event"),
+                ]
+            )
+        )
 
     def test_attendee_removing_meeting_only_leaves_it(self):
         event = self.new_event(
@@ -170,26 +219,39 @@ class TestGraphEvents(ExchangeSyncCase):
         self.assertEqual(event.exchange_link_count, 1)
 
     def test_conflict_later_modification_wins(self):
-        remote = self.fake.add_event("anna@nordlys.example", "Plan", self.base,
-                                     self.base + timedelta(hours=1))
+        remote = self.fake.add_event(
+            "anna@nordlys.example", "Plan", self.base, self.base + timedelta(hours=1)
+        )
         self.sync()
         event = self.event_for(remote["id"])
         # Odoo changed, Outlook changed earlier → Odoo wins and overwrites Outlook
         event.write({"name": "Plan (Odoo)"})
-        self.fake.update_event("anna@nordlys.example", remote["id"], subject="Plan (Outlook)",
-                               when=event.write_date - timedelta(hours=1))
+        self.fake.update_event(
+            "anna@nordlys.example",
+            remote["id"],
+            subject="Plan (Outlook)",
+            when=event.write_date - timedelta(hours=1),
+        )
         self.sync()
         self.assertEqual(event.name, "Plan (Odoo)")
-        self.assertEqual(self.fake.events("anna@nordlys.example")[0]["subject"], "Plan (Odoo)")
+        self.assertEqual(
+            self.fake.events("anna@nordlys.example")[0]["subject"], "Plan (Odoo)"
+        )
         self.assertEqual(self.mb_anna.last_conflict_count, 1)
         note = event.message_ids.filtered(lambda m: "Odoo version" in (m.body or ""))
         self.assertTrue(note)
         # both changed again, Outlook later → Outlook wins, nothing is pushed
         event.write({"name": "Plan (Odoo again)"})
-        self.fake.update_event("anna@nordlys.example", remote["id"], subject="Plan (Outlook 2)",
-                               when=event.write_date + timedelta(hours=1))
+        self.fake.update_event(
+            "anna@nordlys.example",
+            remote["id"],
+            subject="Plan (Outlook 2)",
+            when=event.write_date + timedelta(hours=1),
+        )
         patches = len(self.fake.calls("PATCH"))
         self.sync()
         self.assertEqual(event.name, "Plan (Outlook 2)")
         self.assertEqual(len(self.fake.calls("PATCH")), patches)
-        self.assertTrue(event.message_ids.filtered(lambda m: "Outlook version" in (m.body or "")))
+        self.assertTrue(
+            event.message_ids.filtered(lambda m: "Outlook version" in (m.body or ""))
+        )

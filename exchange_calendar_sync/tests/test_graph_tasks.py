@@ -15,8 +15,12 @@ class TestGraphTasks(ExchangeSyncCase):
 
     def test_outlook_task_becomes_activity_and_back(self):
         due = date.today() + timedelta(days=4)
-        task = self.fake.add_task("anna@nordlys.example", "Ring til kunden", due=due,
-                                  body={"contentType": "text", "content": "Om tilbuddet"})
+        task = self.fake.add_task(
+            "anna@nordlys.example",
+            "Ring til kunden",
+            due=due,
+            body={"contentType": "text", "content": "Om tilbuddet"},
+        )
         self.fake.add_task("anna@nordlys.example", "Old and done", status="completed")
         self.sync()
         link = self.task_link(task["id"])
@@ -38,8 +42,10 @@ class TestGraphTasks(ExchangeSyncCase):
     def test_odoo_activity_becomes_task_and_done_completes_it(self):
         partner = self.env["res.partner"].create({"name": "Kunde A/S"})
         activity = partner.activity_schedule(
-            "mail.mail_activity_data_todo", summary="Send tilbud",
-            note="<p>Version 2</p>", date_deadline=date.today() + timedelta(days=2),
+            "mail.mail_activity_data_todo",
+            summary="Send tilbud",
+            note="<p>Version 2</p>",
+            date_deadline=date.today() + timedelta(days=2),
             user_id=self.anna.id,
         )
         self.sync()
@@ -47,28 +53,39 @@ class TestGraphTasks(ExchangeSyncCase):
         self.assertEqual(len(tasks), 1)
         self.assertEqual(tasks[0]["title"], "Send tilbud")
         self.assertEqual(tasks[0]["status"], "notStarted")
-        self.assertTrue(tasks[0]["dueDateTime"]["dateTime"].startswith(
-            fields.Date.to_string(date.today() + timedelta(days=2))))
+        self.assertTrue(
+            tasks[0]["dueDateTime"]["dateTime"].startswith(
+                fields.Date.to_string(date.today() + timedelta(days=2))
+            )
+        )
         key = tasks[0]["linkedResources"][0]["externalId"]
         self.assertTrue(key.endswith(f"-mail.activity-{activity.id}-{self.mb_anna.id}"))
         # edit in Odoo → PATCH
         activity.write({"summary": "Send tilbud v3"})
         self.sync()
-        self.assertEqual(self.fake.tasks("anna@nordlys.example")[0]["title"], "Send tilbud v3")
+        self.assertEqual(
+            self.fake.tasks("anna@nordlys.example")[0]["title"], "Send tilbud v3"
+        )
         # done in Odoo → completed in Outlook
         activity.action_feedback(feedback="Sendt")
         self.sync()
-        self.assertEqual(self.fake.tasks("anna@nordlys.example")[0]["status"], "completed")
+        self.assertEqual(
+            self.fake.tasks("anna@nordlys.example")[0]["status"], "completed"
+        )
         self.assertFalse(self.links(self.mb_anna, "mail.activity"))
         # the echo of our own completion creates nothing
         self.sync()
-        self.assertFalse(self.env["mail.activity"].search([("user_id", "=", self.anna.id)]))
+        self.assertFalse(
+            self.env["mail.activity"].search([("user_id", "=", self.anna.id)])
+        )
 
     def test_task_deleted_both_ways(self):
         task = self.fake.add_task("anna@nordlys.example", "Slettes i Outlook")
         partner = self.env["res.partner"].create({"name": "Kunde B"})
         activity = partner.activity_schedule(
-            "mail.mail_activity_data_todo", summary="Slettes i Odoo", user_id=self.anna.id
+            "mail.mail_activity_data_todo",
+            summary="Slettes i Odoo",
+            user_id=self.anna.id,
         )
         self.sync()
         imported = self.env["mail.activity"].browse(self.task_link(task["id"]).res_id)

@@ -14,8 +14,9 @@ class TestRelink(ExchangeSyncCase):
         self.fake.add_event(box, "Beta", self.base + 2 * hour, self.base + 3 * hour)
         self.fake.add_event(box, "Gamma", self.base + 4 * hour, self.base + 5 * hour)
         self.fake.add_event(box, "Gamma", self.base + 4 * hour, self.base + 5 * hour)
-        only_odoo = self.new_event(name="Delta", start=self.base + 6 * hour,
-                                   stop=self.base + 7 * hour)
+        only_odoo = self.new_event(
+            name="Delta", start=self.base + 6 * hour, stop=self.base + 7 * hour
+        )
         self.sync()
         alpha = self.event_for(a["id"])
         gammas = self.anna_events().filtered(lambda e: e.name == "Gamma")
@@ -26,12 +27,16 @@ class TestRelink(ExchangeSyncCase):
         self.fake.add_mailbox(box, "Kalender", "Opgaver")
         a2 = self.fake.add_event(box, "Alpha", self.base, self.base + hour)
         a2["iCalUId"] = a["iCalUId"]  # Exchange keeps the meeting's iCalUId
-        b2 = self.fake.add_event(box, "Beta", self.base + 2 * hour, self.base + 3 * hour)
+        b2 = self.fake.add_event(
+            box, "Beta", self.base + 2 * hour, self.base + 3 * hour
+        )
         self.fake.add_event(box, "Gamma", self.base + 4 * hour, self.base + 5 * hour)
         self.fake.add_event(box, "Epsilon", self.base + 8 * hour, self.base + 9 * hour)
         self.assertNotEqual(a2["id"], a["id"])
 
-        wizard = self.env["exchange.relink.wizard"].create({"mailbox_id": self.mb_anna.id})
+        wizard = self.env["exchange.relink.wizard"].create(
+            {"mailbox_id": self.mb_anna.id}
+        )
         wizard.action_analyse()
         self.assertEqual(wizard.relinked_count, 2)  # Alpha by iCalUId, Beta by time
         self.assertEqual(wizard.ambiguous_count, 1)  # two Gammas in Odoo
@@ -47,7 +52,9 @@ class TestRelink(ExchangeSyncCase):
         self.assertEqual(link_alpha.remote_id, a2["id"])
         beta = self.anna_events().filtered(lambda e: e.name == "Beta")
         self.assertEqual(self.event_for(b2["id"]), beta)
-        self.assertFalse(self.links(self.mb_anna).filtered(lambda ln: ln.res_id == only_odoo.id))
+        self.assertFalse(
+            self.links(self.mb_anna).filtered(lambda ln: ln.res_id == only_odoo.id)
+        )
         self.assertFalse(self.mb_anna.event_sync_state)
 
         # the next sync converges: nothing duplicated, only Epsilon is new
@@ -57,4 +64,6 @@ class TestRelink(ExchangeSyncCase):
         self.assertEqual(new.mapped("name"), ["Epsilon"])
         self.assertEqual(len(self.fake.events(box)), 4)  # Delta not pushed back
         self.assertTrue(only_odoo.exists())
-        self.assertTrue(self.mb_anna.message_ids.filtered(lambda m: "Re-linked" in (m.body or "")))
+        self.assertTrue(
+            self.mb_anna.message_ids.filtered(lambda m: "Re-linked" in (m.body or ""))
+        )

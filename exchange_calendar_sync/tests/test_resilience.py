@@ -12,8 +12,12 @@ from .common import ExchangeSyncCase
 class TestResilience(ExchangeSyncCase):
     def add_events(self, count, mailbox="anna@nordlys.example"):
         return [
-            self.fake.add_event(mailbox, f"Event {i:02d}", self.base + timedelta(hours=i),
-                                self.base + timedelta(hours=i, minutes=30))
+            self.fake.add_event(
+                mailbox,
+                f"Event {i:02d}",
+                self.base + timedelta(hours=i),
+                self.base + timedelta(hours=i, minutes=30),
+            )
             for i in range(count)
         ]
 
@@ -25,8 +29,10 @@ class TestResilience(ExchangeSyncCase):
             if request.path.endswith("/calendarView/delta"):
                 pages["count"] += 1
                 if pages["count"] >= 2:
-                    return Reply(500, {"error": {"code": "InternalServerError",
-                                                 "message": "boom"}})
+                    return Reply(
+                        500,
+                        {"error": {"code": "InternalServerError", "message": "boom"}},
+                    )
             return None
 
         self.fake.fail_when = die_on_second_page
@@ -53,7 +59,9 @@ class TestResilience(ExchangeSyncCase):
                 self.fake.fail_when = None
                 self.fake.handle(request)  # Exchange created it...
                 self.fake.fail_when = create_then_lose_answer
-                return Reply(503, {"error": {"code": "ServiceUnavailable", "message": "lost"}})
+                return Reply(
+                    503, {"error": {"code": "ServiceUnavailable", "message": "lost"}}
+                )
             return None
 
         self.fake.fail_when = create_then_lose_answer
@@ -65,8 +73,9 @@ class TestResilience(ExchangeSyncCase):
         self.sync()
         self.assertEqual(len(self.fake.events("anna@nordlys.example")), 1)
         self.assertEqual(self.links(self.mb_anna).res_id, event.id)
-        self.assertEqual(self.env["calendar.event"].search_count([("name", "=", "Created once")]),
-                         1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Created once")]), 1
+        )
 
     def test_one_failing_mailbox_never_stops_the_others(self):
         self.add_events(2)
@@ -93,7 +102,9 @@ class TestResilience(ExchangeSyncCase):
         self.sync()
         self.fake.expire_delta_tokens()
         self.fake.delete_event("anna@nordlys.example", gone["id"])
-        self.fake.update_event("anna@nordlys.example", kept["id"], subject="Kept, renamed")
+        self.fake.update_event(
+            "anna@nordlys.example", kept["id"], subject="Kept, renamed"
+        )
         self.sync()
         self.assertEqual(self.anna_events().mapped("name"), ["Kept, renamed"])
         self.assertEqual(len(self.links(self.mb_anna)), 1)
@@ -103,9 +114,13 @@ class TestResilience(ExchangeSyncCase):
     def test_throttling_honours_retry_after(self):
         self.add_events(1)
         self.fake.queue(
-            "GET", "/v1.0/users/anna@nordlys.example/calendarView/delta",
-            Reply(429, {"error": {"code": "TooManyRequests", "message": "slow down"}},
-                  headers={"Retry-After": "1"}),
+            "GET",
+            "/v1.0/users/anna@nordlys.example/calendarView/delta",
+            Reply(
+                429,
+                {"error": {"code": "TooManyRequests", "message": "slow down"}},
+                headers={"Retry-After": "1"},
+            ),
         )
         started = time.monotonic()
         self.sync()

@@ -39,9 +39,24 @@ def pg(*args):
 
 def install():
     subprocess.run(
-        [sys.executable, "-m", "odoo", "-c", CONF, "-d", DB, "-i", "exchange_calendar_sync",
-         "--stop-after-init", "--log-level=warn", "--without-demo=all", "--http-port=0"],
-        check=True, capture_output=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            CONF,
+            "-d",
+            DB,
+            "-i",
+            "exchange_calendar_sync",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--without-demo=all",
+            "--http-port=0",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
     )
 
 
@@ -59,26 +74,46 @@ def run():
         fake.add_mailbox(mailbox)
         start = datetime.combine(datetime.utcnow().date(), datetime.min.time())
         remote = [
-            fake.add_event(mailbox, f"Bench event {i}",
-                           start + timedelta(hours=8 + (i % 9), days=i % 300),
-                           start + timedelta(hours=9 + (i % 9), days=i % 300))
+            fake.add_event(
+                mailbox,
+                f"Bench event {i}",
+                start + timedelta(hours=8 + (i % 9), days=i % 300),
+                start + timedelta(hours=9 + (i % 9), days=i % 300),
+            )
             for i in range(EVENTS)
         ]
         with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
-            env["ir.config_parameter"].set_param("exchange_calendar_sync.page_size", "100")
+            env = odoo.api.Environment(
+                cr, odoo.SUPERUSER_ID, {"tracking_disable": True}
+            )
+            env["ir.config_parameter"].set_param(
+                "exchange_calendar_sync.page_size", "100"
+            )
             company = env["res.company"].create({"name": "Bench ApS"})
-            user = env["res.users"].create({
-                "name": "Bench User", "login": "bench", "email": mailbox,
-                "company_id": company.id, "company_ids": [(6, 0, company.ids)],
-            })
-            config = env["exchange.sync.config"].create({
-                "company_id": company.id, "enabled": True, "backend": "graph",
-                "tenant_id": fake.tenant, "client_id": fake.client_id,
-                "client_secret": fake.client_secret, "graph_url": f"{fake.url}/v1.0",
-                "login_url": fake.url, "days_back": 30, "days_ahead": 365,
-                "sync_tasks": True,
-            })
+            user = env["res.users"].create(
+                {
+                    "name": "Bench User",
+                    "login": "bench",
+                    "email": mailbox,
+                    "company_id": company.id,
+                    "company_ids": [(6, 0, company.ids)],
+                }
+            )
+            config = env["exchange.sync.config"].create(
+                {
+                    "company_id": company.id,
+                    "enabled": True,
+                    "backend": "graph",
+                    "tenant_id": fake.tenant,
+                    "client_id": fake.client_id,
+                    "client_secret": fake.client_secret,
+                    "graph_url": f"{fake.url}/v1.0",
+                    "login_url": fake.url,
+                    "days_back": 30,
+                    "days_ahead": 365,
+                    "sync_tasks": True,
+                }
+            )
             box = env["exchange.sync.mailbox"].create(
                 {"config_id": config.id, "user_id": user.id}
             )
@@ -89,18 +124,24 @@ def run():
             box._run_sync()
             initial_seconds = time.monotonic() - started
             initial = len(fake.requests) - before
-            linked = env["exchange.item.link"].search_count([("mailbox_id", "=", box.id)])
+            linked = env["exchange.item.link"].search_count(
+                [("mailbox_id", "=", box.id)]
+            )
             assert box.sync_status == "ok", box.last_error
             assert linked == EVENTS, linked
 
             for item in remote[:: EVENTS // CHANGES][:CHANGES]:
-                fake.update_event(mailbox, item["id"], subject=item["subject"] + " (changed)")
+                fake.update_event(
+                    mailbox, item["id"], subject=item["subject"] + " (changed)"
+                )
             before = len(fake.requests)
             started = time.monotonic()
             box._run_sync()
             incremental_seconds = time.monotonic() - started
             incremental = len(fake.requests) - before
-            changed = env["calendar.event"].search_count([("name", "like", "(changed)")])
+            changed = env["calendar.event"].search_count(
+                [("name", "like", "(changed)")]
+            )
             assert changed == CHANGES, changed
             assert box.last_pulled_count == CHANGES, box.last_pulled_count
         print(
@@ -124,8 +165,20 @@ def main():
         install()
         run()
     finally:
-        subprocess.run(["dropdb", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"],
-                        "--if-exists", DB], capture_output=True)
+        subprocess.run(
+            [
+                "dropdb",
+                "-h",
+                PG["host"],
+                "-p",
+                PG["port"],
+                "-U",
+                PG["user"],
+                "--if-exists",
+                DB,
+            ],
+            capture_output=True,
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,12 @@ S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 NSMAP = {"s": S, "m": M, "t": T}
-FOLDER_TAGS = {"root": "Folder", "msgfolderroot": "Folder", "calendar": "CalendarFolder",
-               "tasks": "TasksFolder"}
+FOLDER_TAGS = {
+    "root": "Folder",
+    "msgfolderroot": "Folder",
+    "calendar": "CalendarFolder",
+    "tasks": "TasksFolder",
+}
 FOLDER_CLASSES = {"calendar": "IPF.Appointment", "tasks": "IPF.Task"}
 
 
@@ -104,14 +108,21 @@ class FakeEws(FakeServer):
         elem.insert(0, ident)
         if kind == "calendar":
             if elem.find(t("UID")) is None:
-                _sub(elem, t("UID"), "040000008200E00074C5B7101A82E008" + uuid.uuid4().hex)
+                _sub(
+                    elem,
+                    t("UID"),
+                    "040000008200E00074C5B7101A82E008" + uuid.uuid4().hex,
+                )
             if elem.find(t("Organizer")) is None:
                 org = _sub(elem, t("Organizer"))
                 box = _sub(org, t("Mailbox"))
                 _sub(box, t("EmailAddress"), email)
                 _sub(box, t("RoutingType"), "SMTP")
-            for tag, default in (("CalendarItemType", "Single"), ("IsCancelled", "false"),
-                                 ("IsAllDayEvent", "false")):
+            for tag, default in (
+                ("CalendarItemType", "Single"),
+                ("IsCancelled", "false"),
+                ("IsAllDayEvent", "false"),
+            ):
                 if elem.find(t(tag)) is None:
                     _sub(elem, t(tag), default)
         self._touch(elem, when)
@@ -126,8 +137,18 @@ class FakeEws(FakeServer):
         stamp.text = _stamp(when)
         elem.find(t("ItemId")).set("ChangeKey", secrets.token_hex(6))
 
-    def add_event(self, email, subject, start, end, attendees=(), location=None,
-                  body=None, is_all_day=False, when=None):
+    def add_event(
+        self,
+        email,
+        subject,
+        start,
+        end,
+        attendees=(),
+        location=None,
+        body=None,
+        is_all_day=False,
+        when=None,
+    ):
         elem = etree.Element(t("CalendarItem"), nsmap={"t": T})
         _sub(elem, t("Subject"), subject)
         if body:
@@ -191,7 +212,9 @@ class FakeEws(FakeServer):
     def handle(self, request):
         if request.method != "POST" or request.path != self.path:
             return Reply(404, b"")
-        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        expected = base64.b64encode(
+            f"{self.username}:{self.password}".encode()
+        ).decode()
         if request.headers.get("authorization") != f"Basic {expected}":
             return Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="fake"'})
         root = etree.fromstring(request.body)
@@ -223,13 +246,23 @@ class FakeEws(FakeServer):
     def _envelope(self, payload):
         envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
         header = _sub(envelope, f"{{{S}}}Header")
-        etree.SubElement(header, t("ServerVersionInfo"), MajorVersion="15", MinorVersion="1",
-                         MajorBuildNumber="2507", MinorBuildNumber="6",
-                         Version="V2017_07_11", nsmap={"t": T})
+        etree.SubElement(
+            header,
+            t("ServerVersionInfo"),
+            MajorVersion="15",
+            MinorVersion="1",
+            MajorBuildNumber="2507",
+            MinorBuildNumber="6",
+            Version="V2017_07_11",
+            nsmap={"t": T},
+        )
         body = _sub(envelope, f"{{{S}}}Body")
         body.append(payload)
-        return Reply(200, etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
-                     headers={"Content-Type": "text/xml; charset=utf-8"})
+        return Reply(
+            200,
+            etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
 
     def _fault(self, text):
         envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
@@ -237,7 +270,9 @@ class FakeEws(FakeServer):
         fault = _sub(body, f"{{{S}}}Fault")
         _sub(fault, "faultcode", "a:ErrorInvalidRequest")
         _sub(fault, "faultstring", text)
-        return Reply(500, etree.tostring(envelope), headers={"Content-Type": "text/xml"})
+        return Reply(
+            500, etree.tostring(envelope), headers={"Content-Type": "text/xml"}
+        )
 
     def _message(self, name, code="NoError", text=None):
         cls = "Success" if code == "NoError" else "Error"
@@ -265,15 +300,25 @@ class FakeEws(FakeServer):
             box = self.mailboxes.get(email)
             kind = "root" if dist in ("root", "msgfolderroot") else dist
             if box is None or kind not in box["folders"]:
-                messages.append(self._message("GetFolder", "ErrorFolderNotFound",
-                                              "The specified folder could not be found."))
+                messages.append(
+                    self._message(
+                        "GetFolder",
+                        "ErrorFolderNotFound",
+                        "The specified folder could not be found.",
+                    )
+                )
                 continue
             folder = box["folders"][kind]
             message = self._message("GetFolder")
             folders = _sub(message, m("Folders"))
             elem = _sub(folders, t(FOLDER_TAGS.get(dist, "Folder")))
             _sub(elem, t("FolderId"), Id=folder["id"], ChangeKey="AQAAAA==")
-            _sub(elem, t("ParentFolderId"), Id=box["folders"]["root"]["id"], ChangeKey="AQ==")
+            _sub(
+                elem,
+                t("ParentFolderId"),
+                Id=box["folders"]["root"]["id"],
+                ChangeKey="AQ==",
+            )
             if kind != "root":
                 _sub(elem, t("FolderClass"), FOLDER_CLASSES[kind])
                 _sub(elem, t("DisplayName"), box["names"][kind])
@@ -303,16 +348,25 @@ class FakeEws(FakeServer):
 
     # SyncFolderItems
     def _op_SyncFolderItems(self, operation, email):
-        _email, kind, folder = self._target_folder(operation.find(m("SyncFolderId")), email)
+        _email, kind, folder = self._target_folder(
+            operation.find(m("SyncFolderId")), email
+        )
         if folder is None:
-            return [self._message("SyncFolderItems", "ErrorFolderNotFound", "No folder")]
+            return [
+                self._message("SyncFolderItems", "ErrorFolderNotFound", "No folder")
+            ]
         state = operation.findtext(m("SyncState"))
         size = int(operation.findtext(m("MaxChangesReturned")) or 100)
         if state:
             cursor = self.cursors.get(state)
             if cursor is None or cursor["folder"] != folder["id"]:
-                return [self._message("SyncFolderItems", "ErrorInvalidSyncStateData",
-                                      "Synchronization state data is corrupt or invalid.")]
+                return [
+                    self._message(
+                        "SyncFolderItems",
+                        "ErrorInvalidSyncStateData",
+                        "Synchronization state data is corrupt or invalid.",
+                    )
+                ]
             if not cursor["pending"]:
                 # a new round: what changed since the state was issued
                 since = cursor["seq"]
@@ -320,11 +374,19 @@ class FakeEws(FakeServer):
                 for seq, item_id in folder["log"]:
                     if seq > since and item_id not in changed:
                         changed.append(item_id)
-                cursor = {"folder": folder["id"], "seq": self.seq, "known": set(cursor["known"]),
-                          "pending": changed}
+                cursor = {
+                    "folder": folder["id"],
+                    "seq": self.seq,
+                    "known": set(cursor["known"]),
+                    "pending": changed,
+                }
         else:
-            cursor = {"folder": folder["id"], "seq": self.seq, "known": set(),
-                      "pending": list(folder["items"])}
+            cursor = {
+                "folder": folder["id"],
+                "seq": self.seq,
+                "known": set(),
+                "pending": list(folder["items"]),
+            }
         chunk, rest = cursor["pending"][:size], cursor["pending"][size:]
         message = self._message("SyncFolderItems")
         known = set(cursor["known"])
@@ -343,8 +405,12 @@ class FakeEws(FakeServer):
             _sub(shell, t("ItemId"), Id=item_id, ChangeKey=ident.get("ChangeKey"))
             known.add(item_id)
         token = base64.b64encode(secrets.token_bytes(18)).decode()
-        self.cursors[token] = {"folder": folder["id"], "seq": cursor["seq"], "known": known,
-                               "pending": rest}
+        self.cursors[token] = {
+            "folder": folder["id"],
+            "seq": cursor["seq"],
+            "known": known,
+            "pending": rest,
+        }
         _sub(message, m("SyncState"), token)
         _sub(message, m("IncludesLastItemInRange"), "false" if rest else "true")
         message.append(changes)
@@ -356,8 +422,13 @@ class FakeEws(FakeServer):
         for item_id in self._item_ids(operation.find(m("ItemIds"))):
             _email, _kind, folder = self._locate(item_id)
             if folder is None:
-                messages.append(self._message("GetItem", "ErrorItemNotFound",
-                                              "The specified object was not found in the store."))
+                messages.append(
+                    self._message(
+                        "GetItem",
+                        "ErrorItemNotFound",
+                        "The specified object was not found in the store.",
+                    )
+                )
                 continue
             message = self._message("GetItem")
             _sub(message, m("Items")).append(copy.deepcopy(folder["items"][item_id]))
@@ -369,7 +440,9 @@ class FakeEws(FakeServer):
         target = operation.find(m("SavedItemFolderId"))
         owner, kind, folder = self._target_folder(target, email)
         if folder is None:
-            return [self._message("CreateItem", "ErrorFolderNotFound", "No such folder")]
+            return [
+                self._message("CreateItem", "ErrorFolderNotFound", "No such folder")
+            ]
         messages = []
         for elem in operation.find(m("Items")):
             item = copy.deepcopy(elem)
@@ -377,8 +450,12 @@ class FakeEws(FakeServer):
             message = self._message("CreateItem")
             items = _sub(message, m("Items"))
             shell = _sub(items, item.tag)
-            _sub(shell, t("ItemId"), Id=item_id,
-                 ChangeKey=item.find(t("ItemId")).get("ChangeKey"))
+            _sub(
+                shell,
+                t("ItemId"),
+                Id=item_id,
+                ChangeKey=item.find(t("ItemId")).get("ChangeKey"),
+            )
             messages.append(message)
         return messages
 
@@ -389,8 +466,13 @@ class FakeEws(FakeServer):
             ident = change.find(t("ItemId"))
             _email, _kind, folder = self._locate(ident.get("Id"))
             if folder is None:
-                messages.append(self._message("UpdateItem", "ErrorItemNotFound",
-                                              "The specified object was not found in the store."))
+                messages.append(
+                    self._message(
+                        "UpdateItem",
+                        "ErrorItemNotFound",
+                        "The specified object was not found in the store.",
+                    )
+                )
                 continue
             elem = folder["items"][ident.get("Id")]
             for update in change.find(t("Updates")):
@@ -412,8 +494,12 @@ class FakeEws(FakeServer):
             message = self._message("UpdateItem")
             items = _sub(message, m("Items"))
             shell = _sub(items, elem.tag)
-            _sub(shell, t("ItemId"), Id=ident.get("Id"),
-                 ChangeKey=elem.find(t("ItemId")).get("ChangeKey"))
+            _sub(
+                shell,
+                t("ItemId"),
+                Id=ident.get("Id"),
+                ChangeKey=elem.find(t("ItemId")).get("ChangeKey"),
+            )
             conflicts = _sub(message, m("ConflictResults"))
             _sub(conflicts, t("Count"), 0)
             messages.append(message)
@@ -425,8 +511,13 @@ class FakeEws(FakeServer):
         for item_id in self._item_ids(operation.find(m("ItemIds"))):
             owner, _kind, folder = self._locate(item_id)
             if folder is None:
-                messages.append(self._message("DeleteItem", "ErrorItemNotFound",
-                                              "The specified object was not found in the store."))
+                messages.append(
+                    self._message(
+                        "DeleteItem",
+                        "ErrorItemNotFound",
+                        "The specified object was not found in the store.",
+                    )
+                )
                 continue
             self.delete_item(owner, item_id)
             messages.append(self._message("DeleteItem"))

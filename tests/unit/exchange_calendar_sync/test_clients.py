@@ -1,0 +1,245 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tests.fakes.base import Reply
+from tests.fakes.ews import FakeEws
+from tests.fakes.msgraph import FakeGraph
+from tests.unit.svc import load
+
+graph_client = load("exchange_calendar_sync", "graph_client")
+ews_client = load("exchange_calendar_sync", "ews_client")
+BOX = "anna@nordlys.dk"
+DELTA = f"/v1.0/users/{BOX}/calendarView/delta"
+
+
+@pytest.fixture
+def fake():
+    with FakeGraph() as server:
+        server.add_mailbox(BOX, "Kalender", "Opgaver")
+        yield server
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def client(fake, sleeps):
+    return graph_client.GraphClient(
+        fake.tenant,
+        fake.client_id,
+        fake.client_secret,
+        graph_url=f"{fake.url}/v1.0",
+        login_url=fake.url,
+        page_size=3,
+        max_retries=3,
+        backoff=0.5,
+        sleep=sleeps.append,
+    )
+
+
+def add(fake, count):
+    start = datetime(2026, 6, 1, 8)
+    return [
+        fake.add_event(
+            BOX,
+            f"E{i}",
+            start + timedelta(hours=i),
+            start + timedelta(hours=i, minutes=30),
+        )
+        for i in range(count)
+    ]
+
+
+def window(client):
+    return client.calendar_delta_page(
+        BOX, "2026-05-01T00:00:00Z", "2026-07-01T00:00:00Z"
+    )
+
+
+def test_token_is_cached_and_sent(client, fake):
+    add(fake, 1)
+    window(client)
+    client.get_calendar(BOX)
+    assert client.token_count == 1
+    token_call = fake.calls("POST")[0]
+    assert b"grant_type=client_credentials" in token_call.body
+    assert b"scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" in token_call.body
+    assert fake.calls("GET")[0].headers["authorization"].startswith("Bearer ")
+
+
+def test_wrong_secret_is_an_authentication_error(fake):
+    client = graph_client.GraphClient(
+        fake.tenant,
+        fake.client_id,
+        "forged",
+        graph_url=f"{fake.url}/v1.0",
+        login_url=fake.url,
+    )
+    with pytest.raises(graph_client.AuthenticationError):
+        client.get_calendar(BOX)
+    assert not fake.calls("GET")
+
+
+def test_delta_paging_and_incremental_round(client, fake):
+    events = add(fake, 7)
+    page = window(client)
+    seen = list(page.items)
+    assert page.next_link and not page.delta_link
+    assert "odata.maxpagesize=3" in fake.calls("GET")[0].headers["prefer"]
+    while page.next_link:
+        page = client.calendar_delta_page(BOX, link=page.next_link)
+        seen += page.items
+    assert len(seen) == 7 and page.delta_link
+    fake.update_event(BOX, events[0]["id"], subject="changed")
+    fake.delete_event(BOX, events[1]["id"])
+    page = client.calendar_delta_page(BOX, link=page.delta_link)
+    assert {i["id"] for i in page.items} == {events[0]["id"], events[1]["id"]}
+    removed = [i for i in page.items if "@removed" in i]
+    assert removed == [{"id": events[1]["id"], "@removed": {"reason": "deleted"}}]
+
+
+def test_expired_delta_link_raises_sync_state_expired(client, fake):
+    add(fake, 1)
+    link = window(client).delta_link
+    fake.expire_delta_tokens()
+    with pytest.raises(graph_client.SyncStateExpired):
+        client.calendar_delta_page(BOX, link=link)
+
+
+def test_429_waits_retry_after(client, fake, sleeps):
+    add(fake, 1)
+    fake.queue(
+        "GET",
+        DELTA,
+        Reply(
+            429, {"error": {"code": "TooManyRequests"}}, headers={"Retry-After": "7"}
+        ),
+    )
+    assert len(window(client).items) == 1
+    assert sleeps == [7.0]
+
+
+def test_5xx_backs_off_then_gives_up(client, fake, sleeps):
+    fake.queue(
+        "GET", DELTA, Reply(503, {"error": {"code": "ServiceUnavailable"}}), times=2
+    )
+    window(client)
+    assert sleeps == [0.5, 1.0]
+    fake.queue("GET", DELTA, Reply(500, {"error": {"message": "boom"}}), times=10)
+    with pytest.raises(graph_client.GraphError) as error:
+        window(client)
+    assert error.value.status == 500
+
+
+def test_create_is_idempotent_with_transaction_id(client, fake):
+    payload = {
+        "subject": "X",
+        "start": {"dateTime": "2026-06-02T08:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-06-02T09:00:00", "timeZone": "UTC"},
+    }
+    first = client.create_event(
+        BOX, payload, transaction_id="odoo-a-calendar.event-1-1"
+    )
+    again = client.create_event(
+        BOX, payload, transaction_id="odoo-a-calendar.event-1-1"
+    )
+    assert first["id"] == again["id"]
+    assert len(fake.events(BOX)) == 1
+    client.update_event(BOX, first["id"], {"subject": "Y"})
+    assert fake.events(BOX)[0]["subject"] == "Y"
+    assert client.delete_event(BOX, first["id"])
+    assert client.delete_event(BOX, first["id"])  # already gone is fine
+    assert not fake.events(BOX)
+
+
+def test_todo_default_list_and_task_delta(client, fake):
+    todo_list = client.default_todo_list(BOX)
+    assert todo_list["displayName"] == "Opgaver"
+    task = client.create_task(
+        BOX, todo_list["id"], {"title": "Ring", "status": "notStarted"}
+    )
+    page = client.tasks_delta_page(BOX, todo_list["id"])
+    assert [t["title"] for t in page.items] == ["Ring"]
+    client.update_task(BOX, todo_list["id"], task["id"], {"status": "completed"})
+    page = client.tasks_delta_page(BOX, todo_list["id"], link=page.delta_link)
+    assert page.items[0]["status"] == "completed"
+    assert client.request_count >= 5
+
+
+def test_ews_client_against_fake_ews():
+    with FakeEws() as server:
+        server.add_mailbox(BOX, "Kalender", "Opgaver")
+        server.add_event(
+            BOX,
+            "Møde",
+            datetime(2026, 6, 1, 8),
+            datetime(2026, 6, 1, 9),
+            attendees=["bo@nordlys.dk"],
+        )
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=0,
+            page_size=10,
+        )
+        assert client.folder_names(BOX) == {"calendar": "Kalender", "tasks": "Opgaver"}
+        items, state, done = client.sync_page(BOX, "calendar", None)
+        assert done and [i["subject"] for i in items] == ["Møde"]
+        assert items[0]["attendees"] == ["bo@nordlys.dk"]
+        created = client.create_item(
+            BOX,
+            "calendar",
+            {
+                "subject": "Ny",
+                "body_html": "<p>x</p>",
+                "is_all_day": False,
+                "start": datetime(2026, 6, 2, 8, tzinfo=timezone.utc),
+                "end": datetime(2026, 6, 2, 9, tzinfo=timezone.utc),
+                "attendees": [],
+                "sensitivity": "Normal",
+                "legacy_free_busy_status": "Busy",
+                "location": None,
+            },
+        )
+        updated = client.update_item(
+            BOX, "calendar", created["id"], {"subject": "Ny 2"}
+        )
+        assert (
+            updated["subject"] == "Ny 2"
+            and updated["changekey"] != created["changekey"]
+        )
+        items, state, done = client.sync_page(BOX, "calendar", state)
+        assert [i["subject"] for i in items] == ["Ny 2"]
+        client.delete_item(BOX, created["id"])
+        assert client.delete_item(BOX, created["id"])  # already gone
+        items, state, done = client.sync_page(BOX, "calendar", state)
+        assert items == [{"id": created["id"], "removed": True}]
+        task = client.create_item(
+            BOX,
+            "tasks",
+            {
+                "subject": "T",
+                "due_date": date(2026, 6, 3),
+                "status": "NotStarted",
+                "percent_complete": 0,
+            },
+        )
+        assert task["due_date"] == date(2026, 6, 3)
+        assert "Autodiscover" not in server.operations
+        assert server.operations[:2] == ["GetFolder", "GetFolder"]
+
+
+def test_ews_wrong_password_fails():
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        client = ews_client.EwsClient(
+            server.endpoint, server.username, "forged", auth_type="basic", max_wait=0
+        )
+        with pytest.raises(Exception):  # noqa: B017 - exchangelib raises UnauthorizedError
+            client.sync_page(BOX, "calendar", None)
+        assert not server.operations
