@@ -3,21 +3,32 @@ from odoo.http import request
 
 from ..services import token
 
+LINK_ROUTE = (
+    "/consent/<string:action>/<int:partner_id>/<string:purpose_code>"
+    "/<int:expires_at>/<string:signature>"
+)
+PAGES = {
+    "confirm": ("consent_confirm_page", "consent_confirmed_page"),
+    "withdraw": ("consent_withdraw_page", "consent_withdrawn_page"),
+}
+
 
 class ConsentController(http.Controller):
-    """Double opt-in: a signed link shows the wording, a POST confirms it."""
+    """Signed, single-use links: GET shows the wording, POST records the answer."""
 
     def _render(self, template, status=200, **values):
         return request.render(f"consent_management.{template}", values, status=status)
 
-    def _evidence(self, purpose):
+    def _evidence(self, purpose, action):
         environ = request.httprequest.environ
-        return {
+        evidence = {
             "ip_address": environ.get("REMOTE_ADDR") or False,
             "user_agent": (environ.get("HTTP_USER_AGENT") or "")[:512] or False,
-            "consent_text": purpose.consent_text or purpose.name,
-            "consent_text_version": purpose.consent_text_version or False,
         }
+        if action == "confirm":
+            evidence["consent_text"] = purpose.consent_text or purpose.name
+            evidence["consent_text_version"] = purpose.consent_text_version or False
+        return evidence
 
     def _refuse(self, status):
         if status == token.EXPIRED:
@@ -26,32 +37,32 @@ class ConsentController(http.Controller):
             return self._render("consent_link_used", status=409)
         return self._render("consent_link_invalid", status=403)
 
-    @http.route(
-        "/consent/confirm/<int:partner_id>/<string:purpose_code>/<int:expires_at>"
-        "/<string:signature>",
-        type="http",
-        auth="public",
-        methods=["GET"],
-        sitemap=False,
-    )
-    def consent_confirm_page(self, partner_id, purpose_code, expires_at, signature):
-        Partner = request.env["res.partner"]
-        status, partner, purpose = Partner._consent_check_link(
-            partner_id, purpose_code, expires_at, signature
+    def _check(self, action, partner_id, purpose_code, expires_at, signature):
+        if action not in PAGES:
+            return "invalid", None, None
+        return request.env["res.partner"]._consent_check_link(
+            partner_id, purpose_code, expires_at, signature, action=action
+        )
+
+    @http.route(LINK_ROUTE, type="http", auth="public", methods=["GET"], sitemap=False)
+    def consent_link_page(
+        self, action, partner_id, purpose_code, expires_at, signature
+    ):
+        status, partner, purpose = self._check(
+            action, partner_id, purpose_code, expires_at, signature
         )
         if status != token.VALID:
             return self._refuse(status)
         lang = partner.lang or request.env.lang
         return self._render(
-            "consent_confirm_page",
+            PAGES[action][0],
             partner=partner,
             purpose=purpose.with_context(lang=lang),
             action_url=request.httprequest.path,
         )
 
     @http.route(
-        "/consent/confirm/<int:partner_id>/<string:purpose_code>/<int:expires_at>"
-        "/<string:signature>",
+        LINK_ROUTE,
         type="http",
         auth="public",
         methods=["POST"],
@@ -59,22 +70,27 @@ class ConsentController(http.Controller):
         # The signed link is the credential; a forged request cannot know it.
         csrf=False,
     )
-    def consent_confirm(self, partner_id, purpose_code, expires_at, signature, **kw):
-        Partner = request.env["res.partner"]
-        status, partner, purpose = Partner._consent_check_link(
-            partner_id, purpose_code, expires_at, signature
+    def consent_link_answer(
+        self, action, partner_id, purpose_code, expires_at, signature, **kw
+    ):
+        status, partner, purpose = self._check(
+            action, partner_id, purpose_code, expires_at, signature
         )
         if status != token.VALID:
             return self._refuse(status)
-        lang = partner.lang or request.env.lang
-        purpose = purpose.with_context(lang=lang)
-        partner.with_context(
-            consent_token_digest=token.digest(signature)
-        )._consent_grant(
-            purpose.code,
-            legal_basis="consent",
-            source="double_opt_in",
-            evidence=self._evidence(purpose),
-            event_type="confirm",
-        )
-        return self._render("consent_confirmed_page", partner=partner, purpose=purpose)
+        purpose = purpose.with_context(lang=partner.lang or request.env.lang)
+        partner = partner.with_context(consent_token_digest=token.digest(signature))
+        evidence = self._evidence(purpose, action)
+        if action == "confirm":
+            partner._consent_grant(
+                purpose.code,
+                legal_basis="consent",
+                source="double_opt_in",
+                evidence=evidence,
+                event_type="confirm",
+            )
+        else:
+            partner._consent_withdraw(
+                purpose.code, source="unsubscribe_link", evidence=evidence
+            )
+        return self._render(PAGES[action][1], partner=partner, purpose=purpose)

@@ -12,6 +12,7 @@ from ..services import hashing, history_csv, token
 PRIVACY_PARAM = "consent_management.emarketing_privacy"
 LINK_VALIDITY_PARAM = "consent_management.double_opt_in_validity_days"
 EMARKETING = "emarketing"
+LINK_ACTIONS = ("confirm", "withdraw")
 
 
 class ResPartner(models.Model):
@@ -272,6 +273,8 @@ class ResPartner(models.Model):
                 "description",
             ):
                 vals[key] = evidence.get(key) or False
+            if self.env.context.get("consent_token_digest"):
+                vals["token_digest"] = self.env.context["consent_token_digest"]
             vals_list.append(vals)
         return Event.create(vals_list)
 
@@ -283,7 +286,13 @@ class ResPartner(models.Model):
         return self.env["ir.config_parameter"].sudo().get_param("database.secret")
 
     def _consent_signed_path(self, purpose_code, action="confirm", validity_days=None):
-        """Path of a signed link letting this contact confirm the purpose."""
+        """Path of a signed, single-use link for this contact and purpose.
+
+        ``action`` is ``confirm`` (double opt-in) or ``withdraw`` (e.g. for a
+        footer of marketing messages); the action is part of the signature.
+        """
+        if action not in LINK_ACTIONS:
+            raise UserError(_("Unknown consent link action %(action)s.", action=action))
         self.ensure_one()
         if validity_days is None:
             validity_days = int(
@@ -304,7 +313,9 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _consent_check_link(self, partner_id, purpose_code, expires_at, signature):
+    def _consent_check_link(
+        self, partner_id, purpose_code, expires_at, signature, action="confirm"
+    ):
         """Return (status, partner, purpose) for a link; status is valid/invalid/
         expired/used. Nothing is written."""
         status = token.verify(
@@ -314,6 +325,7 @@ class ResPartner(models.Model):
             expires_at,
             signature,
             time.time(),
+            action=action,
             compare=consteq,
         )
         partner = self.sudo().browse(int(partner_id)).exists()

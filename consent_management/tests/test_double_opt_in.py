@@ -150,3 +150,44 @@ class TestDoubleOptIn(HttpCase):
         path = f"/consent/confirm/{self.partner.id}/emarketing/{expires}/{signature}"
         self.assertEqual(self.confirm(path).status_code, 403)
         self.assertEqual(self.consent_state(), ([], 0))
+
+    def test_withdraw_link_records_evidence_once(self):
+        self.partner._consent_grant("emarketing")
+        path = self.partner._consent_signed_path("emarketing", action="withdraw")
+        page = self.open_page(path)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("consent_withdraw_button", page.text)
+        self.assertEqual(self.consent_state(), ([("active", "manual")], 1))
+        response = self.confirm(path)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("consent_withdrawn", response.text)
+        self.assertEqual(self.consent_state(), ([("withdrawn", "unsubscribe_link")], 2))
+        event = self.env["consent.event"].search(
+            [("partner_id", "=", self.partner.id)], order="id desc", limit=1
+        )
+        self.assertEqual(
+            (event.event_type, event.ip_address), ("withdraw", "127.0.0.1")
+        )
+        self.assertEqual(event.user_agent, USER_AGENT)
+        self.assertEqual(self.partner.emarketing_state, "withdrawn")
+        # replayed: nothing more is written
+        self.assertEqual(self.confirm(path).status_code, 409)
+        self.assertEqual(self.consent_state(), ([("withdrawn", "unsubscribe_link")], 2))
+
+    def test_links_cannot_swap_actions(self):
+        confirm_path = self.partner._consent_signed_path("emarketing")
+        swapped = confirm_path.replace("/consent/confirm/", "/consent/withdraw/")
+        self.partner._consent_grant("emarketing")
+        before = self.consent_state()
+        self.assertEqual(self.open_page(swapped).status_code, 403)
+        self.assertEqual(self.confirm(swapped).status_code, 403)
+        unknown = confirm_path.replace("/consent/confirm/", "/consent/erase/")
+        self.assertEqual(self.confirm(unknown).status_code, 403)
+        self.assertEqual(self.consent_state(), before)
+
+    def test_non_ascii_signature_is_refused_cleanly(self):
+        path = self.partner._consent_signed_path("emarketing")
+        broken = path[: path.rindex("/") + 1] + "%C3%A6%C3%B8%C3%A5"
+        self.assertEqual(self.open_page(broken).status_code, 403)
+        self.assertEqual(self.confirm(broken).status_code, 403)
+        self.assertEqual(self.consent_state(), ([], 0))
