@@ -22,6 +22,11 @@
         "views/product_template_views.xml",
         "views/expense_danish_rates_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "expense_danish_rates/static/tests/tours/*.js",
+        ],
+    },
     "demo": ["demo/expense_danish_rates_demo.xml"],
     "installable": True,
 }
