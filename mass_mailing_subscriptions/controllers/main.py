@@ -1,7 +1,9 @@
+from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from odoo import Command, http
 from odoo.http import Response, request
+from odoo.tools import format_date
 
 from odoo.addons.mass_mailing.controllers.main import MassMailController
 
@@ -86,9 +88,33 @@ class SubscriptionPreferencesController(http.Controller):
                 limit=1,
             )
         )
+        env = partner.env
+        company = partner.company_id or request.env.company
+        greeting = Markup(
+            escape(
+                env._("Hello %(name)s, choose what %(company)s may send you by e-mail.")
+            )
+        ) % {
+            "name": Markup('<strong class="o_preferences_name">%s</strong>')
+            % partner.name,
+            "company": company.name,
+        }
+        state_line = False
+        if record.state == "active" and record.captured_at:
+            state_line = env._(
+                "Allowed since %(date)s.",
+                date=format_date(env, record.captured_at, lang_code=env.lang),
+            )
+        elif record.state == "withdrawn" and record.withdrawn_at:
+            state_line = env._(
+                "You withdrew on %(date)s.",
+                date=format_date(env, record.withdrawn_at, lang_code=env.lang),
+            )
         return {
             "partner": partner,
-            "company": partner.company_id or request.env.company,
+            "company": company,
+            "greeting": greeting,
+            "state_line": state_line,
             "purpose": purpose,
             "record": record,
             "emarketing_active": partner.emarketing_state == "active",
