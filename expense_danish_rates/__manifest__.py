@@ -20,6 +20,7 @@
         "views/hr_expense_views.xml",
         "views/hr_employee_views.xml",
         "views/product_template_views.xml",
+        "views/res_config_settings_views.xml",
         "views/expense_danish_rates_menus.xml",
     ],
     "assets": {

@@ -4,3 +4,4 @@ from . import hr_expense_dk_mileage_rate
 from . import hr_expense
 from . import hr_expense_sheet
 from . import hr_employee
+from . import res_config_settings

@@ -137,3 +137,18 @@ class TestDanishRates(DanishRatesCase):
             self.cr.savepoint(),
         ):
             rate.write({"date_to": date(2023, 1, 1)})
+
+    def test_settings_show_until_when_rates_cover_trips(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.dk_rates_valid_until, date(2026, 12, 31))
+        self.env["hr.expense.dk.rate"].create(
+            {
+                "date_from": date(2027, 1, 1),
+                "date_to": date(2027, 12, 31),
+                "food_rate": 650,
+                "lodging_rate": 280,
+            }
+        )
+        settings = self.env["res.config.settings"].create({})
+        # The mileage rates still end in 2026.
+        self.assertEqual(settings.dk_rates_valid_until, date(2026, 12, 31))
