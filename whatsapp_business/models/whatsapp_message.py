@@ -36,7 +36,6 @@ class WhatsappMessage(models.Model):
     _name = "whatsapp.message"
     _description = "WhatsApp Message"
     _order = "message_date desc, id desc"
-    _rec_name = "meta_id"
 
     account_id = fields.Many2one(
         "whatsapp.account", required=True, ondelete="cascade", index=True
@@ -91,6 +90,14 @@ class WhatsappMessage(models.Model):
     _sql_constraints = [
         ("meta_id_unique", "unique(meta_id)", "Meta message ids are unique.")
     ]
+
+    @api.depends("partner_id", "body", "meta_id")
+    def _compute_display_name(self):
+        for message in self:
+            text = (message.body or message.meta_id or "").strip().splitlines()
+            excerpt = text[0][:40] if text else ""
+            name = message.partner_id.display_name or message.recipient or ""
+            message.display_name = f"{name}: {excerpt}" if excerpt else name
 
     @api.depends(
         "is_billable",
