@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services import hashing
@@ -107,15 +107,21 @@ class ConsentEvent(models.Model):
 
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
-            _("The consent history is append-only: an event cannot be changed.")
+            self.env._(
+                "The consent history is append-only: an event cannot be changed."
+            )
         )
 
     def unlink(self):  # pylint: disable=method-required-super
         raise UserError(
-            _("The consent history is append-only: an event cannot be deleted.")
+            self.env._(
+                "The consent history is append-only: an event cannot be deleted."
+            )
         )
 
     def copy(self, default=None):  # pylint: disable=method-required-super
         raise UserError(
-            _("The consent history is append-only: an event cannot be duplicated.")
+            self.env._(
+                "The consent history is append-only: an event cannot be duplicated."
+            )
         )

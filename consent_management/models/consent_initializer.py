@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -41,13 +41,17 @@ class ConsentInitializer(models.AbstractModel):
         return [
             {
                 "key": "sales_service",
-                "name": _("Every contact: Sales and service (legitimate interest)"),
+                "name": self.env._(
+                    "Every contact: Sales and service (legitimate interest)"
+                ),
                 "method": "_rule_sales_service",
                 "sequence": 10,
             },
             {
                 "key": "blacklist",
-                "name": _("Blacklisted e-mail addresses: E-marketing withdrawn"),
+                "name": self.env._(
+                    "Blacklisted e-mail addresses: E-marketing withdrawn"
+                ),
                 "method": "_rule_blacklist",
                 "sequence": 40,
             },

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, consteq, str2bool
 
@@ -33,6 +33,7 @@ class ResPartner(models.Model):
         compute="_compute_emarketing_state",
         store=True,
         index=True,
+        tracking=True,
         help="Standing of the contact for the E-marketing purpose. An expired "
         "consent counts as no record.",
     )
@@ -76,7 +77,9 @@ class ResPartner(models.Model):
         )
         if not purpose:
             raise UserError(
-                _("There is no consent purpose with code %(code)s.", code=purpose_code)
+                self.env._(
+                    "There is no consent purpose with code %(code)s.", code=purpose_code
+                )
             )
         return purpose
 
@@ -292,7 +295,9 @@ class ResPartner(models.Model):
         footer of marketing messages); the action is part of the signature.
         """
         if action not in LINK_ACTIONS:
-            raise UserError(_("Unknown consent link action %(action)s.", action=action))
+            raise UserError(
+                self.env._("Unknown consent link action %(action)s.", action=action)
+            )
         self.ensure_one()
         if validity_days is None:
             validity_days = int(
@@ -364,7 +369,7 @@ class ResPartner(models.Model):
         partners._consent_log_event(purpose_code, "request", "email", evidence)
         partners._message_log_batch(
             bodies={
-                partner.id: _(
+                partner.id: self.env._(
                     "Consent for %(purpose)s requested by e-mail.",
                     purpose=purpose.name,
                 )
@@ -438,18 +443,18 @@ class ResPartner(models.Model):
             for event in events
         ]
         headers = {
-            "date": _("Date (UTC)"),
-            "purpose": _("Purpose"),
-            "event_type": _("Event"),
-            "legal_basis": _("Legal basis"),
-            "state": _("State"),
-            "source": _("Source"),
-            "user": _("By"),
-            "ip_address": _("IP address"),
-            "user_agent": _("User agent"),
-            "consent_text_version": _("Wording version"),
-            "consent_text": _("Wording shown"),
-            "description": _("Note"),
+            "date": self.env._("Date (UTC)"),
+            "purpose": self.env._("Purpose"),
+            "event_type": self.env._("Event"),
+            "legal_basis": self.env._("Legal basis"),
+            "state": self.env._("State"),
+            "source": self.env._("Source"),
+            "user": self.env._("By"),
+            "ip_address": self.env._("IP address"),
+            "user_agent": self.env._("User agent"),
+            "consent_text_version": self.env._("Wording version"),
+            "consent_text": self.env._("Wording shown"),
+            "description": self.env._("Note"),
         }
         return history_csv.build_csv(rows, headers)
 
@@ -472,7 +477,9 @@ class ResPartner(models.Model):
             )
         )
         self.message_post(
-            body=_("Consent history exported by %(user)s.", user=self.env.user.name)
+            body=self.env._(
+                "Consent history exported by %(user)s.", user=self.env.user.name
+            )
         )
         return {
             "type": "ir.actions.act_url",

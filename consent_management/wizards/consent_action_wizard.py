@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.consent_purpose import LEGAL_BASIS_SELECTION
@@ -70,7 +70,7 @@ class ConsentActionWizard(models.TransientModel):
         evidence = {"description": self.description or False}
         if self.operation == "grant":
             if not self.legal_basis:
-                raise UserError(_("Choose the legal basis."))
+                raise UserError(self.env._("Choose the legal basis."))
             evidence.update(
                 consent_text=self.consent_text or False,
                 consent_text_version=self.purpose_id.consent_text_version or False,
@@ -82,6 +82,6 @@ class ConsentActionWizard(models.TransientModel):
             sent = partners._consent_send_request(code, evidence)
             if not sent:
                 raise UserError(
-                    _("None of the selected contacts has an e-mail address.")
+                    self.env._("None of the selected contacts has an e-mail address.")
                 )
         return {"type": "ir.actions.act_window_close"}

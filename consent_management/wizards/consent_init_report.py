@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class ConsentInitReport(models.TransientModel):
@@ -39,7 +39,7 @@ class ConsentInitReport(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Consent initialisation"),
+            "name": self.env._("Consent initialisation"),
             "res_model": self._name,
             "res_id": report.id,
             "view_mode": "form",
