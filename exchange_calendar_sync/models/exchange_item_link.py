@@ -42,7 +42,8 @@ class ExchangeItemLink(models.Model):
     pending_action = fields.Selection(
         [("delete", "Delete in Outlook"), ("complete", "Complete in Outlook")],
         index=True,
-        help="The Odoo record is gone; the next run deletes or completes the Outlook item.",
+        help="The Odoo record is gone; the next run deletes or completes the Outlook "
+        "item.",
     )
     is_origin = fields.Boolean(
         "Organizer's copy",

@@ -23,7 +23,8 @@ class ExchangeSyncConfig(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     enabled = fields.Boolean(
-        help="When off, the scheduled action leaves every mailbox of this company alone."
+        help="When off, the scheduled action leaves every mailbox of this company "
+        "alone."
     )
     backend = fields.Selection(
         [
@@ -32,7 +33,8 @@ class ExchangeSyncConfig(models.Model):
         ],
         required=True,
         default="graph",
-        help="Microsoft 365 mailboxes: Microsoft Graph. Exchange Online blocks EWS from "
+        help="Microsoft 365 mailboxes: Microsoft Graph. Exchange Online blocks EWS "
+        "from "
         "October 2026 and removes it in April 2027. On-premises Exchange Server has no "
         "Graph: use EWS.",
     )
@@ -141,7 +143,8 @@ class ExchangeSyncConfig(models.Model):
             ):
                 raise UserError(
                     self.env._(
-                        "The sync window needs zero or more days back, at least one day "
+                        "The sync window needs zero or more days back, at least one "
+                        "day "
                         "ahead and an interval of at least one minute."
                     )
                 )
@@ -217,7 +220,8 @@ class ExchangeSyncConfig(models.Model):
             if mailbox:
                 names = mailbox._detect_folders(backend)
                 message = self.env._(
-                    "Connected. %(email)s: calendar folder %(calendar)s, tasks folder %(tasks)s.",
+                    "Connected. %(email)s: calendar folder %(calendar)s, tasks "
+                    "folder %(tasks)s.",
                     email=mailbox.email,
                     calendar=names["calendar"],
                     tasks=names["tasks"],

@@ -178,7 +178,7 @@ class ExchangeSyncMailbox(models.Model):
             "exchange_sync_no_commit"
         ):
             return
-        self.env.cr.commit()
+        self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _box(self):
         tz = self.user_id.tz or "UTC"
@@ -389,7 +389,7 @@ class ExchangeSyncMailbox(models.Model):
     def _partners_for_emails(self, emails):
         """Partners by normalised e-mail; unknown addresses become contacts."""
         emails = {e for e in emails if e}
-        Partner = self.env["res.partner"].with_context(SYNC_CONTEXT)
+        Partner = self.env["res.partner"].with_context(**SYNC_CONTEXT)
         partners = Partner.search(
             [("email_normalized", "in", list(emails))], order="id"
         )
@@ -437,7 +437,7 @@ class ExchangeSyncMailbox(models.Model):
         }
 
     def _apply_event_page(self, items, stats):
-        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
         Link = self.env["exchange.item.link"]
         run = self.event_full_sync_run if self.is_event_full_sync else 0
         now = fields.Datetime.now()
@@ -479,24 +479,7 @@ class ExchangeSyncMailbox(models.Model):
                 continue
             if link:
                 link.seen_run = run or link.seen_run
-                if link.pending_action:
-                    continue  # deleted in Odoo: the push removes it from Outlook
-                event = Event.browse(link.res_id).exists()
-                if not event:
-                    link.pending_action = "delete"
-                    continue
-                if link.change_key == item["change_key"]:
-                    continue  # our own write coming back
-                if link.need_push:
-                    stats["conflicts"] += 1
-                    winner = conflict.resolve(event.write_date, item["last_modified"])
-                    self._note_conflict(event, winner, item["last_modified"])
-                    if winner == conflict.ODOO:
-                        link.write({"remote_last_modified": item["last_modified"]})
-                        continue
-                event.write(self._event_vals(item, partners, users))
-                link.write(self._link_vals(item, now, need_push=False))
-                stats["pulled"] += 1
+                self._apply_linked_event(link, item, partners, users, now, stats)
                 continue
             # not linked in this mailbox yet: one of ours (crash), a meeting
             # already known through another attendee, or a new event
@@ -543,6 +526,27 @@ class ExchangeSyncMailbox(models.Model):
             )
             stats["pulled"] += len(to_create)
 
+    def _apply_linked_event(self, link, item, partners, users, now, stats):
+        """A change of an item already linked in this mailbox."""
+        if link.pending_action:
+            return  # deleted in Odoo: the push removes it from Outlook
+        event = self.env[EVENT].with_context(**SYNC_CONTEXT).browse(link.res_id).exists()
+        if not event:
+            link.pending_action = "delete"
+            return
+        if link.change_key == item["change_key"]:
+            return  # our own write coming back
+        if link.need_push:
+            stats["conflicts"] += 1
+            winner = conflict.resolve(event.write_date, item["last_modified"])
+            self._note_conflict(event, winner, item["last_modified"])
+            if winner == conflict.ODOO:
+                link.write({"remote_last_modified": item["last_modified"]})
+                return
+        event.write(self._event_vals(item, partners, users))
+        link.write(self._link_vals(item, now, need_push=False))
+        stats["pulled"] += 1
+
     @staticmethod
     def _link_vals(item, now, need_push):
         vals = {
@@ -559,21 +563,25 @@ class ExchangeSyncMailbox(models.Model):
     def _note_conflict(self, record, winner, remote_modified):
         if winner == conflict.ODOO:
             body = self.env._(
-                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last sync. "
-                "The Odoo version was changed later and is kept; Outlook will be updated.",
+                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last "
+                "sync. "
+                "The Odoo version was changed later and is kept; Outlook will be "
+                "updated.",
                 mailbox=self.email,
             )
         else:
             body = self.env._(
-                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last sync. "
-                "The Outlook version (changed %(when)s UTC) was changed later and is kept.",
+                "Changed both in Odoo and in Outlook (%(mailbox)s) since the last "
+                "sync. "
+                "The Outlook version (changed %(when)s UTC) was changed later and is "
+                "kept.",
                 mailbox=self.email,
                 when=fields.Datetime.to_string(remote_modified),
             )
         self._note(record, body)
 
     def _remote_event_removed(self, link):
-        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
         event = Event.browse(link.res_id).exists()
         if not event:
             link.unlink()
@@ -628,7 +636,7 @@ class ExchangeSyncMailbox(models.Model):
             yield records[start : start + size]
 
     def _push_events(self, backend, box, window, stats):
-        Event = self.env[EVENT].with_context(SYNC_CONTEXT, active_test=False)
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
         mailbox_by_user = self._mailboxes_by_user()
         now = fields.Datetime.now()
         batch_size = 1 if backend.name == "ews" else PUSH_BATCH
@@ -681,7 +689,7 @@ class ExchangeSyncMailbox(models.Model):
     def _events_to_create(self, window, mailbox_by_user):
         """Odoo events of this user, in the window, in no Outlook calendar yet,
         whose home mailbox (the organizer's, else the first attendee's) is this one."""
-        Event = self.env[EVENT].with_context(SYNC_CONTEXT)
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
         domain = [
             ("stop", ">=", window[0]),
             ("start", "<=", window[1]),
@@ -721,7 +729,7 @@ class ExchangeSyncMailbox(models.Model):
 
     # -- tasks: Outlook → Odoo -----------------------------------------------
     def _apply_task_page(self, items, stats):
-        Activity = self.env[ACTIVITY].with_context(SYNC_CONTEXT)
+        Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT)
         Link = self.env["exchange.item.link"]
         run = self.task_full_sync_run if self.is_task_full_sync else 0
         now = fields.Datetime.now()
@@ -828,7 +836,7 @@ class ExchangeSyncMailbox(models.Model):
 
     def _remote_task_removed(self, link):
         activity = (
-            self.env[ACTIVITY].with_context(SYNC_CONTEXT).browse(link.res_id).exists()
+            self.env[ACTIVITY].with_context(**SYNC_CONTEXT).browse(link.res_id).exists()
         )
         link.unlink()
         if activity:
@@ -846,7 +854,7 @@ class ExchangeSyncMailbox(models.Model):
         }
 
     def _push_tasks(self, backend, box, stats):
-        Activity = self.env[ACTIVITY].with_context(SYNC_CONTEXT, active_test=False)
+        Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT, active_test=False)
         now = fields.Datetime.now()
         batch_size = 1 if backend.name == "ews" else PUSH_BATCH
         pending = self._links(ACTIVITY, [("pending_action", "!=", False)])

@@ -11,8 +11,8 @@ module depends on exchangelib.
 """
 
 import logging
-from decimal import Decimal
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 _logger = logging.getLogger(__name__)
 

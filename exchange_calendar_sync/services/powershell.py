@@ -12,6 +12,7 @@ import re
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 GUID_RE = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
 SCOPE_NAME = "Odoo Exchange sync"
+OBJECT_ID_PLACEHOLDER = "<object id of the enterprise application>"
 
 
 class ScriptError(ValueError):
@@ -56,7 +57,8 @@ def ews_delegate_script(service_account, mailboxes):
     if not mailboxes:
         raise ScriptError("Choose at least one mailbox.")
     lines = _header(
-        "Odoo Exchange sync - EWS delegate access (run in the Exchange Management Shell)",
+        "Odoo Exchange sync - EWS delegate access (run in the Exchange Management "
+        "Shell)",
         ["Gives the service mailbox Editor rights on each user's Calendar and Tasks."],
     )
     lines += [
@@ -121,15 +123,17 @@ def graph_rbac_script(client_id, emails, object_id=None, scope_name=SCOPE_NAME):
         "Odoo Exchange sync - Microsoft Graph, RBAC for Applications",
         [
             "Run in Exchange Online PowerShell (Connect-ExchangeOnline).",
-            "Do NOT also grant Calendars.ReadWrite tenant-wide in Entra: grants add up.",
+            "Do NOT also grant Calendars.ReadWrite tenant-wide in Entra: grants add "
+            "up.",
             "Microsoft To Do has no RBAC role: Tasks.ReadWrite.All stays tenant-wide.",
         ],
     )
     lines += [
         f"$AppId = {quote(client_id)}",
-        f"$ObjectId = {quote(object_id or '<object id of the enterprise application>')}",
+        f"$ObjectId = {quote(object_id or OBJECT_ID_PLACEHOLDER)}",
         f"$Scope = {quote(scope_name)}",
-        "if (-not (Get-ServicePrincipal -Identity $AppId -ErrorAction SilentlyContinue)) {",
+        "if (-not (Get-ServicePrincipal -Identity $AppId -ErrorAction "
+        "SilentlyContinue)) {",
         "    New-ServicePrincipal -AppId $AppId -ObjectId $ObjectId "
         "-DisplayName 'Odoo Exchange sync'",
         "}",
@@ -140,13 +144,15 @@ def graph_rbac_script(client_id, emails, object_id=None, scope_name=SCOPE_NAME):
         f"    New-ManagementScope -Name $Scope -RecipientRestrictionFilter "
         f"{quote(_recipient_filter(emails))}",
         "}",
-        "New-ManagementRoleAssignment -App $AppId -Role 'Application Calendars.ReadWrite' "
+        "New-ManagementRoleAssignment -App $AppId -Role 'Application "
+        "Calendars.ReadWrite' "
         "-CustomResourceScope $Scope",
         "",
         "# Check: each line must say InScope = True",
     ]
     for email in emails:
         lines.append(
-            f"Test-ServicePrincipalAuthorization -Identity $AppId -Resource {quote(email)}"
+            "Test-ServicePrincipalAuthorization -Identity $AppId "
+            f"-Resource {quote(email)}"
         )
     return "\n".join(lines) + "\n"

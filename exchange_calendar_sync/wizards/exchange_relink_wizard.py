@@ -272,7 +272,8 @@ class ExchangeRelinkWizard(models.TransientModel):
         )
         mailbox.message_post(
             body=self.env._(
-                "Re-linked after migration: %(relinked)s items re-linked, %(ambiguous)s "
+                "Re-linked after migration: %(relinked)s items re-linked, "
+                "%(ambiguous)s "
                 "ambiguous, %(remote)s only in Outlook, %(odoo)s only in Odoo.",
                 relinked=count,
                 ambiguous=self.ambiguous_count,

@@ -6,7 +6,8 @@ mailbox, runs the initial sync (the baseline: what a sync without stored delta
 links costs every time, like a plain calendarView read), changes 10 events in
 Outlook and runs the sync again. Prints one line::
 
-    BENCH exchange_incremental: <n> requests for 10 changes (ratio <x> vs initial sync of 5000 events)
+    BENCH exchange_incremental: <n> requests for 10 changes
+    (ratio <x> vs initial sync of 5000 events)   <- on one line
 
 Run: python3 tests/benchmarks/bench_exchange_calendar_sync.py
 """

@@ -230,7 +230,8 @@ class FakeGraph(FakeServer):
                 401,
                 {
                     "error": "invalid_client",
-                    "error_description": "AADSTS7000215: Invalid client secret provided.",
+                    "error_description": "AADSTS7000215: Invalid client secret "
+                    "provided.",
                 },
             )
         token = secrets.token_urlsafe(24)
@@ -275,6 +276,13 @@ class FakeGraph(FakeServer):
             if method == "DELETE":
                 self.delete_event(mailbox, event_id)
                 return Reply(204)
+        if rest.startswith("/todo/"):
+            return self._route_todo(request, mailbox, rest)
+        return _error(400, "BadRequest", f"Unsupported {method} {rest}")
+
+    def _route_todo(self, request, mailbox, rest):
+        box = self.mailboxes[mailbox]
+        method = request.method
         if rest == "/todo/lists" and method == "GET":
             lists = [
                 {k: v for k, v in lst.items() if k not in ("tasks", "log")}

@@ -34,14 +34,15 @@ def test_graph_script_scopes_app_to_mailboxes():
     )
     assert f"$AppId = '{APP}'" in script
     assert (
-        "New-ManagementRoleAssignment -App $AppId -Role 'Application Calendars.ReadWrite'"
+        "New-ManagementRoleAssignment -App $AppId -Role 'Application "
+        "Calendars.ReadWrite'"
         " -CustomResourceScope $Scope" in script
     )
     # quotes doubled once for the OPATH filter and once for the PowerShell literal
     assert "PrimarySmtpAddress -eq ''o''''brien@nordlys.dk''" in script
     assert (
-        "Test-ServicePrincipalAuthorization -Identity $AppId -Resource 'anna@nordlys.dk'"
-        in script
+        "Test-ServicePrincipalAuthorization -Identity $AppId -Resource "
+        "'anna@nordlys.dk'" in script
     )
     assert "New-ApplicationAccessPolicy" not in script  # legacy, Microsoft says don't
 
