@@ -322,9 +322,17 @@ class WhatsappAccount(models.Model):
                 limit=1,
             )
         )
-        status = update["status"]
-        if template and status in wa_template.STATUSES and template.status != status:
-            template.write({"status": status, "rejection_reason": update.get("reason")})
+        if not template:
+            return
+        vals = {}
+        status = update.get("status")
+        if status in wa_template.STATUSES and template.status != status:
+            vals = {"status": status, "rejection_reason": update.get("reason")}
+        category = update.get("category")
+        if category in wa_template.CATEGORIES and template.category != category:
+            vals["category"] = category
+        if vals:
+            template.write(vals)
 
     def _process_inbound_messages(self, items):
         self.ensure_one()

@@ -205,6 +205,17 @@ def parse_payload(payload):
                         "reason": value.get("reason"),
                     }
                 )
+            elif field == "template_category_update":
+                # Meta may re-categorise a template (e.g. utility -> marketing)
+                result["template_updates"].append(
+                    {
+                        "waba_id": waba_id,
+                        "template_id": str(value.get("message_template_id") or ""),
+                        "name": value.get("message_template_name"),
+                        "language": value.get("message_template_language"),
+                        "category": (value.get("new_category") or "").lower(),
+                    }
+                )
     return result
 
 

@@ -2,6 +2,7 @@ import base64
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import APP_SECRET, VERIFY_TOKEN, WhatsappCommon, epoch
@@ -300,3 +301,23 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
         before = self.snapshot()
         self.assertEqual(self.post(payload).status_code, 200)
         self.assertEqual(self.snapshot(), before)
+
+    def test_template_recategorised_by_meta(self):
+        payload = self.envelope(
+            {
+                "message_template_id": int(self.tmpl_utility.meta_id),
+                "message_template_name": self.tmpl_utility.name,
+                "message_template_language": "da",
+                "previous_category": "UTILITY",
+                "new_category": "MARKETING",
+            },
+            field="template_category_update",
+        )
+        self.post(payload)
+        self.assertEqual(self.tmpl_utility.category, "marketing")
+        # from now on the consent rule applies to it
+        self.env["ir.config_parameter"].sudo().set_param(
+            "consent_management.emarketing_privacy", "True"
+        )
+        with self.assertRaisesRegex(UserError, "consent"):
+            self.tmpl_utility._send_to_partner(self.customer)

@@ -204,3 +204,21 @@ def test_status_moves_forward_only():
     assert forward("delivered", "failed")
     assert not forward("read", "failed")
     assert not forward("failed", "read")
+
+
+def test_parse_template_category_update():
+    updates = webhook.parse_payload(
+        envelope(
+            {
+                "message_template_id": 1001,
+                "message_template_name": "order_update",
+                "message_template_language": "da",
+                "previous_category": "UTILITY",
+                "new_category": "MARKETING",
+            },
+            field="template_category_update",
+        )
+    )["template_updates"]
+    assert updates[0]["template_id"] == "1001"
+    assert updates[0]["category"] == "marketing"
+    assert "status" not in updates[0]
