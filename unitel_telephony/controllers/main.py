@@ -32,7 +32,9 @@ class UnitelController(http.Controller):
             )
         if len(partners) == 1:
             return request.redirect(f"/odoo/contacts/{partners.id}", code=303)
-        return request.redirect(f"/odoo/{call.id}/action-{OPEN_CALLER_ACTION}", code=303)
+        return request.redirect(
+            f"/odoo/{call.id}/action-{OPEN_CALLER_ACTION}", code=303
+        )
 
     # -- click-to-call from the web client --------------------------------------
     @http.route("/unitel/call", type="json", auth="user")
@@ -62,8 +64,10 @@ class UnitelController(http.Controller):
         env = request.env(su=True)
         expected = env["unitel.call"]._unitel_param("webhook_token")
         given = self._presented_token(kwargs)
-        if not expected or not given or not hmac.compare_digest(
-            given.encode(), expected.encode()
+        if (
+            not expected
+            or not given
+            or not hmac.compare_digest(given.encode(), expected.encode())
         ):
             _logger.warning("unitel_telephony: refused /unitel/calls (bad token)")
             raise Forbidden()

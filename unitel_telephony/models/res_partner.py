@@ -3,7 +3,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
+from odoo.tools.sql import column_exists, create_column, create_index, make_index_name
 
 from ..services import phone as phone_service
 
@@ -85,7 +85,11 @@ class ResPartner(models.Model):
         e164 = phone_service.to_e164_or_none(value, region)
         if not e164:
             return [("id", "=", False)]
-        return ["|", ("unitel_phone_e164", "=", e164), ("unitel_mobile_e164", "=", e164)]
+        return [
+            "|",
+            ("unitel_phone_e164", "=", e164),
+            ("unitel_mobile_e164", "=", e164),
+        ]
 
     # -- install: fill the E.164 columns set-based ---------------------------
     def _auto_init(self):
@@ -96,6 +100,16 @@ class ResPartner(models.Model):
         for column in E164_FIELDS.values():
             if not column_exists(cr, self._table, column):
                 create_column(cr, self._table, column, "varchar")
+                # Index before filling, under the name the ORM expects: an index
+                # built after the UPDATE (same transaction) would be unusable to
+                # every query while an older transaction runs (indcheckxmin).
+                create_index(
+                    cr,
+                    make_index_name(self._table, column),
+                    self._table,
+                    [f'"{column}"'],
+                    where=f'"{column}" IS NOT NULL',
+                )
                 created.append(column)
         result = super()._auto_init()
         if created:
@@ -232,20 +246,38 @@ class ResPartner(models.Model):
     # -- lookup --------------------------------------------------------------
     @api.model
     def _unitel_search_e164(self, e164, limit=None):
-        """Contacts whose phone or mobile is ``e164``; one indexed `=` per column.
+        """Active contacts whose phone or mobile is ``e164``, readable by the user.
 
-        Other addons may call this to recognise a caller (e.g. WhatsApp).
+        One indexed ``=`` per E.164 column (BitmapOr of the two partial btree
+        indexes), then the user's record rules on the few ids found. Other
+        addons may call this to recognise a caller (e.g. WhatsApp).
         """
         if not e164:
             return self.browse()
-        return self.search(
-            [
-                "|",
-                ("unitel_phone_e164", "=", e164),
-                ("unitel_mobile_e164", "=", e164),
-            ],
-            limit=limit,
+        # Plain SQL: the ORM search would also add the record rules to this
+        # query; applying them to the handful of matches is as safe and cheaper.
+        self.flush_model(["unitel_phone_e164", "unitel_mobile_e164", "active"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM res_partner
+                 WHERE (unitel_phone_e164 = %(e164)s OR unitel_mobile_e164 = %(e164)s)
+                   AND active
+                 ORDER BY id
+                """,
+                e164=e164,
+            )
         )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        # record rules on the matches; prefetch_fields=False reads only the
+        # columns the rules test instead of all ~150 of res.partner
+        readable = (
+            self.browse(ids)
+            .with_context(prefetch_fields=False)
+            ._filtered_access("read")
+        )
+        partners = self.browse(readable.ids)
+        return partners[:limit] if limit else partners
 
     # -- actions ---------------------------------------------------------------
     def action_unitel_view_calls(self):

@@ -36,10 +36,12 @@ class ResUsers(models.Model):
         )
         wanted = phone_service.to_e164_or_none(number, region)
         return users.filtered(
-            lambda user: user.unitel_own_number.strip() == number
-            or (
-                wanted
-                and phone_service.to_e164_or_none(user.unitel_own_number, region)
-                == wanted
+            lambda user: (
+                user.unitel_own_number.strip() == number
+                or (
+                    wanted
+                    and phone_service.to_e164_or_none(user.unitel_own_number, region)
+                    == wanted
+                )
             )
         )

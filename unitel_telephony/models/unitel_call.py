@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..services import client as client_service
 from ..services import phone as phone_service
@@ -79,9 +80,7 @@ class UnitelCall(models.Model):
     res_model = fields.Char(
         string="Document Model", help="Record the number was called from."
     )
-    res_id = fields.Many2oneReference(
-        string="Document ID", model_field="res_model"
-    )
+    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model")
     external_id = fields.Char(
         string="PBX Call ID",
         copy=False,
@@ -187,11 +186,31 @@ class UnitelCall(models.Model):
     @api.model
     def _unitel_region(self, record=None):
         """Country code used to read national numbers (record's, else company's)."""
-        country = None
         if record is not None and record:
             country = record._phone_get_country().get(record.id)
-        country = country or self.env.company.country_id
-        return country.code if country else None
+            if country:
+                return country.code
+        return self._unitel_company_region()
+
+    @api.model
+    def _unitel_company_region(self):
+        """Country code of the current company, read in one query: the
+        company's ``country_id`` is computed from its address on every read."""
+        self.env["res.partner"].flush_model(["country_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT country.code
+                  FROM res_company company
+                  JOIN res_partner cpartner ON cpartner.id = company.partner_id
+                  JOIN res_country country ON country.id = cpartner.country_id
+                 WHERE company.id = %s
+                """,
+                self.env.company.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
 
     @api.model
     def _unitel_normalise(self, number, region=None):

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Benchmark: incoming-call lookup of unitel_telephony vs Odoo's phone search.
+
+Creates a throwaway database (a copy of ``tmpl_suite`` when it exists, else a
+fresh install), installs ``unitel_telephony`` (and ``sms``, which gives
+res.partner Odoo's ``phone_mobile_search``), inserts 200,000 contacts with one
+``generate_series`` statement - phone numbers in the formats people type, the
+E.164 columns filled by the same set-based SQL - and measures the p50 time of
+
+* ours: ``unitel.call._unitel_match_number(<number as the PBX sends it>)``,
+  i.e. normalise + one indexed ``=`` search on the stored E.164 columns, which is
+  exactly what ``/unitel/incoming`` runs;
+* Odoo: ``res.partner.search([("phone_mobile_search", "ilike", <national
+  digits>)])``, the domain core offers for finding a contact by phone. It needs
+  the national digits (not the +45 form) to also find numbers stored nationally
+  ("12 34 56 78"), which is what matching "whatever the format" requires.
+
+Prints one line: ``BENCH unitel_lookup: p50 <ms> ms (ratio <x> vs phone_mobile_search)``
+and drops its database. Runtime about one to two minutes.
+"""
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.harness import suite  # noqa: E402
+
+CONTACTS = int(os.environ.get("BENCH_CONTACTS", 200_000))
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", 300))  # lookups per method
+WARMUP = 20
+DB = os.environ.get("BENCH_DB") or f"test_unitel_telephony_bench_{os.getpid()}"
+TEMPLATE = "tmpl_suite"
+
+# National significant numbers 20000000 + n (8 digits, Danish style), half of the
+# contacts Dutch mobiles 6xxxxxxxx; stored in four formats, E.164 set in SQL.
+GENERATE_SQL = """
+INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
+                         country_id, phone, mobile, unitel_phone_e164,
+                         unitel_mobile_e164, commercial_partner_id, create_date,
+                         write_date, autopost_bills)
+SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
+       'en_US',
+       CASE WHEN n %% 2 = 0 THEN %(dk)s ELSE %(nl)s END,
+       CASE WHEN n %% 2 = 0 THEN
+            CASE n %% 8
+                 WHEN 0 THEN '+45 ' || substr(d, 1, 2) || ' ' || substr(d, 3, 2) || ' '
+                             || substr(d, 5, 2) || ' ' || substr(d, 7, 2)
+                 WHEN 2 THEN substr(d, 1, 2) || ' ' || substr(d, 3, 2) || ' '
+                             || substr(d, 5, 2) || ' ' || substr(d, 7, 2)
+                 WHEN 4 THEN '0045' || d
+                 ELSE d END
+       END,
+       CASE WHEN n %% 2 = 1 THEN
+            CASE n %% 4
+                 WHEN 1 THEN '+31 6 ' || substr(m, 1, 4) || ' ' || substr(m, 5, 4)
+                 ELSE '06 ' || m END
+       END,
+       CASE WHEN n %% 2 = 0 THEN '+45' || d END,
+       CASE WHEN n %% 2 = 1 THEN '+316' || m END,
+       NULL, now(), now(), 'no'
+  FROM generate_series(1, %(count)s) AS n,
+       LATERAL (SELECT (20000000 + n)::text AS d,
+                       lpad((10000000 + n)::text, 8, '0') AS m) AS digits
+"""
+
+
+def say(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def create_db(conf):
+    if suite.db_exists(TEMPLATE):
+        conn = suite.pg_connect()
+        conn.autocommit = True
+        with conn.cursor() as cr:
+            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
+        conn.close()
+        suite.odoo(conf, "-d", DB, "-i", "unitel_telephony,sms", "--stop-after-init",
+                   "--log-level=warn", "--without-demo=all")
+    else:
+        suite.install(conf, DB, ["unitel_telephony", "sms"], demo=False)
+
+
+def fill(conn):
+    with conn.cursor() as cr:
+        cr.execute("SELECT id FROM res_country WHERE code = 'DK'")
+        dk = cr.fetchone()[0]
+        cr.execute("SELECT id FROM res_country WHERE code = 'NL'")
+        nl = cr.fetchone()[0]
+        cr.execute(GENERATE_SQL, {"dk": dk, "nl": nl, "count": CONTACTS})
+        cr.execute(
+            "UPDATE res_partner SET commercial_partner_id = id "
+            "WHERE commercial_partner_id IS NULL"
+        )
+        # the company is Danish: national numbers are read as +45
+        cr.execute(
+            "UPDATE res_partner p SET country_id = %s FROM res_company c "
+            "WHERE c.partner_id = p.id",
+            (dk,),
+        )
+    conn.commit()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute("VACUUM ANALYZE res_partner")
+    conn.autocommit = False
+
+
+def p50(fn, inputs, env):
+    """Median ms of ``fn`` per input; the record cache is emptied between
+    lookups (outside the timing), as each HTTP request starts empty."""
+    for value in inputs[:WARMUP]:
+        fn(value)
+        env.invalidate_all()
+    timings = []
+    for value in inputs:
+        started = time.perf_counter()
+        fn(value)
+        timings.append((time.perf_counter() - started) * 1000)
+        env.invalidate_all()
+    return statistics.median(timings)
+
+
+def measure(conf):
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config(["-c", str(conf), "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(DB)
+    rnd = random.Random(42)
+    picks = [rnd.randrange(1, CONTACTS + 1) for _ in range(SAMPLES)]
+    # the caller as the PBX presents it, and the national digits for core search
+    presented, national = [], []
+    for n in picks:
+        if n % 2 == 0:
+            digits = str(20000000 + n)
+            presented.append(rnd.choice([f"+45{digits}", f"0045{digits}", digits]))
+            national.append(digits)
+        else:
+            digits = "6" + str(10000000 + n).zfill(8)
+            presented.append(rnd.choice([f"+31{digits}", f"0031{digits}"]))
+            national.append(digits)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        admin = env.ref("base.user_admin")
+        env = env(user=admin)  # a real user: record rules apply as for a person
+        Call = env["unitel.call"]
+        Partner = env["res.partner"]
+        found = [len(Call._unitel_match_number(v)[1]) for v in presented[:50]]
+        core = [len(Partner.search([("phone_mobile_search", "ilike", v)]))
+                for v in national[:50]]
+        if min(found) < 1 or min(core) < 1:
+            raise SystemExit(f"lookups found nothing: ours {found} core {core}")
+
+        def ours(value):
+            return Call._unitel_match_number(value)
+
+        def baseline(value):
+            return Partner.search([("phone_mobile_search", "ilike", value)])
+
+        def baseline_exact(value):
+            return Partner.search([("phone_mobile_search", "=", value)])
+
+        ours_ms = p50(ours, presented, env)
+        core_ms = p50(baseline, national, env)
+        exact_ms = p50(
+            baseline_exact,
+            [v if v.startswith("+") else "+45" + v for v in presented],
+            env,
+        )
+        cr.rollback()
+    return ours_ms, core_ms, exact_ms
+
+
+def main():
+    odoo_dir, version = suite.find_odoo()
+    if odoo_dir is None:
+        raise SystemExit(version)
+    suite.ensure_pg()
+    conf = suite.write_config(odoo_dir) if not (suite.LOCAL / "odoo.conf").exists() \
+        else suite.LOCAL / "odoo.conf"
+    started = time.monotonic()
+    try:
+        say(f"creating {DB} ...")
+        create_db(conf)
+        say(f"inserting {CONTACTS} contacts ...")
+        conn = suite.pg_connect(DB)
+        fill(conn)
+        conn.close()
+        say("measuring ...")
+        ours_ms, core_ms, exact_ms = measure(conf)
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            suite.drop_db(DB)
+    say(
+        f"ours p50 {ours_ms:.3f} ms; phone_mobile_search ilike p50 {core_ms:.3f} ms; "
+        f"phone_mobile_search '=' on E.164 (finds only +/00 stored numbers) p50 "
+        f"{exact_ms:.3f} ms; total {time.monotonic() - started:.0f}s"
+    )
+    print(
+        f"BENCH unitel_lookup: p50 {ours_ms:.2f} ms "
+        f"(ratio {core_ms / ours_ms:.1f} vs phone_mobile_search)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+from . import test_phone_lookup
+from . import test_e164_initialisation
+from . import test_incoming_route
+from . import test_click_to_call
+from . import test_calls_notification

@@ -1,0 +1,179 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import _super_send
+
+from tests.fakes.base import Reply
+from tests.fakes.originate import ORIGINATE_PATH, FakeOriginate
+
+from .common import UnitelCommon
+
+TOKEN = "pbx-token-1"
+
+
+@tagged("post_install", "-at_install")
+class TestClickToCall(UnitelCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._unitel_setup()
+        cls.user = new_test_user(
+            cls.env,
+            login="unitel_caller",
+            password="unitel_caller_pw1",
+            groups="base.group_user,base.group_partner_manager",
+            name="Karen Kald",
+        )
+        cls.user.unitel_own_number = "2901"
+        cls.fake = FakeOriginate(token=TOKEN).start()
+        cls.addClassCleanup(cls.fake.stop)
+
+    @classmethod
+    def _request_handler(cls, s, r, **kw):
+        # Odoo's test guard raises every timeout below 10 s to 10 s; the fake
+        # PBX is on loopback, so keep the configured timeout to test it quickly.
+        if r.url.startswith(cls.fake.url):
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+    def setUp(self):
+        super().setUp()
+        self.fake.requests.clear()
+        self.authenticate("unitel_caller", "unitel_caller_pw1")
+
+    def use_api(self, **overrides):
+        params = {
+            "call_mode": "api",
+            "api_url": self.fake.originate_url,
+            "api_method": "POST",
+            "api_headers": "Authorization: Bearer {token}",
+            "api_token": TOKEN,
+            "api_body_template": '{"from": "{from}", "to": "{to}"}',
+            "api_success_path": "success",
+            "api_error_path": "error.message",
+            "api_timeout": "2",
+        }
+        params.update(overrides)
+        self._set_params(**params)
+
+    def call(self, number, record):
+        return self.make_jsonrpc_request(
+            "/unitel/call",
+            {"number": number, "res_model": record._name, "res_id": record.id},
+        )
+
+    def outgoing(self):
+        return self.new_calls("outgoing")
+
+    # -- HTTP API mode -------------------------------------------------------
+    def test_api_success_originates_and_logs(self):
+        self.use_api()
+        result = self.call("+45 12 34 56 78", self.hansen)
+        self.assertTrue(result["ok"], result)
+        self.assertIn("2901", result["message"])
+        (request,) = self.fake.calls("POST", ORIGINATE_PATH)
+        self.assertEqual(request.json(), {"from": "2901", "to": "+4512345678"})
+        self.assertEqual(request.headers["authorization"], f"Bearer {TOKEN}")
+        call = self.outgoing()
+        self.assertEqual(call.id, result["call_id"])
+        self.assertEqual(call.partner_id, self.hansen)
+        self.assertEqual(call.user_id, self.user)
+        self.assertEqual(call.number, "+4512345678")
+        self.assertFalse(call.outcome)
+        self.assertIn("Outgoing call to Hansen A/S", self.hansen.message_ids[0].body)
+
+    def test_api_national_number_uses_the_contact_country(self):
+        self.use_api()
+        self.call("06 23456789", self.de_vries)
+        (request,) = self.fake.calls("POST", ORIGINATE_PATH)
+        self.assertEqual(request.json()["to"], "+31623456789")
+
+    def test_api_refused_4xx(self):
+        self.use_api(api_token="wrong-token")
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertEqual(
+            result["message"],
+            "The telephony server refused the call (HTTP 401): Invalid token",
+        )
+        self.assertNotIn("wrong-token", result["message"])
+        call = self.outgoing()
+        self.assertEqual(call.outcome, "failed")
+        self.assertEqual(call.error_message, result["message"])
+
+    def test_api_server_error_5xx(self):
+        self.use_api()
+        self.fake.queue(
+            "POST", ORIGINATE_PATH, Reply(502, {"error": {"message": "Trunk down"}})
+        )
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("has a problem (HTTP 502): Trunk down", result["message"])
+        self.assertEqual(self.outgoing().outcome, "failed")
+
+    def test_api_timeout(self):
+        self.use_api(api_timeout="1")
+        self.fake.queue("POST", ORIGINATE_PATH, Reply(200, {"success": True}, delay=3))
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("did not answer within 1 seconds", result["message"])
+        self.assertEqual(self.outgoing().outcome, "failed")
+
+    def test_api_rejected_by_json_path(self):
+        self.use_api()
+        self.fake.queue(
+            "POST",
+            ORIGINATE_PATH,
+            Reply(200, {"success": False, "error": {"message": "Extension busy"}}),
+        )
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("Extension busy", result["message"])
+
+    def test_api_without_own_number_explains(self):
+        self.use_api()
+        self.user.unitel_own_number = False
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("own number or extension", result["message"])
+        self.assertFalse(self.fake.requests)
+
+    # -- link modes ------------------------------------------------------------
+    def test_tel_mode_only_logs(self):
+        self._set_params(call_mode="tel", api_url=self.fake.originate_url)
+        result = self.call("87 65 43 21", self.jensen)
+        self.assertTrue(result["ok"])
+        self.assertEqual(result["mode"], "tel")
+        self.assertFalse(self.fake.requests, "tel: mode never calls the API")
+        self.assertEqual(self.outgoing().partner_id, self.jensen)
+
+    def test_unreadable_number_is_refused_in_plain_words(self):
+        result = self.call("call reception", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("is not a phone number", result["message"])
+        self.assertFalse(self.outgoing())
+
+    def test_call_from_another_document_is_logged_on_it(self):
+        """Leads and other documents: the call is logged with the record and
+        its contact, without depending on their addon."""
+        self._set_params(call_mode="tel")
+        user_record = self.env["res.users"].create(
+            {"name": "Kollega", "login": "kollega@example.dk", "phone": "12345678"}
+        )
+        result = self.call("12345678", user_record)
+        call = self.env["unitel.call"].browse(result["call_id"])
+        self.assertEqual((call.res_model, call.res_id), ("res.users", user_record.id))
+        self.assertEqual(call.partner_id, user_record.partner_id)
+
+    def test_session_tells_the_browser_the_mode(self):
+        self._set_params(call_mode="callto")
+        info = self.make_jsonrpc_request("/web/session/get_session_info")
+        self.assertEqual(info["unitel_call_mode"], "callto")
+
+    def test_call_buttons_in_the_browser(self):
+        """A click on the call button in tel: mode logs the call."""
+        self._set_params(call_mode="tel")
+        self.start_tour(
+            f"/odoo/contacts/{self.jensen.id}",
+            "unitel_click_to_call",
+            login="unitel_caller",
+        )
+        self.assertEqual(self.outgoing().partner_id, self.jensen)
