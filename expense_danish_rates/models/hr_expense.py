@@ -122,11 +122,10 @@ class HrExpense(models.Model):
 
     @api.depends("mileage_unit_rate")
     def _compute_price_unit(self):
+        # The applied rate is the truth in every state: core skips approved
+        # expenses without assigning, which would lose the price on recompute.
         mileage_expenses = self.filtered(
-            lambda e: (
-                e.product_id.dk_expense_kind in DK_MILEAGE_KINDS
-                and e.state in {"draft", "reported"}
-            )
+            lambda e: e.product_id.dk_expense_kind in DK_MILEAGE_KINDS
         )
         res = super(HrExpense, self - mileage_expenses)._compute_price_unit()
         for expense in mileage_expenses:

@@ -252,3 +252,90 @@ class TestMileage(DanishRatesCase):
         with self.assertLogs("odoo.tests.form", level="WARNING"):
             form.date = date(2017, 6, 1)
         self.assertEqual(form.mileage_unit_rate, 0.0)
+
+    def test_approved_trips_keep_their_amounts_but_count(self):
+        earlier = self.trip(19800, date(2024, 3, 1))
+        crossing = self.trip(500, date(2024, 11, 12))
+        sheet = self.env["hr.expense.sheet"].create(
+            {
+                "name": "November",
+                "employee_id": self.employee.id,
+                "expense_line_ids": [(6, 0, crossing.ids)],
+            }
+        )
+        # Approval without accounting entries (no journal in this test company).
+        sheet.sudo().approval_state = "approve"
+        self.assertEqual(crossing.state, "approved")
+        earlier.mileage_km = 10000
+        self.assertEqual(
+            self.lines(crossing), [(200.0, 3.79, 758.0), (300.0, 2.23, 669.0)]
+        )
+        # A later trip counts the approved 500 km: 10,000 + 500 + 100.
+        later = self.trip(100, date(2024, 12, 1))
+        self.assertEqual(later.mileage_km_before, 10500)
+        self.assertEqual(self.lines(later), [(100.0, 3.79, 379.0)])
+
+
+class TestMileageAsEmployee(DanishRatesCase):
+    def test_employee_without_expense_rights_records_trips_and_per_diem(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Ida Skov",
+                "login": "ida.skov@nordlys.example",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+                "tz": "Europe/Copenhagen",
+            }
+        )
+        employee = self.env["hr.employee"].create(
+            {
+                "name": "Ida Skov",
+                "user_id": user.id,
+                "company_id": self.company.id,
+                "tz": "Europe/Copenhagen",
+            }
+        )
+        env = self.env(user=user)
+        Expense = env["hr.expense"]
+        Expense.create(
+            {
+                "name": "Spring",
+                "employee_id": employee.id,
+                "product_id": self.car.id,
+                "date": date(2025, 4, 1),
+                "mileage_km": 19900,
+            }
+        )
+        crossing = Expense.create(
+            {
+                "name": "Aalborg",
+                "employee_id": employee.id,
+                "product_id": self.car.id,
+                "date": date(2025, 6, 1),
+                "mileage_km": 300,
+            }
+        )
+        self.assertEqual(
+            [
+                (r.quantity, r.price_unit)
+                for r in crossing | crossing.mileage_split_child_ids
+            ],
+            [(100.0, 3.81), (200.0, 2.23)],
+        )
+        wizard = env["hr.expense.dk.per.diem.wizard"].create(
+            {
+                "departure": self.copenhagen(2025, 9, 1, 8, 0, summer=True),
+                "return_datetime": self.copenhagen(2025, 9, 2, 10, 0, summer=True),
+                "destination": "Aalborg",
+                "purpose": "Training",
+            }
+        )
+        self.assertEqual(wizard.employee_id, employee)
+        action = wizard.action_create_expenses()
+        expenses = Expense.search(action["domain"])
+        # 597.00 + 2 × 24.88 food, 256.00 lodging
+        self.assertEqual(
+            sorted(expenses.mapped("total_amount_currency")), [256.0, 646.76]
+        )
+        self.assertEqual(len(expenses.attachment_ids), 2)

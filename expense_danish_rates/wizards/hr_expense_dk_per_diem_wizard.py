@@ -515,7 +515,8 @@ class HrExpenseDkPerDiemWizard(models.TransientModel):
                     "datas": base64.b64encode(str(document).encode()),
                 }
             )
-            expense.message_post(
+            # A log note: works for employees without an e-mail address too.
+            expense._message_log(
                 body=env._(
                     "Danish per diem calculated for %(destination)s (%(purpose)s); the "
                     "calculation is attached.",
@@ -524,6 +525,7 @@ class HrExpenseDkPerDiemWizard(models.TransientModel):
                 ),
                 attachment_ids=attachment.ids,
             )
+            expense._message_set_main_attachment_id(attachment, force=True)
         action = env["ir.actions.act_window"]._for_xml_id(
             "hr_expense.hr_expense_actions_my_all"
         )
