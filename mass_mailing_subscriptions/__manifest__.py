@@ -17,6 +17,7 @@
         "views/mailing_mailing_views.xml",
         "views/mailing_trace_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
         "views/preferences_templates.xml",
         "views/portal_templates.xml",
         "views/mass_mailing_subscriptions_menus.xml",
