@@ -13,7 +13,13 @@ class MailBlacklist(models.Model):
         existing = self.with_context(active_test=False).search(
             [("email", "in", list(normalized))]
         )
-        existing.filtered(lambda r: not r.active).write({"active": True})
+        # the e-mail log already records why; skip per-record chatter tracking
+        quiet = self.with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
+        existing.with_env(quiet.env).filtered(lambda r: not r.active).write(
+            {"active": True}
+        )
         new = normalized - set(existing.mapped("email"))
-        created = self.create([{"email": email} for email in sorted(new)])
+        created = quiet.create([{"email": email} for email in sorted(new)])
         return existing | created

@@ -1,3 +1,5 @@
+import json
+
 from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 
@@ -84,31 +86,53 @@ class ResPartner(models.Model):
     def _sendgrid_mark_email_invalid(self, reasons):
         """Mark addresses invalid; ``reasons`` maps e-mail -> (reason, date).
 
-        Schedules an activity for the salesperson of each newly marked contact.
+        One UPDATE for the whole set; schedules an activity for the
+        salesperson of each newly marked contact.
         """
+        if not self:
+            return
         newly = self.filtered(lambda p: not p.is_email_invalid)
-        grouped = {}
-        for partner in self:
-            reason, date = reasons.get(partner.email_normalized, (False, False))
-            grouped.setdefault((reason, date), self.browse())
-            grouped[(reason, date)] |= partner
-        for (reason, date), partners in grouped.items():
-            partners.write(
+        now = fields.Datetime.now()
+        payload = json.dumps(
+            [
                 {
-                    "is_email_invalid": True,
-                    "email_invalid_reason": (reason or "")[:255] or False,
-                    "email_invalid_date": date or fields.Datetime.now(),
+                    "email": email,
+                    "reason": (reason or "")[:255] or None,
+                    "date": fields.Datetime.to_string(date or now),
                 }
-            )
+                for email, (reason, date) in reasons.items()
+            ]
+        )
+        self.flush_recordset()
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner"
-                " SET message_bounce = COALESCE(message_bounce, 0) + 1"
-                " WHERE id = ANY(%s)",
-                self.ids,
+                """
+                UPDATE res_partner p
+                   SET is_email_invalid = TRUE,
+                       email_invalid_reason = v.reason,
+                       email_invalid_date = v.date::timestamp,
+                       message_bounce = COALESCE(p.message_bounce, 0) + 1,
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM jsonb_to_recordset(%(payload)s::jsonb)
+                       AS v(email varchar, reason varchar, date varchar)
+                 WHERE p.id = ANY(%(ids)s) AND p.email_normalized = v.email
+                """,
+                uid=self.env.uid,
+                payload=payload,
+                ids=self.ids,
             )
         )
-        self.invalidate_recordset(["message_bounce"])
+        self.invalidate_recordset(
+            [
+                "is_email_invalid",
+                "email_invalid_reason",
+                "email_invalid_date",
+                "message_bounce",
+                "write_date",
+                "write_uid",
+            ]
+        )
         newly._sendgrid_tell_salesperson("bounce")
 
     def _sendgrid_tell_salesperson(self, kind):
@@ -169,4 +193,10 @@ class ResPartner(models.Model):
                     "date_deadline": fields.Date.context_today(self),
                 }
             )
-        return self.env["mail.activity"].sudo().create(vals_list)
+        # the activity itself tells them (systray); no e-mail per bounce
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )
