@@ -114,17 +114,26 @@ class ResPartner(models.Model):
         """
         if not self or not self._consent_privacy_enabled():
             return self
-        purpose = self._consent_get_purpose(purpose_code)
-        if not purpose.is_marketing:
-            return self
-        rows = self.env.execute_query(
+        Purpose = self.env["consent.purpose"]
+        # One row: is the purpose marketing (NULL: unknown code), allowed ids.
+        [(is_marketing, allowed_ids)] = self.env.execute_query(
             SQL(
-                "SELECT pid FROM unnest(%s::int[]) AS pid WHERE pid IN (%s)",
-                list(self._ids),
-                self._consent_allowed_ids_query(purpose_code),
+                """SELECT cp.is_marketing,
+                          ARRAY(SELECT pid FROM unnest(%(ids)s::int[]) AS pid
+                                 WHERE pid IN (%(allowed)s))
+                     FROM (SELECT 1) AS one
+                LEFT JOIN consent_purpose cp ON cp.code = %(code)s%(flush)s""",
+                ids=list(self._ids),
+                allowed=self._consent_allowed_ids_query(purpose_code),
+                code=purpose_code,
+                flush=SQL("", to_flush=Purpose._fields["is_marketing"]),
             )
         )
-        allowed = {row[0] for row in rows}
+        if is_marketing is None:
+            self._consent_get_purpose(purpose_code)  # raises a clear UserError
+        if not is_marketing:
+            return self
+        allowed = set(allowed_ids)
         return self.browse([pid for pid in self._ids if pid in allowed])
 
     def _consent_may_send(self, purpose_code):
