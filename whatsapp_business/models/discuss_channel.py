@@ -40,6 +40,9 @@ class DiscussChannel(models.Model):
         search="_search_whatsapp_is_window_open",
     )
     whatsapp_message_ids = fields.One2many("whatsapp.message", "channel_id")
+    whatsapp_display_number = fields.Char(
+        string="WhatsApp Number", compute="_compute_whatsapp_display_number"
+    )
 
     _sql_constraints = [
         (
@@ -55,6 +58,15 @@ class DiscussChannel(models.Model):
             last = channel.whatsapp_last_inbound_date
             channel.whatsapp_window_end = (
                 last + timedelta(hours=WINDOW_HOURS) if last else False
+            )
+
+    @api.depends("whatsapp_number")
+    def _compute_whatsapp_display_number(self):
+        for channel in self:
+            channel.whatsapp_display_number = (
+                channel._whatsapp_display_address()
+                if channel.whatsapp_number
+                else False
             )
 
     def _compute_whatsapp_is_window_open(self):
@@ -156,8 +168,7 @@ class DiscussChannel(models.Model):
         tz = users[:1].tz or self.env.user.tz or "UTC"
         end = format_datetime(env, self.whatsapp_window_end, tz=tz, dt_format="short")
         return env._(
-            "WhatsApp %(address)s · free replies until %(end)s (%(tz)s), later only "
-            "approved templates",
+            "WhatsApp %(address)s · free text until %(end)s (%(tz)s)",
             address=address,
             end=end,
             tz=tz,

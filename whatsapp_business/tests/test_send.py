@@ -153,7 +153,7 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
     def test_free_text_inside_window(self):
         channel = self.conversation(hours_since_inbound=3)
         self.assertTrue(channel.whatsapp_is_window_open)
-        self.assertIn("free replies until", channel.description)
+        self.assertIn("free text until", channel.description)
         channel.with_user(self.agent).message_post(
             body="Vi leverer fredag.", message_type="comment"
         )
