@@ -251,7 +251,9 @@ class ExchangeSyncConfig(models.Model):
 
     def action_sync_now(self):
         for config in self:
-            config.mailbox_ids.filtered("enabled")._run_sync()
+            mailboxes = config.mailbox_ids.filtered("enabled")
+            mailboxes._check_administrator()
+            mailboxes.sudo()._run_sync()
             config.last_run = fields.Datetime.now()
         return True
 

@@ -1,8 +1,8 @@
 import logging
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, email_normalize
 
 from ..services import conflict, mapping
 from ..services.backends import MailboxInfo
@@ -13,6 +13,7 @@ _logger = logging.getLogger(__name__)
 EVENT = "calendar.event"
 ACTIVITY = "mail.activity"
 PUSH_BATCH = 20
+LOCK_NAMESPACE = 72640  # first key of this addon's PostgreSQL advisory locks
 # context for writes coming from Outlook: no push back, no invitations, no tracking
 SYNC_CONTEXT = {
     "exchange_sync_skip": True,
@@ -211,12 +212,23 @@ class ExchangeSyncMailbox(models.Model):
         return {m.user_id.id: m for m in mailboxes}
 
     # -- actions -------------------------------------------------------------
+    def _check_administrator(self):
+        if not self.env.is_superuser() and not self.env.user.has_group(
+            "base.group_system"
+        ):
+            raise AccessError(
+                self.env._("Only administrators can start or reset an Exchange sync.")
+            )
+
     def action_sync_now(self):
-        self._run_sync()
+        self._check_administrator()
+        # the sync writes events and activities of many users: run it as the cron does
+        self.sudo()._run_sync()
         return True
 
     def action_reset_sync_state(self):
         """Forget the delta links: the next run compares everything again."""
+        self._check_administrator()
         self.write({"event_sync_state": False, "task_sync_state": False})
         return True
 
@@ -247,11 +259,26 @@ class ExchangeSyncMailbox(models.Model):
         }
 
     # -- the sync ------------------------------------------------------------
+    def _try_lock(self):
+        """Session lock (kept across the batch commits): one run per mailbox."""
+        self.env.cr.execute(
+            SQL("SELECT pg_try_advisory_lock(%s, %s)", LOCK_NAMESPACE, self.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _unlock(self):
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_NAMESPACE, self.id)
+        )
+
     def _run_sync(self):
         """Sync each mailbox; one failing mailbox never stops the others."""
         backends = {}
         for mailbox in self:
             config = mailbox.config_id
+            if not mailbox._try_lock():
+                _logger.info("Exchange sync of %s is already running", mailbox.email)
+                continue
             try:
                 if config not in backends:
                     backends[config] = config._make_backend()
@@ -270,6 +297,8 @@ class ExchangeSyncMailbox(models.Model):
                 )
                 mailbox._commit_batch()
                 continue
+            finally:
+                mailbox._unlock()
             mailbox.write(
                 {
                     "sync_status": "ok",
@@ -530,7 +559,9 @@ class ExchangeSyncMailbox(models.Model):
         """A change of an item already linked in this mailbox."""
         if link.pending_action:
             return  # deleted in Odoo: the push removes it from Outlook
-        event = self.env[EVENT].with_context(**SYNC_CONTEXT).browse(link.res_id).exists()
+        event = (
+            self.env[EVENT].with_context(**SYNC_CONTEXT).browse(link.res_id).exists()
+        )
         if not event:
             link.pending_action = "delete"
             return
@@ -639,7 +670,7 @@ class ExchangeSyncMailbox(models.Model):
         Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
         mailbox_by_user = self._mailboxes_by_user()
         now = fields.Datetime.now()
-        batch_size = 1 if backend.name == "ews" else PUSH_BATCH
+        batch_size = PUSH_BATCH
         # deletions first, then changes, then new events
         for batch in self._in_batches(
             self._links(EVENT, [("pending_action", "=", "delete")]), batch_size
@@ -856,7 +887,7 @@ class ExchangeSyncMailbox(models.Model):
     def _push_tasks(self, backend, box, stats):
         Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT, active_test=False)
         now = fields.Datetime.now()
-        batch_size = 1 if backend.name == "ews" else PUSH_BATCH
+        batch_size = PUSH_BATCH
         pending = self._links(ACTIVITY, [("pending_action", "!=", False)])
         for batch in self._in_batches(pending, batch_size):
             with self.env.cr.savepoint():

@@ -178,7 +178,9 @@ class EwsBackend:
 
     def create_event(self, box, values, key):
         return mapping.event_from_ews(
-            self.client.create_item(box.email, "calendar", mapping.event_to_ews(values))
+            self.client.create_item(
+                box.email, "calendar", mapping.event_to_ews(values), key=key
+            )
         )
 
     def update_event(self, box, remote_id, values):
@@ -204,7 +206,9 @@ class EwsBackend:
 
     def create_task(self, box, values, key):
         return mapping.task_from_ews(
-            self.client.create_item(box.email, "tasks", mapping.task_to_ews(values))
+            self.client.create_item(
+                box.email, "tasks", mapping.task_to_ews(values), key=key
+            )
         )
 
     def update_task(self, box, remote_id, values):

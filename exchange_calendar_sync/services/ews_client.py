@@ -16,6 +16,7 @@ from decimal import Decimal
 
 _logger = logging.getLogger(__name__)
 
+KEY_FIELD = "odoo_sync_key"  # our key, stored as a PublicStrings extended property
 VERSIONS = {"2013": (15, 0), "2016": (15, 1), "2019": (15, 2)}
 EVENT_FIELDS = [
     "subject",
@@ -33,6 +34,7 @@ EVENT_FIELDS = [
     "uid",
     "type",
     "is_cancelled",
+    KEY_FIELD,
 ]
 TASK_FIELDS = [
     "subject",
@@ -41,7 +43,25 @@ TASK_FIELDS = [
     "status",
     "percent_complete",
     "last_modified_time",
+    KEY_FIELD,
 ]
+
+
+def register_key_property():
+    """Teach exchangelib our extended property (idempotent, process-wide)."""
+    from exchangelib import CalendarItem, ExtendedProperty, Task
+    from exchangelib.fields import InvalidField
+
+    class OdooSyncKey(ExtendedProperty):
+        distinguished_property_set_id = "PublicStrings"
+        property_name = "OdooSyncKey"
+        property_type = "String"
+
+    for model in (CalendarItem, Task):
+        try:
+            model.get_field_by_fieldname(KEY_FIELD)
+        except InvalidField:
+            model.register(KEY_FIELD, OdooSyncKey)
 
 
 class EwsError(Exception):
@@ -90,6 +110,7 @@ class EwsClient:
         )
         self._accounts = {}
         self._folders = {}
+        register_key_property()
 
     # -- plumbing ------------------------------------------------------------
     def _account(self, email):
@@ -243,13 +264,16 @@ class EwsClient:
                 names.append(name)
         return names
 
-    def create_item(self, email, kind, values):
+    def create_item(self, email, kind, values, key=None):
+        """Create an item; ``key`` is stored on it to recognise it after a crash."""
         from exchangelib import CalendarItem, Task
 
         account = self._account(email)
         folder = self._call(self._folder, email, kind)
         model = CalendarItem if kind == "calendar" else Task
         item = self._build(model(account=account, folder=folder), kind, values)
+        if key:
+            setattr(item, KEY_FIELD, key)
         self.request_count += 1
         if kind == "calendar":
             self._call(item.save, send_meeting_invitations="SendToAllAndSaveCopy")
@@ -377,6 +401,7 @@ def _event_dict(item):
         "last_modified_time": _plain_time(item.last_modified_time),
         "type": item.type,
         "is_cancelled": bool(item.is_cancelled),
+        "odoo_key": getattr(item, KEY_FIELD, None),
     }
 
 
@@ -389,4 +414,5 @@ def _task_dict(item):
         "due_date": _plain_time(item.due_date),
         "status": item.status,
         "last_modified_time": _plain_time(item.last_modified_time),
+        "odoo_key": getattr(item, KEY_FIELD, None),
     }

@@ -300,6 +300,7 @@ def event_from_ews(item):
         "ical_uid": item.get("uid"),
         "last_modified": parse_datetime(item.get("last_modified_time")),
         "removed": bool(item.get("removed") or item.get("is_cancelled")),
+        "transaction_id": item.get("odoo_key"),
     }
     if item.get("removed"):
         return values
@@ -417,6 +418,7 @@ def task_from_ews(item):
         "change_key": item.get("changekey"),
         "last_modified": parse_datetime(item.get("last_modified_time")),
         "removed": bool(item.get("removed")),
+        "odoo_key": item.get("odoo_key"),
     }
     if item.get("removed"):
         return values

@@ -175,3 +175,39 @@ class TestEws(ExchangeSyncCase):
         self.assertEqual(len(self.links(self.mb_anna)), 12)
         self.assertEqual(len(self.anna_events()), 12)
         self.assertEqual(len(set(self.anna_events().mapped("name"))), 12)
+
+    def test_crash_after_exchange_created_the_item_does_not_duplicate(self):
+        event = self.new_event(name="Oprettet én gang")
+        partner = self.env["res.partner"].create({"name": "Kunde C"})
+        partner.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Én opgave", user_id=self.anna.id
+        )
+
+        def lose_answer(operation):
+            if operation == "CreateItem":
+                return Reply(503, b"Service Unavailable")
+            return None
+
+        # Exchange creates the items but the answers never arrive
+        self.ews.fail_after = lose_answer
+        self.mb_anna._run_sync()
+        self.assertEqual(self.mb_anna.sync_status, "error")
+        self.assertFalse(self.links(self.mb_anna))
+        self.assertEqual(len(self.ews.items("anna@nordlys.example")), 1)
+        self.ews.fail_after = None
+        self.sync()
+        self.sync()
+        # the items carry our key: recognised, linked, never created twice
+        self.assertEqual(len(self.ews.items("anna@nordlys.example")), 1)
+        self.assertEqual(len(self.ews.items("anna@nordlys.example", "tasks")), 1)
+        self.assertEqual(self.links(self.mb_anna).res_id, event.id)
+        self.assertEqual(len(self.links(self.mb_anna, "mail.activity")), 1)
+        self.assertEqual(
+            self.env["calendar.event"].search_count(
+                [("name", "=", "Oprettet én gang")]
+            ),
+            1,
+        )
+        self.assertEqual(
+            self.env["mail.activity"].search_count([("summary", "=", "Én opgave")]), 1
+        )

@@ -1,6 +1,7 @@
 import time
 from datetime import timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from tests.fakes.base import Reply
@@ -136,3 +137,22 @@ class TestResilience(ExchangeSyncCase):
         self.assertFalse(self.links())
         self.assertFalse(self.mb_anna.event_sync_state)
         self.assertFalse(self.anna_events())
+
+    def test_a_mailbox_already_syncing_is_skipped(self):
+        self.add_events(1)
+        lock = "SELECT pg_advisory_lock(72640, %s)"
+        with self.env.registry.cursor() as other:
+            other.execute(lock, [self.mb_anna.id])
+            self.mb_anna._run_sync()
+            self.assertEqual(self.mb_anna.sync_status, "new")
+            self.assertFalse(self.fake.requests)
+            other.execute("SELECT pg_advisory_unlock(72640, %s)", [self.mb_anna.id])
+        self.sync()
+        self.assertEqual(len(self.links(self.mb_anna)), 1)
+
+    def test_only_administrators_start_a_sync(self):
+        with self.assertRaises(AccessError):
+            self.mb_anna.with_user(self.anna).action_sync_now()
+        with self.assertRaises(AccessError):
+            self.config.with_user(self.anna).action_sync_now()
+        self.assertFalse(self.fake.requests)

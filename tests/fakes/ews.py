@@ -71,6 +71,9 @@ class FakeEws(FakeServer):
         self.cursors = {}
         self.operations = []  # SOAP operation names, in order
         self.fail_when = None  # callable(operation_name) -> Reply | None
+        # callable(operation_name) -> Reply | None, asked after the operation ran
+        # (simulates an answer lost after Exchange did the work)
+        self.fail_after = None
 
     @property
     def endpoint(self):
@@ -230,6 +233,10 @@ class FakeEws(FakeServer):
         if handler is None:
             return self._fault(f"Operation {name} is not supported by the fake")
         messages = handler(operation, self._mailbox_of(root, operation))
+        if self.fail_after:
+            reply = self.fail_after(name)
+            if reply is not None:
+                return reply
         response = etree.Element(m(f"{name}Response"), nsmap={"m": M, "t": T})
         container = _sub(response, m("ResponseMessages"))
         for message in messages:
