@@ -18,6 +18,7 @@
         "views/exchange_sync_mailbox_views.xml",
         "views/exchange_item_link_views.xml",
         "views/calendar_event_views.xml",
+        "views/res_config_settings_views.xml",
         "wizards/exchange_relink_wizard_views.xml",
         "wizards/exchange_permission_wizard_views.xml",
         "views/menus.xml",

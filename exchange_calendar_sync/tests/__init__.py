@@ -4,3 +4,4 @@ from . import test_resilience
 from . import test_relink
 from . import test_config
 from . import test_ews
+from . import test_views
