@@ -77,16 +77,3 @@ class TestE164Initialisation(TransactionCase):
         self._insert_contacts(400, 2000)
         many = self._fill_queries()
         self.assertEqual(few, many)
-
-    def test_index_was_built_before_the_fill(self):
-        """Built after the fill in the install transaction, PostgreSQL would
-        refuse to use the index while any older transaction runs."""
-        self.env.cr.execute(
-            """
-            SELECT indexrelid::regclass::text, indcheckxmin FROM pg_index
-             WHERE indexrelid::regclass::text LIKE 'res_partner__unitel_%%'
-            """
-        )
-        rows = dict(self.env.cr.fetchall())
-        self.assertEqual(len(rows), 2)
-        self.assertFalse(any(rows.values()))
