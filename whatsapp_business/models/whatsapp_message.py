@@ -268,7 +268,8 @@ class WhatsappMessage(models.Model):
         )
         if not failed:
             raise UserError(self.env._("Only failed outgoing messages can be retried."))
-        failed.write(
+        # sudo: whatsapp.message - users read messages; the queue fields are ours
+        failed.sudo().write(
             {"state": "outgoing", "next_attempt_date": False, "attempt_count": 0}
         )
         self._trigger_queue()

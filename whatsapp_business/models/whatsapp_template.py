@@ -278,6 +278,12 @@ class WhatsappTemplate(models.Model):
         channel = self.env["discuss.channel"]._whatsapp_get_or_create(
             self.account_id, partner
         )[partner]
+        user = self.env.user
+        if not user._is_public() and user.partner_id not in (
+            channel.channel_member_ids.partner_id
+        ):
+            # whoever starts the conversation follows it in Discuss
+            channel._add_members(users=user, post_joined_message=False)
         address = partner._whatsapp_address() or channel.whatsapp_number
         if not address:
             raise UserError(

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase
 
 from tests.fakes.base import Reply
@@ -307,3 +307,25 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
         self.run_queue()
         self.assertEqual(message.state, "failed")
         self.assertIn("after 2 attempts", message.failure_reason)
+
+    def test_sender_outside_team_joins_the_conversation(self):
+        outsider = self.env["res.users"].create(
+            {
+                "name": "Sales Sofie",
+                "login": "sofie",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
+        channel = self.conversation(hours_since_inbound=1)
+        self.tmpl_auth.with_user(outsider)._send_to_partner(
+            self.customer, body_values={1: "123456"}
+        )
+        self.assertIn(outsider.partner_id, channel.channel_member_ids.partner_id)
+
+    def test_users_cannot_rewrite_message_state(self):
+        message = self._queued_text()
+        with self.assertRaises(AccessError):
+            message.with_user(self.agent).write({"state": "read"})
+        message.write({"state": "failed"})
+        message.with_user(self.agent).action_retry()
+        self.assertEqual(message.state, "outgoing")
