@@ -164,6 +164,32 @@ class SubscriptionPreferencesController(http.Controller):
 
 class MassMailSubscriptionsController(MassMailController):
     @http.route()
+    def mailing_confirm_unsubscribe(
+        self, mailing_id, document_id=None, email=None, hash_token=None
+    ):
+        """Unsubscribe links of e-mails sent before the switch was on lead to
+        the contact's preferences page too (after Odoo's token check)."""
+        mailing_sudo = request.env["mailing.mailing"].sudo().browse(mailing_id).exists()
+        if (
+            hash_token
+            and mailing_sudo
+            and mailing_sudo.mailing_type == "mail"
+            and request.env["res.partner"].sudo()._consent_privacy_enabled()
+        ):
+            try:
+                self._check_mailing_email_token(
+                    mailing_id, document_id, email, hash_token, required_mailing_id=True
+                )
+            except NotFound as exc:
+                raise Unauthorized() from exc
+            partner = mailing_sudo._consent_recipient_partners(document_id, email)[:1]
+            if partner:
+                return request.redirect(partner._subscription_preferences_path())
+        return super().mailing_confirm_unsubscribe(
+            mailing_id, document_id=document_id, email=email, hash_token=hash_token
+        )
+
+    @http.route()
     def mailing_unsubscribe_oneclick(
         self, mailing_id, document_id=None, email=None, hash_token=None, **post
     ):

@@ -21,7 +21,6 @@ class MailingMailing(models.Model):
 
     subscription_type_id = fields.Many2one(
         "mailing.subscription.type",
-        string="Subscription Type",
         index="btree_not_null",
         help="The kind of e-marketing this send-out is. While the e-marketing "
         "privacy switch is on, only contacts subscribed to this type receive it.",
@@ -34,7 +33,6 @@ class MailingMailing(models.Model):
         "customers; only users allowed to override e-marketing consent can set it.",
     )
     consent_enforced = fields.Boolean(
-        string="Consent Enforced",
         compute="_compute_consent_enforced",
         help="Technical: the e-marketing privacy switch is on for this mailing.",
     )

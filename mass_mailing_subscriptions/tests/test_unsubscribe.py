@@ -115,3 +115,25 @@ class TestUnsubscribeLinks(SubscriptionsCase, HttpCase):
         self.p_offers.invalidate_recordset()
         self.assertTrue(self.p_offers.is_blacklisted)
         self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
+
+    def test_old_unsubscribe_link_leads_to_preferences(self):
+        """Links of e-mails sent before the switch was on open the page too."""
+        mailing = self._create_partner_mailing(self.type_offers)
+        token = mailing._generate_mailing_recipient_token(
+            self.p_offers.id, self.p_offers.email_normalized
+        )
+        base = (
+            f"/mailing/{mailing.id}/confirm_unsubscribe?document_id={self.p_offers.id}"
+        )
+        response = self.url_open(
+            f"{base}&email={self.p_offers.email_normalized}&hash_token={token}"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(
+            response.url.endswith(self.p_offers._subscription_preferences_path())
+        )
+        forged = self.url_open(
+            f"{base}&email={self.p_offers.email_normalized}&hash_token={'0' * 64}"
+        )
+        self.assertNotIn("/mailing/preferences/", forged.url)
+        self.assertNotIn("Olga Offers", forged.text)
