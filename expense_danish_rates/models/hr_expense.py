@@ -120,6 +120,12 @@ class HrExpense(models.Model):
                 expense.currency_id = dkk
         return res
 
+    def _compute_tax_ids(self):
+        # Tax-free allowances carry no VAT, whatever taxes the category has.
+        res = super()._compute_tax_ids()
+        self.filtered(lambda e: e.product_id.dk_expense_kind).tax_ids = False
+        return res
+
     @api.depends("mileage_unit_rate")
     def _compute_price_unit(self):
         # The applied rate is the truth in every state: core skips approved

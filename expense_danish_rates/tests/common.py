@@ -13,7 +13,11 @@ class DanishRatesCase(TransactionCase):
         cls.dkk = cls.env.ref("base.DKK")
         cls.dkk.active = True
         cls.company = cls.env["res.company"].create(
-            {"name": "Nordlys ApS (test)", "currency_id": cls.dkk.id}
+            {
+                "name": "Nordlys ApS (test)",
+                "currency_id": cls.dkk.id,
+                "country_id": cls.env.ref("base.dk").id,
+            }
         )
         cls.env.user.write(
             {

@@ -339,3 +339,31 @@ class TestMileageAsEmployee(DanishRatesCase):
             sorted(expenses.mapped("total_amount_currency")), [256.0, 646.76]
         )
         self.assertEqual(len(expenses.attachment_ids), 2)
+
+
+class TestAllowancesCarryNoVat(DanishRatesCase):
+    def test_no_vat_on_allowances_even_if_the_category_has_a_tax(self):
+        for product in (self.car, self.bicycle, self.food, self.lodging):
+            self.assertFalse(product.supplier_taxes_id, product.name)
+        group = self.env["account.tax.group"].create(
+            {
+                "name": "Moms",
+                "company_id": self.company.id,
+                "country_id": self.env.ref("base.dk").id,
+            }
+        )
+        tax = self.env["account.tax"].create(
+            {
+                "name": "Købsmoms 25 %",
+                "tax_group_id": group.id,
+                "country_id": self.env.ref("base.dk").id,
+                "amount": 25,
+                "type_tax_use": "purchase",
+                "company_id": self.company.id,
+            }
+        )
+        self.car.supplier_taxes_id = [(4, tax.id)]
+        trip = self.trip(100, date(2024, 5, 2))
+        self.assertFalse(trip.tax_ids)
+        self.assertEqual(trip.tax_amount_currency, 0.0)
+        self.assertAlmostEqual(trip.total_amount_currency, 379.0)
