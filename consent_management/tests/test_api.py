@@ -224,3 +224,26 @@ class TestConsentApi(ConsentCase):
             self.Partner.search(domain + [("emarketing_state", "=", "none")]),
             self.carla,
         )
+
+    def test_signed_links_only_for_known_actions(self):
+        path = self.anna._consent_signed_path("emarketing", action="withdraw")
+        self.assertTrue(
+            path.startswith(f"/consent/withdraw/{self.anna.id}/emarketing/")
+        )
+        with self.assertRaises(UserError):
+            self.anna._consent_signed_path("emarketing", action="erase")
+
+    def test_archived_purpose_keeps_answering(self):
+        self.set_privacy(True)
+        self.anna._consent_grant("sms_marketing")
+        self.env.ref("consent_management.consent_purpose_sms_marketing").active = False
+        self.assertEqual(
+            self.partners._consent_filter_allowed("sms_marketing"), self.anna
+        )
+
+    def test_purpose_codes_are_unique(self):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            with self.cr.savepoint():
+                self.env["consent.purpose"].create(
+                    {"name": "Duplicate", "code": "emarketing"}
+                )
