@@ -12,6 +12,7 @@
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/unitel_call_security.xml",
         "data/ir_actions_server.xml",
         "views/unitel_call_views.xml",
         "views/res_partner_views.xml",

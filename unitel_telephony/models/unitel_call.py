@@ -50,7 +50,6 @@ class UnitelCall(models.Model):
     )
     user_id = fields.Many2one(
         "res.users",
-        string="User",
         index=True,
         default=lambda self: self.env.user,
         ondelete="set null",

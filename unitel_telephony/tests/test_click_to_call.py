@@ -177,3 +177,16 @@ class TestClickToCall(UnitelCommon, HttpCase):
             login="unitel_caller",
         )
         self.assertEqual(self.outgoing().partner_id, self.jensen)
+
+    def test_settings_page(self):
+        """An administrator switches to HTTP API mode and fills in the API."""
+        self.start_tour(
+            "/odoo/action-unitel_telephony.res_config_settings_action",
+            "unitel_settings",
+            login="admin",
+        )
+        self.assertEqual(self.env["unitel.call"]._unitel_call_mode(), "api")
+        self.assertEqual(
+            self.env["unitel.call"]._unitel_param("api_url"),
+            "https://pbx.example.dk/api/originate",
+        )

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -153,3 +154,49 @@ class TestPhoneLookup(UnitelTransactionCase):
         self.assertEqual(Users._unitel_users_for_number("2951", "DK"), user)
         self.assertEqual(Users._unitel_users_for_number("70959595", "DK"), other)
         self.assertFalse(Users._unitel_users_for_number("999", "DK"))
+
+
+@tagged("post_install", "-at_install")
+class TestTelephonySettings(UnitelTransactionCase):
+    def test_renormalise_button_recomputes_every_contact(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET unitel_phone_e164 = NULL WHERE id = %s",
+            (self.hansen.id,),
+        )
+        settings = self.env["res.config.settings"].create({})
+        result = settings.action_unitel_renormalise_numbers()
+        self.assertEqual(result["params"]["type"], "success")
+        self.hansen.invalidate_recordset()
+        self.assertEqual(self.hansen.unitel_phone_e164, "+4512345678")
+
+    def test_generate_webhook_token(self):
+        settings = self.env["res.config.settings"].create({})
+        settings.action_unitel_generate_webhook_token()
+        token = self.env["unitel.call"]._unitel_param("webhook_token")
+        self.assertGreaterEqual(len(token), 40)
+        settings.action_unitel_generate_webhook_token()
+        self.assertNotEqual(
+            self.env["unitel.call"]._unitel_param("webhook_token"), token
+        )
+
+    def test_token_fields_are_for_system_administrators_only(self):
+        fields = self.env["res.config.settings"]._fields
+        for name in ("unitel_api_token", "unitel_webhook_token"):
+            self.assertEqual(fields[name].groups, "base.group_system")
+
+    def test_other_company_calls_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Andet Selskab ApS"})
+        call = self.env["unitel.call"].create(
+            {"direction": "incoming", "number": "+4512345678", "company_id": other.id}
+        )
+        user = self.env["res.users"].create(
+            {
+                "name": "Kun Hovedselskab",
+                "login": "kun@example.dk",
+                "groups_id": [Command.set([self.env.ref("base.group_user").id])],
+            }
+        )
+        self.assertFalse(
+            self.env["unitel.call"].with_user(user).search([("id", "=", call.id)])
+        )
