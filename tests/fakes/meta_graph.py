@@ -4,6 +4,7 @@ Routes (JSON shapes from Meta's documentation, see shared/reference §2):
 - ``POST /{version}/{phone_number_id}/messages`` -> ``{"messages": [{"id": ...}]}``
 - ``GET /{version}/{phone_number_id}`` -> phone number details
 - ``GET /{version}/{waba_id}/message_templates`` -> ``data`` + ``paging``
+- ``POST /{version}/{phone_number_id}/media`` (multipart upload) -> ``{"id": ...}``
 - ``GET /{version}/{media_id}`` -> ``{"url": ...}``; ``GET /media/{media_id}`` -> bytes
 
 Every route wants ``Authorization: Bearer <token>`` (else 401, code 190). Script
@@ -140,12 +141,17 @@ class FakeMetaGraph(FakeServer):
         self.templates = sample_templates() if templates is None else templates
         self.media = {}  # media id -> (bytes, mime type)
         self.sent = []  # JSON bodies of accepted sends
+        self.uploads = []  # raw multipart bodies of uploaded media
         self._ids = itertools.count(1)
 
     # -- helpers for tests -------------------------------------------------
     @property
     def messages_path(self):
         return f"/{self.version}/{self.phone_number_id}/messages"
+
+    @property
+    def media_path(self):
+        return f"/{self.version}/{self.phone_number_id}/media"
 
     @property
     def templates_path(self):
@@ -168,6 +174,11 @@ class FakeMetaGraph(FakeServer):
         parts = parts[1:]
         if request.method == "POST" and parts == [self.phone_number_id, "messages"]:
             return self._send(request)
+        if request.method == "POST" and parts == [self.phone_number_id, "media"]:
+            if b'name="messaging_product"' not in request.body:
+                return Reply(400, meta_error(100, "Param messaging_product required"))
+            self.uploads.append(request.body)
+            return Reply(200, {"id": f"upload-{len(self.uploads)}"})
         if request.method == "GET" and parts == [self.waba_id, "message_templates"]:
             return self._templates(request)
         if request.method == "GET" and parts == [self.phone_number_id]:

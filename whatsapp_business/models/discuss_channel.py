@@ -1,3 +1,4 @@
+import mimetypes
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -5,6 +6,8 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime, html2plaintext
+
+from ..services import client as wa_client
 
 WINDOW_HOURS = 24
 
@@ -238,13 +241,7 @@ class DiscussChannel(models.Model):
 
     def _whatsapp_check_free_text(self, post_kwargs):
         self.ensure_one()
-        if post_kwargs.get("attachment_ids") or post_kwargs.get("attachments"):
-            raise UserError(
-                self.env._(
-                    "Files cannot be sent over WhatsApp from Odoo yet; send the text "
-                    "alone or share a link."
-                )
-            )
+        self._whatsapp_check_files(post_kwargs)
         if not self.whatsapp_number:
             raise UserError(
                 self.env._(
@@ -269,11 +266,34 @@ class DiscussChannel(models.Model):
                 )
             )
 
+    def _whatsapp_check_files(self, post_kwargs):
+        """Refuse files WhatsApp would not take before anything is posted."""
+        files = [
+            (att.name, att.mimetype, att.file_size)
+            for att in self.env["ir.attachment"]
+            .sudo()
+            .browse(post_kwargs.get("attachment_ids") or [])
+        ]
+        for attachment in post_kwargs.get("attachments") or []:
+            name, content = attachment[0], attachment[1]
+            size = len(content.encode() if isinstance(content, str) else content)
+            files.append((name, mimetypes.guess_type(name)[0], size))
+        for name, mimetype, size in files:
+            limit = wa_client.MEDIA_LIMITS[wa_client.media_kind(mimetype)]
+            if size > limit:
+                raise UserError(
+                    self.env._(
+                        "%(file)s is too large for WhatsApp (at most %(limit)s MB for "
+                        "this kind of file).",
+                        file=name,
+                        limit=limit // (1024 * 1024),
+                    )
+                )
+
     def _whatsapp_queue_free_text(self, message):
+        """Queue the text of a Discuss post and each of its files."""
         self.ensure_one()
         text = html2plaintext(message.body or "").strip()
-        if not text:
-            return self.env["whatsapp.message"]
         parent = message.parent_id
         reply_to = False
         if parent:
@@ -283,26 +303,32 @@ class DiscussChannel(models.Model):
                 .search([("mail_message_id", "=", parent.id)], limit=1)
                 .meta_id
             )
-        wa_message = (
-            self.env["whatsapp.message"]
-            .sudo()
-            .create(
-                {
-                    "account_id": self.whatsapp_account_id.id,
-                    "channel_id": self.id,
-                    "partner_id": self.whatsapp_partner_id.id,
-                    "mail_message_id": message.id,
-                    "direction": "outbound",
-                    "state": "outgoing",
-                    "message_type": "text",
-                    "body": text,
-                    "recipient": self.whatsapp_number,
-                    "reply_to_meta_id": reply_to or False,
-                }
+        common = {
+            "account_id": self.whatsapp_account_id.id,
+            "channel_id": self.id,
+            "partner_id": self.whatsapp_partner_id.id,
+            "mail_message_id": message.id,
+            "direction": "outbound",
+            "state": "outgoing",
+            "recipient": self.whatsapp_number,
+            "reply_to_meta_id": reply_to or False,
+        }
+        vals_list = []
+        if text:
+            vals_list.append(dict(common, message_type="text", body=text))
+        for attachment in message.sudo().attachment_ids.sorted("id"):
+            vals_list.append(
+                dict(
+                    common,
+                    message_type=wa_client.media_kind(attachment.mimetype),
+                    body=attachment.name,
+                    attachment_id=attachment.id,
+                )
             )
-        )
-        wa_message._trigger_queue()
-        return wa_message
+        wa_messages = self.env["whatsapp.message"].sudo().create(vals_list)
+        if wa_messages:
+            wa_messages._trigger_queue()
+        return wa_messages
 
     # -- actions -----------------------------------------------------------
     def action_whatsapp_join(self):

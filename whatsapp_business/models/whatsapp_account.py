@@ -375,6 +375,7 @@ class WhatsappAccount(models.Model):
                     "recipient": item.get("phone") or item.get("user_id"),
                     "message_date": item.get("timestamp") or fields.Datetime.now(),
                     "failure_reason": media_error,
+                    "attachment_id": mail_message.attachment_ids[:1].id,
                 }
             )
         return Message.create(vals_list)

@@ -70,6 +70,12 @@ class WhatsappMessage(models.Model):
         help="Phone number (digits with country code) or Meta user id of the contact.",
     )
     reply_to_meta_id = fields.Char(string="Reply To")
+    attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="File",
+        ondelete="set null",
+        help="File sent or received.",
+    )
     message_date = fields.Datetime(
         string="Date", required=True, default=fields.Datetime.now, index=True
     )
@@ -200,6 +206,17 @@ class WhatsappMessage(models.Model):
             components = json.loads(self.template_components or "[]")
             return client.send_template(
                 self.recipient, template.name, template.language, components
+            )
+        if self.attachment_id:
+            attachment = self.attachment_id.sudo()
+            mime = attachment.mimetype or "application/octet-stream"
+            media_id = client.upload_media(attachment.raw or b"", mime, attachment.name)
+            return client.send_media(
+                self.recipient,
+                wa_client.media_kind(mime),
+                media_id,
+                filename=attachment.name,
+                reply_to=self.reply_to_meta_id,
             )
         return client.send_text(
             self.recipient, self.body or "", reply_to=self.reply_to_meta_id

@@ -16,6 +16,30 @@ DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
 DEFAULT_TIMEOUT = 20
 
+# What Meta accepts per media kind (bytes); larger files are refused up front.
+MEDIA_LIMITS = {
+    "image": 5 * 1024 * 1024,
+    "video": 16 * 1024 * 1024,
+    "audio": 16 * 1024 * 1024,
+    "document": 100 * 1024 * 1024,
+}
+IMAGE_TYPES = ("image/jpeg", "image/png")
+VIDEO_TYPES = ("video/mp4", "video/3gpp")
+AUDIO_TYPES = ("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg")
+
+
+def media_kind(mime_type):
+    """How WhatsApp sends a file of this type: image, video, audio or document."""
+    mime = (mime_type or "").split(";")[0].strip().lower()
+    if mime in IMAGE_TYPES:
+        return "image"
+    if mime in VIDEO_TYPES:
+        return "video"
+    if mime in AUDIO_TYPES:
+        return "audio"
+    return "document"
+
+
 # Meta answers some transient conditions with HTTP 400 and one of these codes:
 # 1 unknown/temporary, 2 service unavailable, 4 / 80007 / 130429 rate limits,
 # 17 user rate limit, 341 application limit, 131016 service overloaded.
@@ -96,7 +120,9 @@ class WhatsAppClient:
     def _url(self, path):
         return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
 
-    def _request(self, method, url, *, params=None, json=None, raw=False):
+    def _request(
+        self, method, url, *, params=None, json=None, data=None, files=None, raw=False
+    ):
         if not self.token:
             raise PermanentError("No access token is configured.")
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -106,6 +132,8 @@ class WhatsAppClient:
                 url,
                 params=params,
                 json=json,
+                data=data,
+                files=files,
                 headers=headers,
                 timeout=self.timeout,
             )
@@ -182,6 +210,17 @@ class WhatsAppClient:
             template["components"] = components
         return self._send(to, {"type": "template", "template": template})
 
+    def send_media(
+        self, to, kind, media_id, caption=None, filename=None, reply_to=None
+    ):
+        """Send an uploaded media (``kind``: image, video, audio, document)."""
+        media = {"id": media_id}
+        if caption and kind in ("image", "video", "document"):
+            media["caption"] = caption
+        if filename and kind == "document":
+            media["filename"] = filename
+        return self._send(to, {"type": kind, kind: media}, reply_to=reply_to)
+
     # -- templates ---------------------------------------------------------
     def list_templates(self, page_size=100):
         """All message templates of the business account, following Meta's paging."""
@@ -198,6 +237,18 @@ class WhatsAppClient:
             params = {"limit": page_size, "after": after}
 
     # -- media -------------------------------------------------------------
+    def upload_media(self, content, mime_type, filename):
+        """Upload a file for sending; returns Meta's media id."""
+        data = self._request(
+            "POST",
+            self._url(f"{self.phone_number_id}/media"),
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, content, mime_type)},
+        )
+        if not data.get("id"):
+            raise PermanentError("Meta accepted the file but sent no media id.")
+        return data["id"]
+
     def get_media(self, media_id):
         """Metadata of an inbound media: ``url`` (short-lived), ``mime_type``..."""
         return self._request("GET", self._url(media_id))

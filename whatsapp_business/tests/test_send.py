@@ -329,3 +329,56 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
         message.write({"state": "failed"})
         message.with_user(self.agent).action_retry()
         self.assertEqual(message.state, "outgoing")
+
+    # -- files -----------------------------------------------------------------
+    def _attachment(self, channel, name, raw, mimetype):
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": raw,
+                "mimetype": mimetype,
+                "res_model": "discuss.channel",
+                "res_id": channel.id,
+            }
+        )
+
+    def test_files_are_sent_after_the_text(self):
+        channel = self.conversation(hours_since_inbound=1)
+        pdf = self._attachment(
+            channel, "tilbud.pdf", b"%PDF-1.4 tilbud", "application/pdf"
+        )
+        photo = self._attachment(
+            channel, "lager.jpg", b"\xff\xd8\xff jpeg", "image/jpeg"
+        )
+        channel.with_user(self.agent).message_post(
+            body="Her er tilbuddet",
+            message_type="comment",
+            attachment_ids=[pdf.id, photo.id],
+        )
+        messages = self.Message.search([("channel_id", "=", channel.id)], order="id")
+        self.assertEqual(messages.mapped("message_type"), ["text", "document", "image"])
+        self.fake.queue(
+            "POST", self.fake.media_path, Reply(503, meta_error(2, "Upload down"))
+        )
+        self.run_queue()
+        self.assertEqual(messages.mapped("state"), ["sent", "outgoing", "sent"])
+        messages[1].next_attempt_date = fields.Datetime.now() - timedelta(seconds=1)
+        self.run_queue()
+        self.assertEqual(messages.mapped("state"), ["sent", "sent", "sent"])
+        self.assertIn(b'filename="tilbud.pdf"', self.fake.uploads[-1])
+        self.assertIn(b"%PDF-1.4 tilbud", self.fake.uploads[-1])
+        by_type = {body["type"]: body for body in self.fake.sent}
+        self.assertEqual(by_type["text"]["text"]["body"], "Her er tilbuddet")
+        self.assertEqual(by_type["document"]["document"]["filename"], "tilbud.pdf")
+        self.assertTrue(by_type["image"]["image"]["id"].startswith("upload-"))
+
+    def test_too_large_file_refused(self):
+        channel = self.conversation(hours_since_inbound=1)
+        photo = self._attachment(
+            channel, "stor.jpg", b"\xff" * (5 * 1024 * 1024 + 1), "image/jpeg"
+        )
+        with self.assertRaisesRegex(UserError, "too large for WhatsApp"):
+            channel.message_post(
+                body="Foto", message_type="comment", attachment_ids=[photo.id]
+            )
+        self.assertFalse(self.Message.search([("channel_id", "=", channel.id)]))

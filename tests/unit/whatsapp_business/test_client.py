@@ -129,3 +129,31 @@ def test_missing_token_refused_without_http(fake):
     with pytest.raises(client_mod.PermanentError):
         make_client(fake, token="").send_text("4512345678", "x")
     assert not fake.requests
+
+
+def test_upload_and_send_document(fake):
+    client = make_client(fake)
+    media_id = client.upload_media(b"%PDF-1.4", "application/pdf", "tilbud.pdf")
+    assert media_id == "upload-1"
+    assert b'filename="tilbud.pdf"' in fake.uploads[0]
+    client.send_media("4512345678", "document", media_id, "Tilbud", "tilbud.pdf")
+    assert fake.sent[-1]["type"] == "document"
+    assert fake.sent[-1]["document"] == {
+        "id": "upload-1",
+        "caption": "Tilbud",
+        "filename": "tilbud.pdf",
+    }
+
+
+def test_audio_has_no_caption(fake):
+    make_client(fake).send_media("4512345678", "audio", "m9", caption="x")
+    assert fake.sent[-1]["audio"] == {"id": "m9"}
+
+
+def test_media_kind():
+    assert client_mod.media_kind("image/png") == "image"
+    assert client_mod.media_kind("image/gif") == "document"
+    assert client_mod.media_kind("video/mp4") == "video"
+    assert client_mod.media_kind("audio/ogg; codecs=opus") == "audio"
+    assert client_mod.media_kind("application/pdf") == "document"
+    assert client_mod.media_kind(None) == "document"
