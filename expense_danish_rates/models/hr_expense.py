@@ -235,6 +235,9 @@ class HrExpense(models.Model):
         ):
             return super().write(vals)
         keys = self._dk_mileage_keys()
+        was_refused = "sheet_id" in vals and any(
+            state == "refused" for state in self.mapped("state")
+        )
         res = super().write(vals)
         if "sheet_id" in vals:
             children = self.mileage_split_child_ids.filtered(
@@ -266,6 +269,9 @@ class HrExpense(models.Model):
                     }
                 )
             self._dk_recompute_mileage(keys | self._dk_mileage_keys())
+        elif was_refused or any(state == "refused" for state in self.mapped("state")):
+            # Leaving or joining a refused report changes what counts.
+            self._dk_recompute_mileage(keys)
         return res
 
     @api.ondelete(at_uninstall=False)

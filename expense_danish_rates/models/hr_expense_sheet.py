@@ -16,6 +16,13 @@ class HrExpenseSheet(models.Model):
         self._dk_recompute_sheet_mileage()
         return res
 
+    def unlink(self):
+        # Expenses of a deleted refused report count again.
+        keys = self.expense_line_ids._dk_mileage_keys()
+        res = super().unlink()
+        self.env["hr.expense"]._dk_recompute_mileage(keys)
+        return res
+
     def _dk_recompute_sheet_mileage(self):
         expenses = self.expense_line_ids
         self.env["hr.expense"]._dk_recompute_mileage(expenses._dk_mileage_keys())

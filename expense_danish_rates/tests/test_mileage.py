@@ -137,6 +137,15 @@ class TestMileage(DanishRatesCase):
         self.assertEqual(
             self.lines(crossing), [(200.0, 3.79, 758.0), (300.0, 2.23, 669.0)]
         )
+        # Refused again, then the refused report is deleted: the trip counts again.
+        sheet.action_submit_sheet()
+        sheet._do_refuse("Private trip")
+        self.assertEqual(self.lines(crossing), [(500.0, 3.79, 1895.0)])
+        sheet.unlink()
+        self.assertEqual(earlier.state, "draft")
+        self.assertEqual(
+            self.lines(crossing), [(200.0, 3.79, 758.0), (300.0, 2.23, 669.0)]
+        )
 
     def test_split_line_follows_the_trip_into_its_report(self):
         self.trip(19800, date(2024, 3, 1))
