@@ -36,6 +36,12 @@ class MailingMailing(models.Model):
         compute="_compute_consent_enforced",
         help="Technical: the e-marketing privacy switch is on for this mailing.",
     )
+    consent_recipient_count = fields.Integer(
+        string="Recipients with Consent",
+        compute="_compute_consent_recipient_count",
+        help="How many of the recipients have e-marketing consent and, for a "
+        "mailing with a type, chose it. Only they will receive the mailing.",
+    )
     consent_excluded_count = fields.Integer(
         string="Excluded by Consent",
         compute="_compute_consent_excluded_count",
@@ -45,6 +51,25 @@ class MailingMailing(models.Model):
         switch = self.env["res.partner"]._consent_privacy_enabled()
         for mailing in self:
             mailing.consent_enforced = switch and mailing.mailing_type == "mail"
+
+    @api.depends(
+        "mailing_model_id", "mailing_domain", "contact_list_ids", "subscription_type_id"
+    )
+    def _compute_consent_recipient_count(self):
+        for mailing in self:
+            count = 0
+            if (
+                mailing.mailing_model_real
+                and mailing.state in ("draft", "in_queue")
+                and mailing._consent_is_enforced()
+            ):
+                res_ids = (
+                    self.env[mailing.mailing_model_real]
+                    .search(mailing._get_recipients_domain())
+                    .ids
+                )
+                count = len(mailing._consent_kept_recipients(res_ids))
+            mailing.consent_recipient_count = count
 
     def _compute_consent_excluded_count(self):
         counts = dict(

@@ -227,3 +227,15 @@ class TestEnforcement(SubscriptionsCase):
             self.assertEqual(len(excluded), len(partners) - 1)
         self.assertEqual(counts[1], counts[2])
         self.assertLessEqual(counts[2], 4)
+
+    @users("user_marketing")
+    def test_form_shows_recipients_with_consent(self):
+        mailing = self._create_partner_mailing(self.type_offers)
+        self.assertEqual(mailing.consent_recipient_count, 1)
+        mailing.subscription_type_id = self.type_newsletter
+        self.assertEqual(mailing.consent_recipient_count, 2)
+        mailing.subscription_type_id = False
+        self.assertEqual(mailing.consent_recipient_count, 2)
+        self._set_privacy(False)
+        mailing.invalidate_recordset(["consent_recipient_count"])
+        self.assertEqual(mailing.consent_recipient_count, 0)
