@@ -170,6 +170,17 @@ class SendgridEvent(models.Model):
         return 200, result
 
     @api.model
+    def _ingest_trusted_payload(self, payload):
+        """Store SendGrid event dicts that need no signature (demo data, imports).
+
+        Events without ``odoo_db`` are taken as this database's.
+        """
+        events = [e for e in map(webhook.normalise_event, payload) if e]
+        for event in events:
+            event["odoo_db"] = event["odoo_db"] or self.env.cr.dbname
+        return self._ingest_events(events)
+
+    @api.model
     def _ingest_events(self, events):
         """Store normalised events once and apply their effects, set-based.
 

@@ -7,11 +7,11 @@ from tests.fakes.dns import FakeDNSServer
 
 TARGET = "u7654321.wl042.sendgrid.net"
 ZONES = {
-    "nordlys.example": {"TXT": ["v=spf1 include:sendgrid.net -all"]},
-    "s1._domainkey.nordlys.example": {"CNAME": [f"s1.domainkey.{TARGET}"]},
-    "s2._domainkey.nordlys.example": {"CNAME": [f"s2.domainkey.{TARGET}"]},
-    "em4242.nordlys.example": {"CNAME": [TARGET]},
-    "_dmarc.nordlys.example": {"TXT": ["v=DMARC1; p=reject"]},
+    "sg-test.example": {"TXT": ["v=spf1 include:sendgrid.net -all"]},
+    "s1._domainkey.sg-test.example": {"CNAME": [f"s1.domainkey.{TARGET}"]},
+    "s2._domainkey.sg-test.example": {"CNAME": [f"s2.domainkey.{TARGET}"]},
+    "em4242.sg-test.example": {"CNAME": [TARGET]},
+    "_dmarc.sg-test.example": {"TXT": ["v=DMARC1; p=reject"]},
     "klant.example": {"TXT": ["v=spf1 include:spf.protection.outlook.com -all"]},
     "s1._domainkey.klant.example": {"CNAME": ["selector1.outlook.example"]},
 }
@@ -31,7 +31,7 @@ class TestDomainCheck(TransactionCase):
         params.set_param("sendgrid_delivery.dns_target", TARGET)
         params.set_param("sendgrid_delivery.return_path_subdomain", "em4242")
         cls.env["sendgrid.sender.identity"].create(
-            {"name": "Nordlys", "email": "info@nordlys.example"}
+            {"name": "Nordlys", "email": "info@sg-test.example"}
         )
 
     def _results(self, check):
@@ -42,11 +42,11 @@ class TestDomainCheck(TransactionCase):
             self.env["res.config.settings"].create({}).action_sendgrid_check_domain()
         )
         check = self.env["sendgrid.domain.check"].browse(action["res_id"])
-        self.assertIn("nordlys.example", check.domains)
+        self.assertIn("sg-test.example", check.domains)
         results = self._results(check)
         for name in ("spf", "dkim_s1", "dkim_s2", "return_path", "dmarc"):
-            self.assertEqual(results[("nordlys.example", name)].status, "found", name)
-        self.assertIn(("s1._domainkey.nordlys.example", "CNAME"), self.dns.queries)
+            self.assertEqual(results[("sg-test.example", name)].status, "found", name)
+        self.assertIn(("s1._domainkey.sg-test.example", "CNAME"), self.dns.queries)
 
     def test_wrong_and_missing_records_with_record_to_add(self):
         check = self.env["sendgrid.domain.check"].create({"domains": "klant.example"})

@@ -20,8 +20,8 @@ class TestSenderIdentity(TransactionCase):
         cls.booking = Identity.create(
             {
                 "name": "Nordlys Booking",
-                "email": "booking@nordlys.example",
-                "reply_to": "svar@nordlys.example",
+                "email": "booking@sg-test.example",
+                "reply_to": "svar@sg-test.example",
                 "model_ids": [
                     Command.set([cls.env["ir.model"]._get_id("res.partner")])
                 ],
@@ -29,9 +29,9 @@ class TestSenderIdentity(TransactionCase):
             }
         )
         cls.default = Identity.create(
-            {"name": "Nordlys ApS", "email": "info@nordlys.example", "is_default": True}
+            {"name": "Nordlys ApS", "email": "info@sg-test.example", "is_default": True}
         )
-        cls.env.company.email = "generic@nordlys.example"
+        cls.env.company.email = "generic@sg-test.example"
 
     def _mail(self, **values):
         return self.env["mail.mail"].create(
@@ -40,16 +40,16 @@ class TestSenderIdentity(TransactionCase):
 
     def test_bound_document_type_fixes_sender_reply_to_and_server(self):
         mail = self._mail(model="res.partner", res_id=self.partner.id)
-        self.assertEqual(mail.email_from, '"Nordlys Booking" <booking@nordlys.example>')
-        self.assertEqual(mail.reply_to, "svar@nordlys.example")
+        self.assertEqual(mail.email_from, '"Nordlys Booking" <booking@sg-test.example>')
+        self.assertEqual(mail.reply_to, "svar@sg-test.example")
         self.assertEqual(mail.mail_server_id, self.own_server)
 
     def test_default_replaces_generic_sender_only(self):
-        generic = self._mail(email_from="generic@nordlys.example")
-        self.assertEqual(generic.email_from, '"Nordlys ApS" <info@nordlys.example>')
+        generic = self._mail(email_from="generic@sg-test.example")
+        self.assertEqual(generic.email_from, '"Nordlys ApS" <info@sg-test.example>')
         self.assertFalse(generic.mail_server_id, "default identity sends via SendGrid")
-        personal = self._mail(email_from="sofie@nordlys.example")
-        self.assertEqual(personal.email_from, "sofie@nordlys.example")
+        personal = self._mail(email_from="sofie@sg-test.example")
+        self.assertEqual(personal.email_from, "sofie@sg-test.example")
 
     def test_context_keeps_sender(self):
         mail = (
@@ -64,7 +64,7 @@ class TestSenderIdentity(TransactionCase):
             self.env["sendgrid.sender.identity"].create(
                 {
                     "name": "Second",
-                    "email": "second@nordlys.example",
+                    "email": "second@sg-test.example",
                     "is_default": True,
                 }
             )
