@@ -69,3 +69,10 @@ class TestSettingsAndWizard(ConsentCase):
         self.assertEqual(wizard.partners_without_email, "No Mail")
         with self.assertRaises(UserError):
             wizard.action_apply()
+
+    def test_wizard_offers_only_sources_a_person_reports(self):
+        values = dict(self.env["consent.action.wizard"]._selection_source())
+        self.assertIn("manual", values)
+        self.assertIn("web_form", values)
+        self.assertNotIn("initialisation", values)
+        self.assertNotIn("double_opt_in", values)

@@ -3,6 +3,17 @@ from odoo.exceptions import UserError
 
 from ..models.consent_purpose import LEGAL_BASIS_SELECTION
 
+SYSTEM_SOURCES = frozenset(
+    {
+        "initialisation",
+        "expiry",
+        "double_opt_in",
+        "bounce",
+        "spam_report",
+        "unsubscribe_link",
+    }
+)
+
 
 class ConsentActionWizard(models.TransientModel):
     _name = "consent.action.wizard"
@@ -28,9 +39,7 @@ class ConsentActionWizard(models.TransientModel):
         readonly=False,
     )
     source = fields.Selection(
-        selection=lambda self: (
-            self.env["consent.event"]._fields["source"]._description_selection(self.env)
-        ),
+        selection="_selection_source",
         default="manual",
         required=True,
         help="How the contact expressed this (phone call, paper form, e-mail …).",
@@ -45,6 +54,17 @@ class ConsentActionWizard(models.TransientModel):
     partners_without_email = fields.Char(
         string="Contacts without e-mail", compute="_compute_partners_without_email"
     )
+
+    @api.model
+    def _selection_source(self):
+        # Sources a person can report by hand; system sources are set by code.
+        return [
+            (value, label)
+            for value, label in self.env["consent.event"]
+            ._fields["source"]
+            ._description_selection(self.env)
+            if value not in SYSTEM_SOURCES
+        ]
 
     @api.depends("purpose_id")
     def _compute_legal_basis(self):
