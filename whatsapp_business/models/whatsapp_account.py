@@ -1,6 +1,8 @@
 import logging
 import secrets
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -98,6 +100,12 @@ class WhatsappAccount(models.Model):
         "whatsapp.price", "account_id", string="Prices per Message", copy=True
     )
     last_template_sync = fields.Datetime(readonly=True)
+    opt_out_keywords = fields.Char(
+        string="Opt-out Keywords",
+        default="STOP, AFMELD, AFMELDEN, UNSUBSCRIBE",
+        help="Comma-separated words: a customer whose message (or button reply) is "
+        "exactly one of them withdraws their WhatsApp marketing consent.",
+    )
 
     _sql_constraints = [
         (
@@ -378,7 +386,51 @@ class WhatsappAccount(models.Model):
                     "attachment_id": mail_message.attachment_ids[:1].id,
                 }
             )
-        return Message.create(vals_list)
+        messages = Message.create(vals_list)
+        self._process_opt_outs(messages)
+        return messages
+
+    def _opt_out_words(self):
+        self.ensure_one()
+        return {
+            word.strip().casefold()
+            for word in (self.opt_out_keywords or "").split(",")
+            if word.strip()
+        }
+
+    def _process_opt_outs(self, messages):
+        """Customers answering an opt-out word withdraw WhatsApp marketing consent."""
+        self.ensure_one()
+        words = self._opt_out_words()
+        opting_out = messages.filtered(
+            lambda m: (m.body or "").strip().casefold() in words
+        )
+        if not opting_out:
+            return
+        partners = opting_out.partner_id
+        partners._consent_withdraw(
+            "whatsapp_marketing",
+            source="whatsapp",
+            evidence={
+                "description": self.env._(
+                    "Opted out by replying on WhatsApp to %(number)s.",
+                    number=self.display_phone_number or self.phone_number_id,
+                )
+            },
+        )
+        for message in opting_out:
+            env, _users = message.channel_id._whatsapp_team_env()
+            message.channel_id.with_context(whatsapp_skip_send=True).message_post(
+                body=Markup('<div class="o_mail_notification">%s</div>')
+                % env._(
+                    "%(contact)s replied “%(word)s”: WhatsApp marketing consent "
+                    "withdrawn. Marketing templates will no longer be sent to them.",
+                    contact=message.partner_id.display_name,
+                    word=(message.body or "").strip(),
+                ),
+                message_type="notification",
+                subtype_xmlid="mail.mt_comment",
+            )
 
     def _get_conversations(self, partners, items_by_wamid, items):
         """Conversation channel per partner for the inbound items (created if

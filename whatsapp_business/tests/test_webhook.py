@@ -321,3 +321,34 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
         )
         with self.assertRaisesRegex(UserError, "consent"):
             self.tmpl_utility._send_to_partner(self.customer)
+
+    def test_stop_reply_withdraws_marketing_consent(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "consent_management.emarketing_privacy", "True"
+        )
+        self.customer._consent_grant("whatsapp_marketing", source="manual")
+        self.tmpl_marketing._send_to_partner(self.customer)  # allowed
+        payload = self.inbound_payload("wamid.IN.13", text=" Stop ")
+        self.post(payload)
+        record = self.env["consent.record"].search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("purpose_id.code", "=", "whatsapp_marketing"),
+            ]
+        )
+        self.assertEqual((record.state, record.source), ("withdrawn", "whatsapp"))
+        channel = self.Message.search([("meta_id", "=", "wamid.IN.13")]).channel_id
+        self.assertIn("consent withdrawn", channel.message_ids[0].body)
+        with self.assertRaisesRegex(UserError, "consent"):
+            self.tmpl_marketing._send_to_partner(self.customer)
+        # the replayed webhook does not log a second withdrawal
+        events = self.env["consent.event"].search_count(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.post(payload)
+        self.assertEqual(
+            self.env["consent.event"].search_count(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            events,
+        )
