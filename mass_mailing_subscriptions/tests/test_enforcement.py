@@ -2,6 +2,8 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged, users
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from .common import SubscriptionsCase
 
 
@@ -239,3 +241,23 @@ class TestEnforcement(SubscriptionsCase):
         self._set_privacy(False)
         mailing.invalidate_recordset(["consent_recipient_count"])
         self.assertEqual(mailing.consent_recipient_count, 0)
+
+    def test_model_linked_by_partner_field(self):
+        """A model without an e-mail field of its own follows its partner_id
+        (users here, standing for any such document)."""
+        user_offers = mail_new_test_user(
+            self.env, login="olga_user", email="olga.user@example.com"
+        )
+        user_offers.partner_id.subscription_type_ids = self.type_offers
+        user_offers.partner_id._consent_grant("emarketing", source="manual")
+        user_none = mail_new_test_user(
+            self.env, login="nils_user", email="nils@example.com"
+        )
+        mailing = self._create_partner_mailing(self.type_offers)
+        mailing.mailing_model_id = self.env["ir.model"]._get_id("res.users")
+        self.assertEqual(mailing._consent_recipient_link(), "partner")
+        ids = (user_offers | user_none).ids
+        self.assertEqual(mailing._consent_kept_recipients(ids), user_offers.ids)
+        self.assertEqual(
+            mailing._consent_classify_recipients(ids), {user_none.id: "mail_no_consent"}
+        )
