@@ -8,7 +8,7 @@ class SendgridSenderIdentity(models.Model):
     _order = "is_default desc, sequence, id"
     _rec_names_search = ["name", "email"]
 
-    name = fields.Char(string="Display name", required=True, translate=True)
+    name = fields.Char(string="Display name", required=True)
     email = fields.Char(string="E-mail address", required=True)
     reply_to = fields.Char(
         string="Reply-to",
