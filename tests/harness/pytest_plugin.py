@@ -19,3 +19,17 @@ class _DropTestFrameworkImportError(logging.Filter):
 logging.getLogger("odoo.tests.common").addFilter(_DropTestFrameworkImportError())
 
 from pytest_odoo import *  # noqa: E402, F403
+
+
+def pytest_collection(session):
+    """Let Odoo test classes live outside an addon (``tests/integration``).
+
+    Odoo's metaclass gives tags only to classes under ``odoo.addons``; a class
+    elsewhere would fail at collection. Those get the tags of a post-install
+    test, which is what a cross-addon test is.
+    """
+    from odoo.tests import common
+
+    if not hasattr(common.BaseCase, "test_tags"):
+        common.BaseCase.test_tags = {"standard", "post_install"}
+        common.BaseCase.test_module = "integration"

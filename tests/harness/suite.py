@@ -431,17 +431,92 @@ def cmd_pg(_args):
     return 0
 
 
-def _run_odoo_tests(odoo_dir, addons, paths, db, pytest_args, keep_db, tally):
+def dependency_closure(odoo_dir, names):
+    """Every module ``names`` need, themselves included, from the manifests."""
+    folders = [Path(p) for p in odoo_addons_path(odoo_dir)]
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for folder in folders:
+            if (folder / name / "__manifest__.py").is_file():
+                todo.extend(read_manifest(folder / name).get("depends", []))
+                break
+    return seen
+
+
+def copy_db(template, db):
+    """A new database from ``template``, filestore included (as Odoo duplicates)."""
+    import psycopg2.sql
+
+    conn = pg_connect()
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(
+            psycopg2.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                psycopg2.sql.Identifier(db), psycopg2.sql.Identifier(template)
+            )
+        )
+    conn.close()
+    store = LOCAL / "data" / "filestore"
+    if (store / template).is_dir():
+        shutil.copytree(store / template, store / db)
+
+
+class Templates:
+    """Pre-installed databases that per-addon runs copy instead of reinstalling.
+
+    A template holds only modules that the addon's own dependency closure
+    installs anyway (``base`` + ``auth_totp``, and ``mail`` when the addon needs
+    it), so a copy plus ``-i addon`` gives the same database as a fresh install.
+    """
+
+    LAYERS = (("mail", ["mail"]), ("base", []))
+
+    def __init__(self, odoo_dir, conf):
+        self.odoo_dir, self.conf = odoo_dir, conf
+        self.made = {}
+
+    def for_addons(self, addons):
+        needed = dependency_closure(self.odoo_dir, addons)
+        for layer, modules in self.LAYERS:
+            if set(modules) <= needed:
+                return self._make(layer, modules)
+        return None
+
+    def _make(self, layer, modules):
+        if layer not in self.made:
+            db = f"suite_tmpl_{layer}_{os.getpid()}"
+            if db_exists(db):
+                drop_db(db)
+            say(f"Preparing the template database '{db}' ...")
+            install(self.conf, db, [*modules, *CORE_EXTRA] or ["base"])
+            self.made[layer] = db
+        return self.made[layer]
+
+    def drop(self):
+        for db in self.made.values():
+            drop_db(db)
+
+
+def _run_odoo_tests(
+    odoo_dir, addons, paths, db, pytest_args, keep_db, tally, templates=None
+):
     """Install ``addons`` into a fresh database ``db`` and run ``paths`` there."""
     ensure_pg()
     conf = write_config(odoo_dir)
     if db_exists(db):
         drop_db(db)
     modules = [*addons, *CORE_EXTRA]
-    say(f"Installing {', '.join(modules)} into a fresh database '{db}' ...")
     started = time.monotonic()
     try:
         try:
+            template = templates.for_addons(addons) if templates else None
+            if template:
+                copy_db(template, db)
+            say(f"Installing {', '.join(modules)} into a fresh database '{db}' ...")
             install(conf, db, modules)
         except SystemExit as exc:
             say(str(exc))
@@ -511,17 +586,26 @@ def cmd_test(args):
         _run_odoo_tests(odoo_dir, addons, paths, db, pytest_args, args.keep_db, tally)
     else:
         # 2. Each addon installed alone (only its declared dependencies), its tests.
-        for name in addons:
-            if _addon_tests(name):
-                _run_odoo_tests(
-                    odoo_dir,
-                    [name],
-                    _addon_tests(name),
-                    f"suite_test_{name}",
-                    pytest_args,
-                    args.keep_db,
-                    tally,
-                )
+        ensure_pg()
+        templates = Templates(odoo_dir, write_config(odoo_dir))
+        try:
+            for name in addons:
+                if _addon_tests(name):
+                    _run_odoo_tests(
+                        odoo_dir,
+                        [name],
+                        _addon_tests(name),
+                        f"suite_test_{name}",
+                        pytest_args,
+                        args.keep_db,
+                        tally,
+                        templates,
+                    )
+        except SystemExit as exc:
+            say(str(exc))
+            tally.broken.append("templates")
+        finally:
+            templates.drop()
         # 3. Every addon together: the cross-addon tests.
         if not args.each and (ROOT / "tests" / "integration").is_dir():
             _run_odoo_tests(

@@ -119,3 +119,25 @@ def test_tally_counts_a_crashed_run_as_broken(tmp_path):
     tally.add("interrupted", 2, _junit(tmp_path / "c.xml", 1))
     assert tally.broken == ["crashed", "interrupted"]
     assert not tally.ok
+
+
+def test_dependency_closure_follows_manifests(tmp_path, monkeypatch):
+    for name, depends in {"a": ["b"], "b": ["c", "mail"], "c": [], "mail": []}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__manifest__.py").write_text(repr({"depends": depends}))
+    monkeypatch.setattr(harness, "odoo_addons_path", lambda _odoo: [str(tmp_path)])
+    assert harness.dependency_closure(None, ["a"]) == {"a", "b", "c", "mail"}
+    assert harness.dependency_closure(None, ["c"]) == {"c"}
+
+
+def test_template_layer_only_holds_what_the_addon_needs(monkeypatch):
+    made = []
+    templates = harness.Templates(None, None)
+    monkeypatch.setattr(templates, "_make", lambda layer, mods: made.append(layer))
+    closures = {"mailer": {"mailer", "mail", "base"}, "plain": {"plain", "base"}}
+    monkeypatch.setattr(
+        harness, "dependency_closure", lambda _o, names: closures[names[0]]
+    )
+    templates.for_addons(["mailer"])
+    templates.for_addons(["plain"])
+    assert made == ["mail", "base"]
