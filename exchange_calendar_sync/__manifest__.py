@@ -24,5 +24,10 @@
         "views/menus.xml",
     ],
     "demo": ["demo/exchange_sync_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "exchange_calendar_sync/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

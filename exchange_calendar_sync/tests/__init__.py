@@ -5,3 +5,4 @@ from . import test_relink
 from . import test_config
 from . import test_ews
 from . import test_views
+from . import test_tour
