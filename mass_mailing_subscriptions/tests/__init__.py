@@ -4,3 +4,4 @@ from . import test_notify_salesperson
 from . import test_preferences
 from . import test_unsubscribe
 from . import test_tour
+from . import test_smtp_wire
