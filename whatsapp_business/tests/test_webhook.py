@@ -352,3 +352,19 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
             ),
             events,
         )
+
+    def test_conversation_everybody_left_returns_to_the_team(self):
+        self.post(self.inbound_payload("wamid.IN.14"))
+        channel = self.Message.search([("meta_id", "=", "wamid.IN.14")]).channel_id
+        channel.with_user(self.agent).action_whatsapp_leave()
+        channel.with_user(self.colleague).action_whatsapp_leave()
+        self.assertFalse(
+            channel.channel_member_ids.partner_id
+            & (self.agent | self.colleague).partner_id
+        )
+        self.post(self.inbound_payload("wamid.IN.15", text="Hallo?"))
+        self.assertEqual(
+            channel.channel_member_ids.partner_id
+            & (self.agent | self.colleague).partner_id,
+            (self.agent | self.colleague).partner_id,
+        )
