@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 import werkzeug.urls
+from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.tools import consteq
@@ -130,6 +131,11 @@ class ResPartner(models.Model):
                 source,
                 evidence=dict(evidence, description=description),
             )
+            if source not in BULK_SOURCES:
+                body = Markup("<p>%s</p>") % description
+                partners.sudo()._message_log_batch(
+                    bodies=dict.fromkeys(partners.ids, body)
+                )
         if source in CONTACT_SOURCES and removed_by_partner:
             by_types = defaultdict(lambda: self.browse())
             for partner, removed in removed_by_partner.items():

@@ -67,3 +67,10 @@ class TestNotifySalesperson(SubscriptionsCase):
         self.assertEqual(
             Event.search_count([("partner_id", "=", self.p_no_record.id)]), before + 1
         )
+
+    def test_change_of_types_is_noted_in_the_chatter(self):
+        self.p_no_record.with_context(consent_source="portal").write(
+            {"subscription_type_ids": [(4, self.type_offers.id)]}
+        )
+        message = self.p_no_record.message_ids[:1]
+        self.assertIn("Subscribed to: Offers.", message.body)
