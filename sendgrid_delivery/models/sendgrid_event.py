@@ -114,9 +114,7 @@ class SendgridEvent(models.Model):
         ondelete="set null",
         index="btree_not_null",
     )
-    mailing_id = fields.Many2one(
-        "mailing.mailing", string="Mailing", readonly=True, ondelete="set null"
-    )
+    mailing_id = fields.Many2one("mailing.mailing", readonly=True, ondelete="set null")
     partner_id = fields.Many2one(
         "res.partner", string="Contact", readonly=True, ondelete="set null", index=True
     )
