@@ -316,14 +316,15 @@ class HrExpense(models.Model):
         }
 
     @api.model
-    def _dk_recompute_mileage(self, keys):
+    def _dk_recompute_mileage(self, keys, raise_if_no_rate=True):
         """Re-price every mileage expense of the given employees' years.
 
         ``keys`` is a set of (employee id, company id, year). Trips are walked
         by date then id; car km move the 20,000 km counter; a trip crossing it
         is split into this expense (up to the threshold) and a linked line
         (above it). Approved or paid expenses keep their amounts but count.
-        Refused expenses neither count nor change.
+        Refused expenses neither count nor change. Without a rate for a trip,
+        raise a UserError, or with ``raise_if_no_rate=False`` leave that year as is.
         """
         if not keys:
             return
@@ -372,6 +373,9 @@ class HrExpense(models.Model):
             try:
                 priced = mileage.allocate_year(service_trips, rates)
             except mileage.RateNotFound as error:
+                if not raise_if_no_rate:
+                    # A rate being corrected: these trips keep their price for now.
+                    continue
                 raise UserError(
                     _missing_mileage_rate_message(self.env, error.day)
                 ) from None

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from ..services import mileage
 from ..services.money import to_decimal
@@ -73,6 +74,45 @@ class HrExpenseDkMileageRate(models.Model):
     @api.constrains("date_from", "date_to", "active")
     def _check_no_overlap(self):
         _check_no_overlap(self)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rates = super().create(vals_list)
+        rates._dk_reprice_open_expenses()
+        return rates
+
+    def write(self, vals):
+        periods = [(rate.date_from, rate.date_to) for rate in self]
+        res = super().write(vals)
+        self._dk_reprice_open_expenses(periods)
+        return res
+
+    def _dk_reprice_open_expenses(self, extra_periods=()):
+        """Re-price the not yet approved mileage of the periods these rates cover."""
+        periods = [(rate.date_from, rate.date_to) for rate in self]
+        periods += list(extra_periods)
+        domains = [
+            [("date", ">=", start)] + ([("date", "<=", end)] if end else [])
+            for start, end in periods
+            if start
+        ]
+        if not domains:
+            return
+        Expense = self.env["hr.expense"].sudo()
+        expenses = Expense.search(
+            expression.AND(
+                [
+                    expression.OR(domains),
+                    [
+                        ("product_id.dk_expense_kind", "in", ("car", "bicycle")),
+                        ("state", "in", ("draft", "reported", "submitted")),
+                    ],
+                ]
+            )
+        )
+        Expense._dk_recompute_mileage(
+            expenses._dk_mileage_keys(), raise_if_no_rate=False
+        )
 
     def _dk_service_rates(self):
         """Every active rate as the pure-Python objects the calculation uses."""

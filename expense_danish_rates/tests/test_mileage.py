@@ -376,3 +376,23 @@ class TestAllowancesCarryNoVat(DanishRatesCase):
         self.assertFalse(trip.tax_ids)
         self.assertEqual(trip.tax_amount_currency, 0.0)
         self.assertAlmostEqual(trip.total_amount_currency, 379.0)
+
+
+class TestRateCorrection(DanishRatesCase):
+    def test_correcting_a_rate_reprices_open_trips_only(self):
+        rate = self.env.ref("expense_danish_rates.dk_mileage_rate_2026_01")
+        open_trip = self.trip(42, date(2026, 3, 3), product=self.bicycle)
+        approved = self.trip(100, date(2026, 3, 4), product=self.bicycle)
+        sheet = self.env["hr.expense.sheet"].create(
+            {
+                "name": "March",
+                "employee_id": self.employee.id,
+                "expense_line_ids": [(6, 0, approved.ids)],
+            }
+        )
+        sheet.sudo().approval_state = "approve"
+        other_year = self.trip(42, date(2025, 3, 3), product=self.bicycle)
+        rate.bicycle_rate = 0.66
+        self.assertAlmostEqual(open_trip.total_amount_currency, 27.72)
+        self.assertAlmostEqual(approved.total_amount_currency, 64.0)
+        self.assertAlmostEqual(other_year.total_amount_currency, 26.46)
