@@ -1,6 +1,9 @@
 import json
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
 from .common import UnitelCommon
 
@@ -132,3 +135,17 @@ class TestCallsNotification(UnitelCommon, HttpCase):
         call = self.env["unitel.call"].browse(message["payload"]["call_id"])
         action = call.with_user(self.seller).action_open_caller()
         self.assertEqual(action["res_id"], self.hansen.id)
+
+    def test_live_notification_in_the_browser(self):
+        # Odoo refuses websockets during tests unless told otherwise (as its
+        # own bus tests do); the notification travels over the real bus here.
+        with patch.object(
+            WebsocketConnectionHandler, "websocket_allowed", return_value=True
+        ):
+            self.start_tour(
+                "/odoo/contacts",
+                "unitel_incoming_notification",
+                login="unitel_notified",
+            )
+        call = self.calls()
+        self.assertEqual((call.partner_id, call.user_id), (self.hansen, self.seller))
