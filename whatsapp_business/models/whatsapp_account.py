@@ -314,7 +314,9 @@ class WhatsappAccount(models.Model):
             account._process_inbound_messages(items)
         statuses = [s for s in parsed["statuses"] if self._account_for(s)]
         if statuses:
-            self.env["whatsapp.message"].sudo()._process_statuses(statuses)
+            self.env["whatsapp.message"].sudo()._process_statuses(
+                statuses, accounts=self
+            )
         for update in parsed["template_updates"]:
             account = self._account_for(update)
             if account:

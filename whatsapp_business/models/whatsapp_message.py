@@ -56,7 +56,7 @@ class WhatsappMessage(models.Model):
         [("inbound", "Incoming"), ("outbound", "Outgoing")], required=True
     )
     state = fields.Selection(
-        MESSAGE_STATES, required=True, default="outgoing", index=True
+        MESSAGE_STATES, string="Status", required=True, default="outgoing", index=True
     )
     failure_reason = fields.Text(readonly=True)
     message_type = fields.Char(default="text", help="text, template, image, …")
@@ -293,11 +293,16 @@ class WhatsappMessage(models.Model):
 
     # -- statuses ----------------------------------------------------------
     @api.model
-    def _process_statuses(self, statuses):
-        """Apply parsed status items; duplicates and stale statuses write nothing."""
-        messages = self.search(
-            [("meta_id", "in", [s["wamid"] for s in statuses if s.get("wamid")])]
-        )
+    def _process_statuses(self, statuses, accounts=None):
+        """Apply parsed status items; duplicates and stale statuses write nothing.
+
+        ``accounts`` (the ones that signed the webhook) limits which messages a
+        status may touch.
+        """
+        domain = [("meta_id", "in", [s["wamid"] for s in statuses if s.get("wamid")])]
+        if accounts is not None:
+            domain.append(("account_id", "in", accounts.ids))
+        messages = self.search(domain)
         by_meta_id = {m.meta_id: m for m in messages}
         failed = self.browse()
         for status in statuses:

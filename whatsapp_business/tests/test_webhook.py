@@ -368,3 +368,20 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
             & (self.agent | self.colleague).partner_id,
             (self.agent | self.colleague).partner_id,
         )
+
+    def test_status_signed_by_another_account_is_ignored(self):
+        message = self._sent_template()
+        other = self.env["whatsapp.account"].create(
+            {
+                "name": "Other number",
+                "phone_number_id": "777",
+                "business_account_id": "778",
+                "app_secret": "other-secret",
+            }
+        )
+        payload = self.status_payload(message.meta_id, "read")
+        payload["entry"][0]["id"] = other.business_account_id
+        value = payload["entry"][0]["changes"][0]["value"]
+        value["metadata"]["phone_number_id"] = other.phone_number_id
+        self.assertEqual(self.post(payload, secret="other-secret").status_code, 200)
+        self.assertEqual(message.state, "sent")
