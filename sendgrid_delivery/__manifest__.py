@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/mail_mail_views.xml",
         "views/mail_message_views.xml",
+        "views/mailing_mailing_views.xml",
         "views/mailing_trace_views.xml",
         "views/ir_mail_server_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,5 +1,7 @@
 import json
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 
@@ -133,7 +135,22 @@ class ResPartner(models.Model):
                 "write_uid",
             ]
         )
+        newly._sendgrid_log_bounce(reasons)
         newly._sendgrid_tell_salesperson("bounce")
+
+    def _sendgrid_log_bounce(self, reasons):
+        """One note per contact in its chatter, written in one batch."""
+        bodies = {}
+        for partner in self:
+            reason, _date = reasons.get(partner.email_normalized, (False, False))
+            bodies[partner.id] = Markup("<p>%s</p>") % self.env._(
+                "SendGrid: the e-mail to %(email)s bounced permanently (%(reason)s). "
+                "Mailings skip this contact until the address changes.",
+                email=partner.email_normalized,
+                reason=reason or self.env._("hard bounce"),
+            )
+        if bodies:
+            self._message_log_batch(bodies=bodies)
 
     def _sendgrid_tell_salesperson(self, kind):
         """One activity per contact with a salesperson (skipped if one is open)."""

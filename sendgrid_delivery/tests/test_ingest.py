@@ -63,6 +63,7 @@ class TestIngest(SendgridCommon):
         self.mailing.invalidate_recordset()
         self.assertEqual(self.mailing.bounced, 1)
         self.assertEqual(self.mailing.opened, 1)
+        self.assertEqual(self.mailing.sendgrid_event_count, 5)
 
     def test_hard_bounce_schedules_activity_for_salesperson(self):
         self.receive([self.event("bounce", type="bounce", reason="550 No such user")])
@@ -78,6 +79,8 @@ class TestIngest(SendgridCommon):
         )
         self.assertIn("Anne Andersen", activity.summary)
         self.assertIn("New job", str(activity.note))
+        # and the contact's chatter says so
+        self.assertIn("bounced permanently", str(self.partner.message_ids[:1].body))
         # a second bounce does not pile up activities
         self.receive([self.event("bounce", type="bounce", reason="550 No such user")])
         self.assertEqual(

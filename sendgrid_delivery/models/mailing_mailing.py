@@ -1,0 +1,25 @@
+from odoo import _, fields, models
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    sendgrid_event_count = fields.Integer(
+        string="E-mail log", compute="_compute_sendgrid_event_count"
+    )
+
+    def _compute_sendgrid_event_count(self):
+        counts = dict(
+            self.env["sendgrid.event"]
+            .sudo()
+            ._read_group([("mailing_id", "in", self.ids)], ["mailing_id"], ["__count"])
+        )
+        for mailing in self:
+            mailing.sendgrid_event_count = counts.get(mailing, 0)
+
+    def action_open_sendgrid_events(self):
+        self.ensure_one()
+        return self.env["sendgrid.event"]._action_open_log(
+            [("mailing_id", "=", self.id)],
+            _("E-mail log of %(subject)s", subject=self.subject or self.display_name),
+        )
