@@ -348,6 +348,7 @@ class ExchangeSyncMailbox(models.Model):
         if not self[state_field] and not self[full_field]:
             self.write({full_field: True, run_field: self[run_field] + 1})
             self._commit_batch()
+        restarted = False
         while True:
             with self.env.cr.savepoint():
                 try:
@@ -358,6 +359,9 @@ class ExchangeSyncMailbox(models.Model):
                     else:
                         page = backend.tasks_page(box, self[state_field] or None)
                 except SyncStateExpired:
+                    if restarted or not self[state_field]:
+                        raise  # a fresh full sync cannot expire: do not loop
+                    restarted = True
                     _logger.info("Delta link of %s expired: full resync", self.email)
                     self.write(
                         {

@@ -8,7 +8,7 @@ and creates/updates/deletes items from Odoo values.
 from dataclasses import dataclass, field
 
 from . import mapping
-from .graph_client import GraphClient, SyncStateExpired  # noqa: F401 (re-export)
+from .graph_client import GraphClient, SyncStateExpired
 
 
 @dataclass
@@ -160,8 +160,16 @@ class EwsBackend:
             "todo_list_id": False,
         }
 
+    def _sync_page(self, box, kind, state):
+        from .ews_client import SyncStateInvalid
+
+        try:
+            return self.client.sync_page(box.email, kind, state)
+        except SyncStateInvalid as exc:
+            raise SyncStateExpired(str(exc)) from exc
+
     def events_page(self, box, state, window):
-        changes, new_state, done = self.client.sync_page(box.email, "calendar", state)
+        changes, new_state, done = self._sync_page(box, "calendar", state)
         items = []
         for item in changes:
             values = mapping.event_from_ews(item)
@@ -194,7 +202,7 @@ class EwsBackend:
         return self.client.delete_item(box.email, remote_id)
 
     def tasks_page(self, box, state):
-        changes, new_state, done = self.client.sync_page(box.email, "tasks", state)
+        changes, new_state, done = self._sync_page(box, "tasks", state)
         return Page(
             items=[mapping.task_from_ews(i) for i in changes],
             state=new_state,

@@ -68,6 +68,10 @@ class EwsError(Exception):
     """An EWS call failed for good."""
 
 
+class SyncStateInvalid(EwsError):
+    """Exchange no longer accepts the stored sync state: resync fully."""
+
+
 class EwsClient:
     """Talks EWS for one service account (delegate or impersonation)."""
 
@@ -161,14 +165,32 @@ class EwsClient:
         Returns ``(items, new_state, done)``; deleted items come back as
         ``{"id": ..., "removed": True}``.
         """
-        from exchangelib.items import ID_ONLY
         from exchangelib.services import SyncFolderItems
 
         folder = self._call(self._folder, email, kind)
         service = SyncFolderItems(account=self._account(email))
         self.request_count += 1
-        changes = self._call(
-            lambda: list(
+        changes = self._sync_call(service, folder, state)
+        removed, wanted = [], []
+        for change_type, item in changes:
+            if change_type == "delete":
+                removed.append({"id": item.id, "removed": True})
+            elif change_type in ("create", "update"):
+                wanted.append((item.id, item.changekey))
+        items = self._fetch(email, kind, wanted) if wanted else []
+        done = bool(service.includes_last_item_in_range)
+        return removed + items, service.sync_state, done
+
+    def _sync_call(self, service, folder, state):
+        from exchangelib.errors import (
+            ErrorInvalidSyncStateData,
+            EWSError,
+            TransportError,
+        )
+        from exchangelib.items import ID_ONLY
+
+        try:
+            return list(
                 service.call(
                     folder=folder,
                     shape=ID_ONLY,
@@ -179,16 +201,10 @@ class EwsClient:
                     sync_scope=None,
                 )
             )
-        )
-        removed, wanted = [], []
-        for change_type, item in changes:
-            if change_type == "delete":
-                removed.append({"id": item.id, "removed": True})
-            elif change_type in ("create", "update"):
-                wanted.append((item.id, item.changekey))
-        items = self._fetch(email, kind, wanted) if wanted else []
-        done = bool(service.includes_last_item_in_range)
-        return removed + items, service.sync_state, done
+        except ErrorInvalidSyncStateData as exc:
+            raise SyncStateInvalid(str(exc)) from exc
+        except (EWSError, TransportError) as exc:
+            raise EwsError(f"{exc.__class__.__name__}: {exc}") from exc
 
     def _fetch(self, email, kind, ids):
         account = self._account(email)

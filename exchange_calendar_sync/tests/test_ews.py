@@ -211,3 +211,18 @@ class TestEws(ExchangeSyncCase):
         self.assertEqual(
             self.env["mail.activity"].search_count([("summary", "=", "Én opgave")]), 1
         )
+
+    def test_rejected_sync_state_triggers_full_resync(self):
+        box = "anna@nordlys.example"
+        kept = self.ews.add_event(
+            box, "Bliver", self.base, self.base + timedelta(hours=1)
+        )
+        gone = self.ews.add_event(
+            box, "Forsvinder", self.base, self.base + timedelta(hours=1)
+        )
+        self.sync()
+        self.ews.cursors.clear()  # Exchange forgot every sync state
+        self.ews.delete_item(box, gone)
+        self.sync()
+        self.assertEqual(self.anna_events().mapped("name"), ["Bliver"])
+        self.assertEqual(self.links(self.mb_anna).remote_id, kept)

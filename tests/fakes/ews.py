@@ -367,13 +367,16 @@ class FakeEws(FakeServer):
         if state:
             cursor = self.cursors.get(state)
             if cursor is None or cursor["folder"] != folder["id"]:
-                return [
-                    self._message(
-                        "SyncFolderItems",
-                        "ErrorInvalidSyncStateData",
-                        "Synchronization state data is corrupt or invalid.",
-                    )
-                ]
+                # Exchange answers with an empty SyncState on this error
+                message = self._message(
+                    "SyncFolderItems",
+                    "ErrorInvalidSyncStateData",
+                    "Synchronization state data is corrupt or otherwise invalid.",
+                )
+                _sub(message, m("DescriptiveLinkKey"), 0)
+                _sub(message, m("SyncState"))
+                _sub(message, m("IncludesLastItemInRange"), "true")
+                return [message]
             if not cursor["pending"]:
                 # a new round: what changed since the state was issued
                 since = cursor["seq"]

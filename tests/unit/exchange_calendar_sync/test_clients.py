@@ -243,3 +243,26 @@ def test_ews_wrong_password_fails():
         with pytest.raises(Exception):  # noqa: B017 - exchangelib raises UnauthorizedError
             client.sync_page(BOX, "calendar", None)
         assert not server.operations
+
+
+def test_ews_items_carry_the_odoo_key_and_bad_states_are_reported():
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=0,
+        )
+        created = client.create_item(
+            BOX,
+            "tasks",
+            {"subject": "T", "status": "NotStarted", "percent_complete": 0},
+            key="odoo-abc-mail.activity-9-1",
+        )
+        assert created["odoo_key"] == "odoo-abc-mail.activity-9-1"
+        items, _state, _done = client.sync_page(BOX, "tasks", None)
+        assert items[0]["odoo_key"] == "odoo-abc-mail.activity-9-1"
+        with pytest.raises(ews_client.SyncStateInvalid):
+            client.sync_page(BOX, "tasks", "not-a-state-exchange-knows")

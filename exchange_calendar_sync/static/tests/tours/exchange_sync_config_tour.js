@@ -47,7 +47,8 @@ registry.category("web_tour.tours").add("exchange_calendar_sync_config_tour", {
             run: "click",
         },
         {
-            trigger: ".o_list_view",
+            // back on the list: the new configuration was discarded, not saved
+            trigger: ".o_list_view .o_list_button_add",
         },
     ],
 });
