@@ -494,8 +494,10 @@ class ExchangeSyncMailbox(models.Model):
             by_uid.setdefault(link.ical_uid, link)
         live = [i for i in items if not i["removed"]]
         emails = {e for i in live for e in i["attendee_emails"]}
-        partners = self._partners_for_emails(emails)
         users = self._users_for_emails(emails)
+        # colleagues are their own partner, whatever address their mailbox has
+        partners = {email: user.partner_id for email, user in users.items()}
+        partners.update(self._partners_for_emails(emails - set(users)))
         db_key = self._db_key()
         to_create, seen = [], set()
         for item in items:

@@ -255,3 +255,27 @@ class TestGraphEvents(ExchangeSyncCase):
         self.assertTrue(
             event.message_ids.filtered(lambda m: "Outlook version" in (m.body or ""))
         )
+
+    def test_colleague_attendee_is_their_own_partner(self):
+        # Bo's mailbox address differs from the e-mail on his Odoo user
+        self.mb_bo.email = "b.sync@nordlys.example"
+        remote = self.fake.add_event(
+            "anna@nordlys.example",
+            "Intern",
+            self.base,
+            self.base + timedelta(hours=1),
+            attendees=[
+                {
+                    "emailAddress": {"address": "B.Sync@nordlys.example"},
+                    "type": "required",
+                }
+            ],
+        )
+        self.sync()
+        event = self.event_for(remote["id"])
+        self.assertIn(self.bo.partner_id, event.partner_ids)
+        self.assertFalse(
+            self.env["res.partner"].search(
+                [("email", "=ilike", "b.sync@nordlys.example")]
+            )
+        )
