@@ -27,5 +27,8 @@
         "views/sendgrid_menus.xml",
     ],
     "demo": ["demo/sendgrid_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["sendgrid_delivery/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

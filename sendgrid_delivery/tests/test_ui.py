@@ -1,0 +1,56 @@
+"""What an administrator and a salesperson see, clicked through in the browser."""
+
+from odoo.tests import HttpCase, tagged
+
+from tests.fakes.dns import FakeDNSServer
+
+from .common import SendgridCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSendgridTours(SendgridCommon, HttpCase):
+    def test_domain_check_from_settings(self):
+        zones = {
+            "sg-tour.example": {"TXT": ["v=spf1 include:sendgrid.net ~all"]},
+            "s1._domainkey.sg-tour.example": {
+                "CNAME": ["s1.domainkey.u1.wl1.sendgrid.net"]
+            },
+        }
+        self.env["sendgrid.sender.identity"].create(
+            {"name": "Tour", "email": "tour@sg-tour.example"}
+        )
+        with FakeDNSServer(zones) as dns:
+            self.env["ir.config_parameter"].sudo().set_param(
+                "sendgrid_delivery.dns_nameserver", f"{dns.host}:{dns.port}"
+            )
+            self.start_tour(
+                "/odoo/action-mass_mailing.action_mass_mailing_configuration",
+                "sendgrid_domain_check_tour",
+                login="admin",
+            )
+        self.assertIn(("_dmarc.sg-tour.example", "TXT"), dns.queries)
+
+    def test_partner_bounce_banner_and_log(self):
+        self.receive([self.event("bounce", reason="550 5.1.1 no such user")])
+        self.salesperson.groups_id |= self.env.ref("base.group_partner_manager")
+        self.salesperson.password = "sofie.sg"
+        self.start_tour(
+            f"/odoo/res.partner/{self.partner.id}",
+            "sendgrid_partner_log_tour",
+            login="sofie.sg",
+        )
+
+    def test_my_customers_behaviour(self):
+        self.receive(
+            [
+                self.event("open"),
+                self.event("click", url="https://nordlys.example/a"),
+                self.event("open", trace=self.traces[1]),  # Bram: nobody's customer
+            ]
+        )
+        self.salesperson.password = "sofie.sg"
+        self.start_tour(
+            "/odoo/action-sendgrid_delivery.sendgrid_event_action_my_customers",
+            "sendgrid_my_customers_tour",
+            login="sofie.sg",
+        )
