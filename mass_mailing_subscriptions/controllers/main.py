@@ -37,9 +37,21 @@ class SubscriptionPreferencesController(http.Controller):
             raise NotFound()
         return partner
 
+    def _explicit_lang_path(self):
+        """The requested path when it starts with a language code the visitor
+        picked in the footer (``/nl/mailing/...``), else None. Odoo reroutes
+        such URLs; REQUEST_URI keeps the original."""
+        original = (request.httprequest.environ.get("REQUEST_URI") or "").split("?")[0]
+        if original and not original.startswith("/mailing/"):
+            return original
+        return None
+
     def _preferences_lang(self, partner):
         installed = dict(request.env["res.lang"].sudo().get_installed())
-        for lang in (partner.lang, request.env.lang):
+        candidates = [partner.lang, request.env.lang]
+        if self._explicit_lang_path() and getattr(request, "lang", None):
+            candidates.insert(0, request.lang.code)
+        for lang in candidates:
             if lang in installed:
                 return lang
         return "en_US"
@@ -125,7 +137,7 @@ class SubscriptionPreferencesController(http.Controller):
             .search([]),
             "subscribed": partner.subscription_type_ids,
             "result": result,
-            "action_url": request.httprequest.path,
+            "action_url": self._explicit_lang_path() or request.httprequest.path,
         }
 
     @http.route(

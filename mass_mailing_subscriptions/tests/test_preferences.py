@@ -203,3 +203,18 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.assertIn("Mijn voorkeuren opslaan", html_nl)
         self.assertIn("Aanbiedingen", html_nl)
         self.assertNotIn("Save my preferences", html_da + html_nl)
+
+    def test_language_picked_in_the_footer_wins(self):
+        for code in ("da_DK", "nl_NL"):
+            self.env["res.lang"]._activate_lang(code)
+        self.env["ir.module.module"]._load_module_terms(
+            ["mass_mailing_subscriptions"], ["da_DK", "nl_NL"], overwrite=True
+        )
+        self.p_offers.lang = "da_DK"
+        html = self.url_open(f"/nl{self._path(self.p_offers)}").text
+        self.assertIn("Mijn voorkeuren opslaan", html)
+        self.assertIn(f'action="/nl{self._path(self.p_offers)}"', html)
+        # Without a language in the URL, the contact's own language.
+        self.assertIn(
+            "Gem mine præferencer", self.url_open(self._path(self.p_offers)).text
+        )
