@@ -249,8 +249,47 @@ class UnitelCall(models.Model):
         )
 
     @api.model
+    def _unitel_originate_error_detail(self, exc):
+        """Our own part of an error in the user's language (the server's words
+        are quoted as they are)."""
+        params = exc.params
+        details = {
+            "no_url": _("the API URL is empty"),
+            "bad_url": _("the API URL must start with http:// or https://"),
+            "no_own_number": _(
+                "your own number or extension is not set in your preferences"
+            ),
+            "no_number": _("there is no number to call"),
+            "headers_not_json": _("the API headers are not a valid JSON object"),
+            "header_line": _(
+                "the header line “%(line)s” is not of the form “Name: value”",
+                line=params.get("line", ""),
+            ),
+            "body_not_json": _("the body template is not valid JSON"),
+            "refused": _(
+                "%(host)s refused the connection", host=params.get("host", "")
+            ),
+            "unknown_host": _(
+                "the name %(host)s could not be found", host=params.get("host", "")
+            ),
+            "unreachable": _(
+                "%(host)s did not accept the connection", host=params.get("host", "")
+            ),
+            "not_json": _("the answer is not JSON"),
+            "missing_path": _(
+                "“%(path)s” is missing in the answer", path=params.get("path", "")
+            ),
+            "unexpected_value": _(
+                "“%(path)s” is %(value)s",
+                path=params.get("path", ""),
+                value=params.get("value", ""),
+            ),
+        }
+        return details.get(exc.reason) or exc.detail or _("no details")
+
+    @api.model
     def _unitel_originate_error_message(self, exc):
-        detail = exc.detail or _("no details")
+        detail = self._unitel_originate_error_detail(exc)
         messages = {
             "not_configured": _(
                 "Calling through the telephony API is not set up: %(detail)s",

@@ -34,11 +34,17 @@ KINDS = {
 class OriginateError(Exception):
     """A call could not be started; ``kind`` is one of :data:`KINDS`."""
 
-    def __init__(self, kind, detail="", status=None, timeout=None):
+    def __init__(
+        self, kind, detail="", status=None, timeout=None, reason=None, **params
+    ):
         self.kind = kind
         self.detail = detail or ""
         self.status = status
         self.timeout = timeout
+        # ``reason`` + ``params`` let the caller word our own details in the
+        # user's language; details quoted from the server have no reason.
+        self.reason = reason
+        self.params = params
         super().__init__(
             KINDS[kind].format(
                 detail=self.detail or "no details", status=status, timeout=timeout
@@ -65,10 +71,16 @@ def parse_headers(text):
             data = json.loads(text)
         except ValueError as exc:
             raise OriginateError(
-                "not_configured", f"the headers are not valid JSON ({exc})"
+                "not_configured",
+                f"the headers are not valid JSON ({exc})",
+                reason="headers_not_json",
             ) from exc
         if not isinstance(data, dict):
-            raise OriginateError("not_configured", "the headers must be a JSON object")
+            raise OriginateError(
+                "not_configured",
+                "the headers must be a JSON object",
+                reason="headers_not_json",
+            )
         return {str(k): str(v) for k, v in data.items()}
     headers = {}
     for line in text.splitlines():
@@ -78,7 +90,10 @@ def parse_headers(text):
         name, sep, value = line.partition(":")
         if not sep or not name.strip():
             raise OriginateError(
-                "not_configured", f"header line {line!r} has no 'Name: value' form"
+                "not_configured",
+                f"header line {line!r} has no 'Name: value' form",
+                reason="header_line",
+                line=line,
             )
         headers[name.strip()] = value.strip()
     return headers
@@ -156,18 +171,25 @@ class OriginateClient:
     def build_request(self, from_number, to_number):
         """Return the request as a dict (method, url, headers, body); no I/O."""
         if not self.url:
-            raise OriginateError("not_configured", "the API URL is empty")
+            raise OriginateError(
+                "not_configured", "the API URL is empty", reason="no_url"
+            )
         if not self.url.lower().startswith(("http://", "https://")):
             raise OriginateError(
-                "not_configured", "the API URL must start with http:// or https://"
+                "not_configured",
+                "the API URL must start with http:// or https://",
+                reason="bad_url",
             )
         if not from_number:
             raise OriginateError(
                 "not_configured",
                 "your own number or extension is not set in your preferences",
+                reason="no_own_number",
             )
         if not to_number:
-            raise OriginateError("not_configured", "there is no number to call")
+            raise OriginateError(
+                "not_configured", "there is no number to call", reason="no_number"
+            )
         values = {"from": str(from_number), "to": str(to_number), "token": self.token}
         url = self._substitute(self.url, values, lambda v: quote(v, safe=""))
         headers = {
@@ -190,7 +212,9 @@ class OriginateClient:
                     json.loads(body)
                 except ValueError as exc:
                     raise OriginateError(
-                        "not_configured", f"the body template is not valid JSON ({exc})"
+                        "not_configured",
+                        f"the body template is not valid JSON ({exc})",
+                        reason="body_not_json",
                     ) from exc
                 headers.setdefault("Content-Type", "application/json")
             else:
@@ -237,8 +261,10 @@ class OriginateClient:
                 else self.timeout,
             ) from exc
         except requests.ConnectionError as exc:
+            host = request["url"].split("//", 1)[-1].split("/", 1)[0]
+            reason, detail = _connection_detail(exc, host)
             raise OriginateError(
-                "connection", _connection_detail(exc, request["url"])
+                "connection", detail, reason=reason, host=host
             ) from exc
         except requests.RequestException as exc:
             raise OriginateError("connection", type(exc).__name__) from exc
@@ -258,7 +284,10 @@ class OriginateClient:
         if self.success_path:
             if payload is None:
                 raise OriginateError(
-                    "bad_response", "the answer is not JSON", status=status
+                    "bad_response",
+                    "the answer is not JSON",
+                    status=status,
+                    reason="not_json",
                 )
             try:
                 value = json_path(payload, self.success_path)
@@ -267,14 +296,21 @@ class OriginateClient:
                     "bad_response",
                     f"'{self.success_path}' is missing in the answer",
                     status=status,
+                    reason="missing_path",
+                    path=self.success_path,
                 ) from exc
             if not _matches(value, self.success_value):
+                if self.error_path:
+                    raise OriginateError(
+                        "rejected", self._error_detail(response, payload), status=status
+                    )
                 raise OriginateError(
                     "rejected",
-                    self._error_detail(response, payload)
-                    if self.error_path
-                    else f"'{self.success_path}' is {value!r}",
+                    f"'{self.success_path}' is {value!r}",
                     status=status,
+                    reason="unexpected_value",
+                    path=self.success_path,
+                    value=repr(value),
                 )
         safe_request = dict(
             request,
@@ -286,15 +322,15 @@ class OriginateClient:
         return OriginateResult(status=status, payload=payload, request=safe_request)
 
 
-def _connection_detail(exc, url):
-    host = url.split("//", 1)[-1].split("/", 1)[0]
+def _connection_detail(exc, host):
+    """Return ``(reason, English detail)`` for a failed connection."""
     text = str(exc)
     if "Connection refused" in text:
-        return f"{host} refused the connection"
+        return "refused", f"{host} refused the connection"
     if (
         "Name or service not known" in text
         or "getaddrinfo" in text
         or "NameResolution" in text
     ):
-        return f"the name {host} could not be found"
-    return f"{host} did not accept the connection"
+        return "unknown_host", f"the name {host} could not be found"
+    return "unreachable", f"{host} did not accept the connection"

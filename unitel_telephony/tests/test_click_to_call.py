@@ -128,6 +128,22 @@ class TestClickToCall(UnitelCommon, HttpCase):
         self.assertFalse(result["ok"])
         self.assertIn("Extension busy", result["message"])
 
+    def test_api_errors_speak_the_users_language(self):
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(
+            ["unitel_telephony"], ["da_DK"], overwrite=True
+        )
+        self.user.lang = "da_DK"
+        self.authenticate("unitel_caller", "unitel_caller_pw1")  # session in Danish
+        self.use_api()
+        self.user.unitel_own_number = False
+        result = self.call("12345678", self.hansen)
+        self.assertEqual(
+            result["message"],
+            "Opkald via telefoni-API'et er ikke sat op: dit eget nummer eller "
+            "lokalnummer er ikke angivet i dine præferencer",
+        )
+
     def test_api_without_own_number_explains(self):
         self.use_api()
         self.user.unitel_own_number = False

@@ -87,6 +87,8 @@ def test_connection_refused():
     with pytest.raises(client_mod.OriginateError) as info:
         client.originate("201", "+4512345678")
     assert info.value.kind == "connection"
+    assert info.value.reason == "refused"
+    assert info.value.params["host"].startswith("127.0.0.1:")
     assert "refused the connection" in str(info.value)
 
 
@@ -144,20 +146,31 @@ def test_build_request_escapes_json_and_reads_header_formats():
 
 
 @pytest.mark.parametrize(
-    "kwargs,from_number,fragment",
+    "kwargs,from_number,fragment,reason",
     [
-        ({"url": ""}, "201", "API URL is empty"),
-        ({"url": "ftp://x"}, "201", "must start with http"),
-        ({"url": "https://x", "body_template": "{bad"}, "201", "not valid JSON"),
-        ({"url": "https://x", "headers": "no colon here"}, "201", "Name: value"),
-        ({"url": "https://x"}, "", "own number or extension"),
+        ({"url": ""}, "201", "API URL is empty", "no_url"),
+        ({"url": "ftp://x"}, "201", "must start with http", "bad_url"),
+        (
+            {"url": "https://x", "body_template": "{bad"},
+            "201",
+            "not valid JSON",
+            "body_not_json",
+        ),
+        (
+            {"url": "https://x", "headers": "no colon here"},
+            "201",
+            "Name: value",
+            "header_line",
+        ),
+        ({"url": "https://x"}, "", "own number or extension", "no_own_number"),
     ],
 )
-def test_configuration_errors_are_explained(kwargs, from_number, fragment):
+def test_configuration_errors_are_explained(kwargs, from_number, fragment, reason):
     client = client_mod.OriginateClient(**kwargs)
     with pytest.raises(client_mod.OriginateError) as info:
         client.build_request(from_number, "+4512345678")
     assert info.value.kind == "not_configured"
+    assert info.value.reason == reason  # lets Odoo word it in the user's language
     assert fragment in str(info.value)
 
 
