@@ -7,7 +7,9 @@ Microsoft To Do tasks. Transient failures are retried here (429 honours
 raises :class:`SyncStateExpired` so the caller restarts a full sync.
 """
 
+import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -55,6 +57,10 @@ class DeltaPage:
 class GraphClient:
     """Microsoft Graph v1.0 client for one tenant and one app registration."""
 
+    # app tokens live an hour: share them between runs of the same process
+    _token_cache = {}
+    _token_lock = threading.Lock()
+
     def __init__(
         self,
         tenant_id,
@@ -88,9 +94,19 @@ class GraphClient:
         self._token_expiry = 0.0
 
     # -- authentication ---------------------------------------------------
+    def _cache_key(self):
+        secret = hashlib.sha256((self.client_secret or "").encode()).hexdigest()
+        return (self.login_url, self.tenant_id, self.client_id, secret)
+
     def _get_token(self, force=False):
         if not force and self._token and time.monotonic() < self._token_expiry:
             return self._token
+        if not force:
+            with self._token_lock:
+                cached = self._token_cache.get(self._cache_key())
+            if cached and time.monotonic() < cached[1]:
+                self._token, self._token_expiry = cached
+                return self._token
         url = (
             f"{self.login_url}/{quote(self.tenant_id or '', safe='')}/oauth2/v2.0/token"
         )
@@ -117,6 +133,8 @@ class GraphClient:
         # renew a minute early so a long sync never sends an expired token
         lifetime = int(payload.get("expires_in") or 3600)
         self._token_expiry = time.monotonic() + max(lifetime - 60, 0)
+        with self._token_lock:
+            self._token_cache[self._cache_key()] = (self._token, self._token_expiry)
         return self._token
 
     # -- transport ---------------------------------------------------------

@@ -266,3 +266,23 @@ def test_ews_items_carry_the_odoo_key_and_bad_states_are_reported():
         assert items[0]["odoo_key"] == "odoo-abc-mail.activity-9-1"
         with pytest.raises(ews_client.SyncStateInvalid):
             client.sync_page(BOX, "tasks", "not-a-state-exchange-knows")
+
+
+def test_token_is_shared_between_clients_and_renewed_when_refused(fake):
+    def new_client():
+        return graph_client.GraphClient(
+            fake.tenant,
+            fake.client_id,
+            fake.client_secret,
+            graph_url=f"{fake.url}/v1.0",
+            login_url=fake.url,
+        )
+
+    new_client().get_calendar(BOX)
+    second = new_client()
+    second.get_calendar(BOX)
+    assert second.token_count == 0  # reused the first client's token
+    fake.tokens.clear()  # Entra revoked it: the 401 fetches a fresh one
+    second.get_calendar(BOX)
+    assert second.token_count == 1
+    assert len(fake.calls("POST")) == 2
