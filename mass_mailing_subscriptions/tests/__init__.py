@@ -5,3 +5,4 @@ from . import test_preferences
 from . import test_unsubscribe
 from . import test_tour
 from . import test_smtp_wire
+from . import test_subscription_type
