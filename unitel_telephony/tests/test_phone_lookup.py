@@ -154,6 +154,9 @@ class TestPhoneLookup(UnitelTransactionCase):
         self.assertEqual(Users._unitel_users_for_number("2951", "DK"), user)
         self.assertEqual(Users._unitel_users_for_number("70959595", "DK"), other)
         self.assertFalse(Users._unitel_users_for_number("999", "DK"))
+        # users set their own number in their preferences
+        user.with_user(user).write({"unitel_own_number": "2952"})
+        self.assertEqual(user.with_user(user).unitel_own_number, "2952")
 
 
 @tagged("post_install", "-at_install")
