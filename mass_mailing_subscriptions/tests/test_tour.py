@@ -49,3 +49,41 @@ class TestPreferencesTour(SubscriptionsCase, HttpCase):
         self.assertEqual(
             self._trace_of(second, self.p_offers.id).failure_type, "mail_no_consent"
         )
+
+
+@tagged("post_install", "-at_install", "mass_mailing_subscriptions")
+class TestBackendTours(SubscriptionsCase, HttpCase):
+    def test_partner_form_tour(self):
+        self.user_marketing.groups_id += self.env.ref("base.group_partner_manager")
+        events_before = self.env["consent.event"].search_count(
+            [("partner_id", "=", self.p_newsletter.id)]
+        )
+        self.start_tour(
+            f"/odoo/res.partner/{self.p_newsletter.id}",
+            "mass_mailing_subscriptions_partner_tour",
+            login=self.user_marketing.login,
+        )
+        self.assertEqual(
+            self.p_newsletter.subscription_type_ids,
+            self.type_newsletter | self.type_events,
+        )
+        event = self.env["consent.event"].search(
+            [("partner_id", "=", self.p_newsletter.id)], order="id desc", limit=1
+        )
+        self.assertEqual(
+            self.env["consent.event"].search_count(
+                [("partner_id", "=", self.p_newsletter.id)]
+            ),
+            events_before + 1,
+        )
+        self.assertEqual(event.event_type, "preference")
+        self.assertEqual(event.user_id, self.user_marketing)
+
+    def test_mailing_form_tour(self):
+        mailing = self._create_partner_mailing()
+        self.start_tour(
+            f"/odoo/action-mass_mailing.mailing_mailing_action_mail/{mailing.id}",
+            "mass_mailing_subscriptions_mailing_tour",
+            login=self.user_marketing.login,
+        )
+        self.assertEqual(mailing.subscription_type_id, self.type_offers)
