@@ -32,6 +32,7 @@ class TestIncomingRoute(UnitelCommon, HttpCase):
         self.authenticate("unitel_seller", "unitel_seller_pw1")
         for number in (
             "%2B4512345678",
+            "+4512345678",  # unencoded: arrives as " 4512345678"
             "004512345678",
             "12345678",
             "%2B45+12+34+56+78",
@@ -49,17 +50,19 @@ class TestIncomingRoute(UnitelCommon, HttpCase):
         self.assertEqual(call.called_number, "2901")
         self.assertEqual(call.user_id, self.user)
         self.assertEqual(call.source, "popup")
-        self.assertEqual(len(self.calls()), 4)
+        self.assertEqual(len(self.calls()), 5)
         # and the contact's chatter tells it
         self.assertIn("Incoming call from Hansen A/S", self.hansen.message_ids[0].body)
 
     def test_dutch_number_opens_the_dutch_contact(self):
         self.authenticate("unitel_seller", "unitel_seller_pw1")
-        response = self.get("/unitel/incoming?number=%2B31+6+2345+6789")
-        self.assertEqual(
-            urlsplit(response.headers["Location"]).path,
-            f"/odoo/contacts/{self.de_vries.id}",
-        )
+        for number in ("%2B31+6+2345+6789", "+31623456789", "0031623456789"):
+            with self.subTest(number=number):
+                response = self.get(f"/unitel/incoming?number={number}")
+                self.assertEqual(
+                    urlsplit(response.headers["Location"]).path,
+                    f"/odoo/contacts/{self.de_vries.id}",
+                )
 
     def test_several_matches_open_a_list_of_them(self):
         self.authenticate("unitel_seller", "unitel_seller_pw1")
