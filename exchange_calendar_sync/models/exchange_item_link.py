@@ -19,7 +19,7 @@ class ExchangeItemLink(models.Model):
     res_id = fields.Many2oneReference(
         "Odoo record", model_field="res_model", required=True, index=True
     )
-    record_name = fields.Char(compute="_compute_record_name")
+    record_name = fields.Char("Record", compute="_compute_record_name")
     remote_id = fields.Char(
         "Remote ID",
         required=True,
@@ -31,7 +31,9 @@ class ExchangeItemLink(models.Model):
         index=True,
         help="The meeting's id shared by all attendees' calendars.",
     )
-    change_key = fields.Char(help="Version of the remote item when last synced.")
+    change_key = fields.Char(
+        "Change key", help="Version of the remote item when last synced."
+    )
     remote_last_modified = fields.Datetime("Remote last modified")
     last_synced = fields.Datetime()
     need_push = fields.Boolean(

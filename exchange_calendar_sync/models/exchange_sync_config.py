@@ -43,7 +43,7 @@ class ExchangeSyncConfig(models.Model):
         "Tenant ID", help="Directory (tenant) ID of the Entra app registration."
     )
     client_id = fields.Char("Application (client) ID")
-    client_secret = fields.Char(groups="base.group_system", copy=False)
+    client_secret = fields.Char("Client secret", groups="base.group_system", copy=False)
     graph_url = fields.Char("Graph URL", default=GRAPH_URL, required=True)
     login_url = fields.Char("Login URL", default=LOGIN_URL, required=True)
     # EWS
@@ -84,12 +84,14 @@ class ExchangeSyncConfig(models.Model):
     )
     # folders and window
     calendar_folder_name = fields.Char(
+        "Calendar folder",
         default="Calendar",
         required=True,
         help="Name of the calendar folder when a mailbox could not be asked "
         "(Calendar, Kalender, Agenda). Detected per mailbox on the first sync.",
     )
     tasks_folder_name = fields.Char(
+        "Tasks folder",
         default="Tasks",
         required=True,
         help="Tasks, Opgaver, Taken. Detected per mailbox.",
@@ -103,7 +105,7 @@ class ExchangeSyncConfig(models.Model):
         help="Odoo activities of a user and the user's Outlook tasks (Microsoft To Do "
         "default list, or the Tasks folder on Exchange Server).",
     )
-    last_run = fields.Datetime(readonly=True, copy=False)
+    last_run = fields.Datetime("Last run", readonly=True, copy=False)
     mailbox_ids = fields.One2many(
         "exchange.sync.mailbox", "config_id", string="Mailboxes"
     )

@@ -40,7 +40,11 @@ class ExchangeSyncMailbox(models.Model):
     _rec_name = "email"
 
     config_id = fields.Many2one(
-        "exchange.sync.config", required=True, ondelete="cascade", index=True
+        "exchange.sync.config",
+        "Configuration",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
     company_id = fields.Many2one(related="config_id.company_id", store=True)
     backend = fields.Selection(related="config_id.backend")
@@ -58,12 +62,14 @@ class ExchangeSyncMailbox(models.Model):
     )
     enabled = fields.Boolean(default=True, tracking=True)
     calendar_folder_name = fields.Char(
+        "Calendar folder",
         compute="_compute_folder_names",
         store=True,
         readonly=False,
         help="Localised name of the calendar folder (Calendar, Kalender, Agenda).",
     )
     tasks_folder_name = fields.Char(
+        "Tasks folder",
         compute="_compute_folder_names",
         store=True,
         readonly=False,
@@ -85,14 +91,15 @@ class ExchangeSyncMailbox(models.Model):
     is_initial_push_done = fields.Boolean(readonly=True, copy=False)
     sync_status = fields.Selection(
         [("new", "Not synced yet"), ("ok", "Synced"), ("error", "Error")],
+        string="Status",
         default="new",
         required=True,
         readonly=True,
         copy=False,
         tracking=True,
     )
-    last_sync = fields.Datetime(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    last_sync = fields.Datetime("Last sync", readonly=True, copy=False)
+    last_error = fields.Text("Last error", readonly=True, copy=False)
     last_pulled_count = fields.Integer("Received (last run)", readonly=True, copy=False)
     last_pushed_count = fields.Integer("Sent (last run)", readonly=True, copy=False)
     last_conflict_count = fields.Integer(
@@ -256,7 +263,13 @@ class ExchangeSyncMailbox(models.Model):
             "res_model": "exchange.item.link",
             "view_mode": "list,form",
             "domain": [("mailbox_id", "=", self.id)],
+            "context": {"search_default_filter_events": 1},
         }
+
+    def action_open_task_links(self):
+        action = self.action_open_links()
+        action["context"] = {"search_default_filter_tasks": 1}
+        return action
 
     # -- the sync ------------------------------------------------------------
     def _try_lock(self):
