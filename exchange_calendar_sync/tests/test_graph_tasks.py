@@ -95,3 +95,24 @@ class TestGraphTasks(ExchangeSyncCase):
         self.sync()
         self.assertFalse(imported.exists())
         self.assertFalse(self.fake.tasks("anna@nordlys.example"))
+
+    def test_task_conflict_later_modification_wins(self):
+        partner = self.env["res.partner"].create({"name": "Kunde D"})
+        activity = partner.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Tilbud", user_id=self.anna.id
+        )
+        self.sync()
+        task = self.fake.tasks("anna@nordlys.example")[0]
+        activity.write({"summary": "Tilbud (Odoo)"})
+        self.fake.update_task(
+            "anna@nordlys.example",
+            task["id"],
+            title="Tilbud (Outlook)",
+            when=activity.write_date + timedelta(hours=1),
+        )
+        self.sync()
+        self.assertEqual(activity.summary, "Tilbud (Outlook)")
+        self.assertEqual(self.mb_anna.last_conflict_count, 1)
+        self.assertTrue(
+            partner.message_ids.filtered(lambda m: "Outlook version" in (m.body or ""))
+        )

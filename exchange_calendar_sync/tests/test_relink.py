@@ -67,3 +67,33 @@ class TestRelink(ExchangeSyncCase):
         self.assertTrue(
             self.mb_anna.message_ids.filtered(lambda m: "Re-linked" in (m.body or ""))
         )
+
+    def test_relink_tasks_by_subject_and_due_date(self):
+        partner = self.env["res.partner"].create({"name": "Kunde E"})
+        due = self.base.date() + timedelta(days=1)
+        activity = partner.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary="Ring tilbage",
+            user_id=self.anna.id,
+            date_deadline=due,
+        )
+        self.sync()
+        self.assertEqual(len(self.links(self.mb_anna, "mail.activity")), 1)
+        box = "anna@nordlys.example"
+        self.fake.mailboxes.pop(box)
+        self.fake.add_mailbox(box, "Kalender", "Opgaver")
+        moved = self.fake.add_task(box, "Ring tilbage", due=due)
+        wizard = self.env["exchange.relink.wizard"].create(
+            {"mailbox_id": self.mb_anna.id}
+        )
+        wizard.action_analyse()
+        self.assertEqual(wizard.relinked_count, 1)
+        wizard.action_relink()
+        link = self.links(self.mb_anna, "mail.activity")
+        self.assertEqual((link.res_id, link.remote_id), (activity.id, moved["id"]))
+        self.sync()
+        self.assertEqual(len(self.fake.tasks(box)), 1)
+        self.assertEqual(
+            self.env["mail.activity"].search_count([("summary", "=", "Ring tilbage")]),
+            1,
+        )
