@@ -22,6 +22,7 @@ EVENT_TYPE_SELECTION = [
     ("group_unsubscribe", "Unsubscribed from group"),
     ("group_resubscribe", "Resubscribed to group"),
 ]
+DEFAULT_RETENTION_DAYS = 730  # events hold IP addresses and user agents
 # SendGrid drops mail to addresses it knows are dead: as bad as a hard bounce
 DEAD_ADDRESS_DROP_REASONS = ("Bounced Address", "Invalid")
 
@@ -130,6 +131,32 @@ class SendgridEvent(models.Model):
             "SendGrid sends each event once; it is stored once.",
         ),
     ]
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+    @api.autovacuum
+    def _gc_old_events(self):
+        """Delete events older than the retention (IP addresses, user agents)."""
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("sendgrid_delivery.event_retention_days", DEFAULT_RETENTION_DAYS)
+            or 0
+        )
+        if days <= 0:
+            return 0
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM sendgrid_event WHERE event_date"
+                " < (NOW() AT TIME ZONE 'UTC') - make_interval(days => %s)",
+                days,
+            )
+        )
+        deleted = self.env.cr.rowcount
+        self.invalidate_model()
+        _logger.info("Deleted %s SendGrid events older than %s days", deleted, days)
+        return deleted
 
     # ------------------------------------------------------------------
     # Views

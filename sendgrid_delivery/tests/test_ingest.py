@@ -259,3 +259,16 @@ class TestIngest(SendgridCommon):
         self.assertEqual(
             traces.filtered(lambda t: t.res_id == self.partner.id).trace_status, "sent"
         )
+
+    def test_old_events_are_deleted_after_retention(self):
+        old = self.event("open", timestamp=1_500_000_000)  # 2017
+        recent = self.event("delivered")
+        self.receive([old, recent])
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sendgrid_delivery.event_retention_days", "365"
+        )
+        self.assertEqual(self.env["sendgrid.event"]._gc_old_events(), 1)
+        remaining = self.env["sendgrid.event"].search(
+            [("sg_event_id", "in", [old["sg_event_id"], recent["sg_event_id"]])]
+        )
+        self.assertEqual(remaining.mapped("event_type"), ["delivered"])
