@@ -25,7 +25,7 @@
         "wizards/consent_init_report_views.xml",
         "views/consent_menus.xml",
     ],
-    "demo": ["demo/consent_demo.xml"],
+    "demo": ["demo/company_demo.xml", "demo/consent_demo.xml"],
     "assets": {
         "web.assets_tests": ["consent_management/static/tests/tours/*.js"],
     },
