@@ -160,10 +160,16 @@ class SubscriptionPreferencesController(http.Controller):
         if request.httprequest.method == "POST":
             result = self._preferences_save(partner, request.httprequest.form)
             partner.invalidate_recordset()
-        return request.render(
+        response = request.render(
             "mass_mailing_subscriptions.preferences_page",
             self._preferences_values(partner, result),
         )
+        # The URL is the key to the page: keep it out of Referer headers,
+        # search engines and shared caches.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @http.route(
         "/my/subscriptions", type="http", auth="user", website=True, sitemap=False

@@ -45,6 +45,10 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
             checked, {str(self.type_offers.id), str(self.type_newsletter.id)}
         )
         self.assertIn('name="viewport"', html)  # phone screens
+        # The token must not leak through links, search engines or caches.
+        self.assertEqual(response.headers["Referrer-Policy"], "no-referrer")
+        self.assertIn("noindex", response.headers["X-Robots-Tag"])
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
 
     def test_wrong_or_missing_token_is_404_revealing_nothing(self):
         good = self.p_offers._subscription_preferences_token(self.p_offers.id)
