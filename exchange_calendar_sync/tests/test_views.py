@@ -47,7 +47,7 @@ class TestViews(ExchangeSyncCase):
             "anna@nordlys.example", "Tvilling", self.base, self.base + hour
         )
         action = self.mb_anna.action_open_relink_wizard()
-        form = Form(self.env[action["res_model"]].with_context(action["context"]))
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
         wizard = form.save()
         wizard.action_analyse()
         form = Form(wizard)
