@@ -513,7 +513,9 @@ class ExchangeSyncMailbox(models.Model):
                 ("pending_action", "=", False),
             ]
         ):
-            by_uid.setdefault(link.ical_uid, link)
+            by_uid.setdefault(link.ical_uid, []).append(link.res_id)
+        # records already linked in this mailbox can't take a second item
+        linked_here = set(self._links(EVENT).mapped("res_id"))
         live = [i for i in items if not i["removed"]]
         emails = {e for i in live for e in i["attendee_emails"]}
         users = self._users_for_emails(emails)
@@ -545,8 +547,11 @@ class ExchangeSyncMailbox(models.Model):
             if key and key[0] == EVENT:
                 record = Event.browse(key[1]).exists()
             if not record and item.get("ical_uid") in by_uid:
-                record = Event.browse(by_uid[item["ical_uid"]].res_id).exists()
+                record = self._meeting_match(Event, item, by_uid[item["ical_uid"]])
+            if record and record.id in linked_here:
+                record = Event  # e.g. another occurrence of the same series
             if record:
+                linked_here.add(record.id)
                 Link.create(
                     dict(
                         self._link_vals(item, now, need_push=False),
@@ -605,6 +610,17 @@ class ExchangeSyncMailbox(models.Model):
         event.write(self._event_vals(item, partners, users))
         link.write(self._link_vals(item, now, need_push=False))
         stats["pulled"] += 1
+
+    def _meeting_match(self, Event, item, res_ids):
+        """The Odoo event another attendee's copy of this meeting is linked to.
+
+        Occurrences of a series share one iCalUId, so they must also start at
+        the same time to be the same event.
+        """
+        events = Event.browse(res_ids).exists()
+        if item.get("series"):
+            events = events.filtered(lambda e: e.start == item.get("start"))
+        return events[:1]
 
     @staticmethod
     def _link_vals(item, now, need_push):

@@ -279,3 +279,31 @@ class TestGraphEvents(ExchangeSyncCase):
                 [("email", "=ilike", "b.sync@nordlys.example")]
             )
         )
+
+    def test_series_occurrences_share_an_icaluid_but_stay_apart(self):
+        uid = "040000008200E00074C5B7101A82E008-weekly"
+        hour, week = timedelta(hours=1), timedelta(days=7)
+        for mailbox in ("anna@nordlys.example", "bo@nordlys.example"):
+            for n in range(2):
+                occurrence = self.fake.add_event(
+                    mailbox,
+                    "Ugemøde",
+                    self.base + n * week,
+                    self.base + n * week + hour,
+                    type="occurrence",
+                    seriesMasterId="master-1",
+                    organizer={"emailAddress": {"address": "anna@nordlys.example"}},
+                )
+                occurrence["iCalUId"] = uid
+        self.sync(self.mb_anna, self.mb_bo)
+        events = self.env["calendar.event"].search([("name", "=", "Ugemøde")])
+        self.assertEqual(len(events), 2)
+        self.assertEqual(sorted(events.mapped("exchange_link_count")), [2, 2])
+        for event in events:
+            starts = {
+                self.fake.mailboxes[link.mailbox_id.email]["events"][link.remote_id][
+                    "start"
+                ]["dateTime"][:16]
+                for link in event.exchange_link_ids
+            }
+            self.assertEqual(starts, {event.start.isoformat()[:16]})
