@@ -96,14 +96,23 @@ class ExchangeRelinkWizard(models.TransientModel):
                 ("ical_uid", "!=", False),
             ]
         )
-        by_uid = {link.ical_uid: link.res_id for link in uid_links}
+        by_uid = defaultdict(set)
+        for link in uid_links:
+            by_uid[link.ical_uid].add(link.res_id)
+        starts = {event.id: event.start for event in events}
         by_key = defaultdict(list)
         for event in events:
             by_key[self._event_key(event)].append(event.id)
         matched, candidates = set(), set()
         for item in remote_events:
-            ids = [by_uid[item["ical_uid"]]] if item.get("ical_uid") in by_uid else []
-            if not ids:
+            ids = [
+                i
+                for i in by_uid.get(item.get("ical_uid"), ())
+                if i not in matched
+                # occurrences of a series share the iCalUId: same start too
+                and (not item.get("series") or starts.get(i) == item.get("start"))
+            ]
+            if len(ids) != 1:
                 ids = [
                     i
                     for i in by_key.get(mapping.event_match_key(item), [])
