@@ -28,6 +28,7 @@
     ],
     "demo": ["demo/sendgrid_demo.xml"],
     "assets": {
+        "web.assets_backend": ["sendgrid_delivery/static/src/**/*.js"],
         "web.assets_tests": ["sendgrid_delivery/static/tests/tours/*.js"],
     },
     "installable": True,

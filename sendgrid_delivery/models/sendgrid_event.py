@@ -416,6 +416,30 @@ class SendgridEvent(models.Model):
                 ids=ids,
             )
         )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mail_notification n
+               SET sendgrid_engagement = CASE
+                       WHEN e.has_click OR n.sendgrid_engagement = 'click'
+                       THEN 'click' ELSE 'open' END,
+                   -- an open proves the delivery
+                   notification_status = CASE
+                       WHEN n.notification_status IN ('ready', 'process', 'pending')
+                       THEN 'sent' ELSE n.notification_status END
+              FROM (SELECT mail_message_id, partner_id,
+                           BOOL_OR(event_type = 'click') AS has_click
+                      FROM sendgrid_event
+                     WHERE id = ANY(%(ids)s) AND event_type IN ('open', 'click')
+                       AND mail_message_id IS NOT NULL AND partner_id IS NOT NULL
+                  GROUP BY mail_message_id, partner_id) e
+             WHERE n.mail_message_id = e.mail_message_id
+               AND n.res_partner_id = e.partner_id
+               AND n.notification_type = 'email'
+            """,
+                ids=ids,
+            )
+        )
         self.env["mail.notification"].invalidate_model()
 
     # -- partners ----------------------------------------------------------

@@ -3,6 +3,8 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.mail.tools.discuss import Store
+
 from tests.fakes.smtp import FakeSMTPServer
 
 from .common import SendgridCommon, real_smtp_sending
@@ -272,3 +274,25 @@ class TestIngest(SendgridCommon):
             [("sg_event_id", "in", [old["sg_event_id"], recent["sg_event_id"]])]
         )
         self.assertEqual(remaining.mapped("event_type"), ["delivered"])
+
+    def test_chatter_recipient_status_shows_open_and_click(self):
+        notification = self.message.notification_ids.filtered(
+            lambda n: n.res_partner_id == self.partner
+        )
+        notification.notification_status = "pending"
+        common = {
+            "trace": self.env["mailing.trace"],
+            "message": self.message,
+            "odoo_partner_id": str(self.partner.id),
+        }
+        self.receive([self.event("open", **common)])
+        self.assertEqual(notification.sendgrid_engagement, "open")
+        self.assertEqual(notification.notification_status, "sent")
+        self.receive([self.event("click", url="https://nordlys.example", **common)])
+        self.receive([self.event("open", **common)])  # a later open keeps "clicked"
+        self.assertEqual(notification.sendgrid_engagement, "click")
+        store = Store()
+        notification._to_store(store)
+        data = store.get_result()["mail.notification"]
+        self.assertEqual(data[0]["sendgrid_engagement"], "click")
+        self.assertEqual(data[0]["notification_status"], "sent")

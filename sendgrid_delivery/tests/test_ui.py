@@ -54,3 +54,26 @@ class TestSendgridTours(SendgridCommon, HttpCase):
             "sendgrid_my_customers_tour",
             login="sofie.sg",
         )
+
+    def test_chatter_shows_click(self):
+        notification = self.message.notification_ids.filtered(
+            lambda n: n.res_partner_id == self.partner
+        )
+        notification.notification_status = "sent"
+        self.receive(
+            [
+                self.event(
+                    "click",
+                    trace=self.env["mailing.trace"],
+                    message=self.message,
+                    odoo_partner_id=str(self.partner.id),
+                    url="https://nordlys.example/tilbud",
+                )
+            ]
+        )
+        self.assertEqual(notification.sendgrid_engagement, "click")
+        self.start_tour(
+            f"/odoo/res.partner/{self.partner.id}",
+            "sendgrid_chatter_status_tour",
+            login="admin",
+        )

@@ -66,3 +66,18 @@ registry.category("web_tour.tours").add("sendgrid_my_customers_tour", {
         },
     ],
 });
+
+// The chatter's recipient list shows that the customer clicked the e-mail.
+registry.category("web_tour.tours").add("sendgrid_chatter_status_tour", {
+    steps: () => [
+        {
+            content: "Open the recipients of the message",
+            trigger: ".o-mail-Message:contains('Hej Anne') .o-mail-Message-notification",
+            run: "click",
+        },
+        {
+            content: "Anne clicked the e-mail",
+            trigger: ".o-mail-MessageNotificationPopover:contains('Anne Andersen') i.fa-mouse-pointer[title='Clicked']",
+        },
+    ],
+});
