@@ -63,7 +63,15 @@ class SubscriptionPreferencesController(http.Controller):
             consent_source="portal", consent_evidence=evidence
         )
         if form.get("action") == "withdraw_all":
-            partner._consent_withdraw("emarketing", source="portal", evidence=evidence)
+            # "All marketing": e-mail, and every other marketing purpose the
+            # contact gave consent to (WhatsApp, SMS, ...), in one step.
+            codes = {"emarketing"} | set(
+                partner.consent_record_ids.filtered(
+                    lambda r: r.state == "active" and r.purpose_id.is_marketing
+                ).purpose_id.mapped("code")
+            )
+            for code in sorted(codes):
+                partner._consent_withdraw(code, source="portal", evidence=evidence)
             if partner.subscription_type_ids:
                 writer.write({"subscription_type_ids": [Command.clear()]})
             return "withdrawn"

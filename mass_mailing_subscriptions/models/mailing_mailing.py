@@ -383,9 +383,30 @@ class MailingMailing(models.Model):
         return kept
 
     def _action_send_mail(self, res_ids=None):
-        return super(
-            MailingMailing, self.with_context(consent_record_exclusions=True)
-        )._action_send_mail(res_ids=res_ids)
+        mailings = self.with_context(consent_record_exclusions=True)
+        if res_ids is None:
+            # Odoo refuses "Send" when nobody is left ("no recipients"), which
+            # would roll back the exclusions too: close such a mailing instead,
+            # as the mail queue does, so its statistics show who was left out.
+            closed = mailings.filtered(
+                lambda m: (
+                    m._consent_is_enforced()
+                    and not m._get_remaining_recipients()
+                    and m.consent_excluded_count
+                )
+            )
+            for mailing in closed:
+                mailing.write(
+                    {
+                        "state": "done",
+                        "sent_date": fields.Datetime.now(),
+                        "kpi_mail_required": not mailing.sent_date,
+                    }
+                )
+            mailings -= closed
+            if not mailings:
+                return True
+        return super(MailingMailing, mailings)._action_send_mail(res_ids=res_ids)
 
     # ------------------------------------------------------------------
     # "Manage subscriptions" instead of "unsubscribe"

@@ -47,6 +47,24 @@ class TestEnforcement(SubscriptionsCase):
         self.assertEqual(mailing.state, "done")
 
     @users("user_marketing")
+    def test_send_now_with_everyone_excluded_closes_the_mailing(self):
+        """Odoo's "no recipients" error would roll the reasons back: the
+        mailing is closed instead, its statistics telling who was left out."""
+        mailing = self._create_partner_mailing(
+            self.type_events, partners=self.p_newsletter | self.p_withdrawn
+        )
+        mails = self._send(mailing)
+        self.assertFalse(mails.filtered(lambda m: m.state != "cancel"))
+        mailing.invalidate_recordset()
+        self.assertEqual(mailing.state, "done")
+        self.assertTrue(mailing.sent_date)
+        self.assertEqual(mailing.consent_excluded_count, 2)
+        self.assertEqual(
+            self._trace_of(mailing, self.p_newsletter.id).failure_type,
+            "mail_not_subscribed",
+        )
+
+    @users("user_marketing")
     def test_untyped_mailing_needs_consent_only(self):
         mailing = self._create_partner_mailing()
         mails = self._send(mailing)

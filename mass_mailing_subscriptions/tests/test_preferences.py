@@ -136,6 +136,18 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.assertEqual(activity.user_id, self.user_salesperson)
         self.assertIn("opted out of e-marketing", activity.summary)
 
+    def test_withdraw_from_all_covers_every_marketing_purpose(self):
+        self.p_offers._consent_grant("whatsapp_marketing", source="manual")
+        self.assertTrue(self.p_offers._consent_may_send("whatsapp_marketing"))
+        self._post(self._path(self.p_offers), action="withdraw_all")
+        self.p_offers.invalidate_recordset()
+        self.assertFalse(self.p_offers._consent_may_send("whatsapp_marketing"))
+        states = {r.purpose_id.code: r.state for r in self.p_offers.consent_record_ids}
+        self.assertEqual(states["whatsapp_marketing"], "withdrawn")
+        self.assertEqual(states["emarketing"], "withdrawn")
+        # Purposes the contact never consented to are left alone.
+        self.assertNotIn("sms_marketing", states)
+
     def test_consent_given_on_the_page_keeps_the_wording(self):
         path = self._path(self.p_no_record)
         self._post(
