@@ -548,6 +548,9 @@ class ExchangeSyncMailbox(models.Model):
                 record = Event.browse(key[1]).exists()
             if not record and item.get("ical_uid") in by_uid:
                 record = self._meeting_match(Event, item, by_uid[item["ical_uid"]])
+            if not record and item.get("organizer_email") not in (None, self.email):
+                # a colleague's meeting whose copy carries no usable iCalUId
+                record = self._same_meeting(Event, item, linked_here)
             if record and record.id in linked_here:
                 record = Event  # e.g. another occurrence of the same series
             if record:
@@ -621,6 +624,32 @@ class ExchangeSyncMailbox(models.Model):
         if item.get("series"):
             events = events.filtered(lambda e: e.start == item.get("start"))
         return events[:1]
+
+    def _same_meeting(self, Event, item, linked_here):
+        """An event with this subject and time already linked in another mailbox."""
+        if not (item.get("start") and item.get("stop")):
+            return Event
+        candidates = Event.search(
+            [
+                ("name", "=", item["name"]),
+                ("start", "=", item["start"]),
+                ("stop", "=", item["stop"]),
+                ("id", "not in", list(linked_here)),
+            ]
+        )
+        if not candidates:
+            return Event
+        elsewhere = self.env["exchange.item.link"].search(
+            [
+                ("res_model", "=", EVENT),
+                ("res_id", "in", candidates.ids),
+                ("mailbox_id", "!=", self.id),
+                ("pending_action", "=", False),
+            ]
+        )
+        ids = set(elsewhere.mapped("res_id"))
+        matches = candidates.filtered(lambda e: e.id in ids)
+        return matches if len(matches) == 1 else Event
 
     @staticmethod
     def _link_vals(item, now, need_push):

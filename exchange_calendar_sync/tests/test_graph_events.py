@@ -307,3 +307,21 @@ class TestGraphEvents(ExchangeSyncCase):
                 for link in event.exchange_link_ids
             }
             self.assertEqual(starts, {event.start.isoformat()[:16]})
+
+    def test_colleagues_copy_without_icaluid_joins_the_same_event(self):
+        hour = timedelta(hours=1)
+        organizer = {"emailAddress": {"address": "anna@nordlys.example"}}
+        for mailbox in ("anna@nordlys.example", "bo@nordlys.example"):
+            copy = self.fake.add_event(
+                mailbox,
+                "Statusmøde",
+                self.base,
+                self.base + hour,
+                organizer=organizer,
+                type="occurrence",
+            )
+            copy.pop("iCalUId")  # delta pages may leave occurrences without it
+        self.sync(self.mb_anna, self.mb_bo)
+        event = self.env["calendar.event"].search([("name", "=", "Statusmøde")])
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.exchange_link_count, 2)
