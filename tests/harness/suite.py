@@ -30,6 +30,8 @@ LOCAL = ROOT / ".local"
 CORE_EXTRA = ["auth_totp"]
 PRIVATE_PORT = int(os.environ.get("SUITE_PG_PORT", "54329"))
 PRIVATE_USER = "odoo"
+# The suite's users speak Danish and Dutch: the demo has both languages loaded.
+DEMO_LANGUAGES = "da_DK,nl_NL"
 
 
 def say(*lines):
@@ -344,9 +346,10 @@ def odoo(conf, *args, check=True, quiet=False):
     return result.returncode
 
 
-def install(conf, db, modules, demo=True):
+def install(conf, db, modules, demo=True, extra=()):
     """Install ``modules`` into ``db`` (created when missing); fail loudly."""
     args = ["-d", db, "-i", ",".join(modules), "--stop-after-init", "--log-level=warn"]
+    args.extend(extra)
     if not demo:
         args.append("--without-demo=all")
     odoo(conf, *args)
@@ -640,19 +643,22 @@ def cmd_demo(args):
             ",".join(modules),
             "-u",
             ",".join(suite_addons()),
+            f"--load-language={DEMO_LANGUAGES}",
             "--stop-after-init",
             "--log-level=warn",
         )
     else:
         say(f"Creating the demo database '{args.db}' with demo data ...")
-        install(conf, args.db, modules)
+        install(conf, args.db, modules, extra=[f"--load-language={DEMO_LANGUAGES}"])
     if args.no_serve:
         say(f"Demo database '{args.db}' is ready.")
         return 0
     say(
         "",
         f"Odoo serves the demo on http://localhost:{args.port}/odoo",
-        "Log in as: admin / admin  (administrator; demo users: see README.md)",
+        "Log in as: admin / admin (administrator, can enable two-factor login),",
+        "           demo / demo (Marc Demo, salesperson), marketer / marketer",
+        "Switch a user to Danish or Dutch in its preferences.",
         "Stop with Ctrl+C.",
         "",
     )
