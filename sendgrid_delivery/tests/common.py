@@ -10,14 +10,13 @@ import base64
 import json
 import time
 import uuid
-from contextlib import contextmanager
-from unittest.mock import patch
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import odoo
 from odoo.tests import TransactionCase
+
+from tests.fakes.smtp import odoo_sends_mail
 
 from ..services import webhook
 
@@ -40,15 +39,8 @@ def signed_headers(private_key, body, timestamp=None):
     }
 
 
-@contextmanager
-def real_smtp_sending():
-    """Let Odoo really talk SMTP during tests (it skips sending in test mode).
-
-    Only Odoo's "are we testing" switch is changed; the code under test runs
-    unchanged against the SMTP server on loopback.
-    """
-    with patch.object(odoo.modules.module, "current_test", False):
-        yield
+# kept under this name for the tests of this addon and others importing it
+real_smtp_sending = odoo_sends_mail
 
 
 class SendgridCommon(TransactionCase):

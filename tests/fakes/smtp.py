@@ -17,6 +17,13 @@ mail server under test with ``smtp_encryption="none"``.
         msg = smtp.messages[-1]
         msg.mail_from, msg.rcpt_tos, msg.message["X-SMTPAPI"]
 
+Odoo skips the SMTP conversation while a test runs (``odoo.modules.module.
+current_test``); wrap the sending in :func:`odoo_sends_mail` so Odoo really
+talks to the server::
+
+    with FakeSMTPServer() as smtp, odoo_sends_mail():
+        mail.send()
+
 Scripted failures (bounces at SMTP time, temporary errors)::
 
     smtp.fail_next("RCPT", 550, "5.1.1 No such user")   # next RCPT refused
@@ -29,9 +36,11 @@ import socketserver
 import threading
 import time
 from base64 import b64decode
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from unittest.mock import patch
 
-__all__ = ["FakeSMTPServer", "ReceivedMessage"]
+__all__ = ["FakeSMTPServer", "ReceivedMessage", "odoo_sends_mail"]
 
 MAX_LINE = 64 * 1024  # generous: X-SMTPAPI folding is what tests check, not us
 
@@ -328,3 +337,17 @@ class FakeSMTPServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+@contextmanager
+def odoo_sends_mail():
+    """Let Odoo really send mail inside a test (it skips SMTP in test mode).
+
+    Only Odoo's "a test is running" switch is changed; ``ir.mail_server`` and
+    everything above it run unchanged. Odoo is imported lazily so this module
+    stays usable without Odoo.
+    """
+    import odoo.modules.module
+
+    with patch.object(odoo.modules.module, "current_test", False):
+        yield
