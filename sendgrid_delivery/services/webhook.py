@@ -131,12 +131,17 @@ def verify(public_key, raw_body, signature_b64, timestamp, now=None):
         raise BadSignature("signature does not match") from exc
 
 
+def _clean(text):
+    """PostgreSQL text cannot hold NUL or lone surrogates (both valid JSON)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _text(value, limit=None):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise Malformed("expected a string")
-    text = str(value).replace("\x00", "")
+    text = _clean(str(value))
     return text[:limit] if limit else text
 
 
@@ -169,7 +174,9 @@ def normalise_event(event):
     if not isinstance(event, dict):
         raise Malformed("event is not an object")
     sg_event_id = event.get("sg_event_id")
-    if not isinstance(sg_event_id, str) or not sg_event_id.strip():
+    if isinstance(sg_event_id, str):
+        sg_event_id = _clean(sg_event_id).strip()
+    if not isinstance(sg_event_id, str) or not sg_event_id:
         raise Malformed("event without sg_event_id")
     if len(sg_event_id) > 255:
         raise Malformed("sg_event_id too long")
@@ -191,9 +198,9 @@ def normalise_event(event):
         bounce_type = "bounce" if event_type == "bounce" else None
     asm_group_id = _int_or_none(event.get("asm_group_id"))
     return {
-        "sg_event_id": sg_event_id.strip(),
+        "sg_event_id": sg_event_id,
         "event_type": event_type,
-        "email": email.strip().lower()[:320],
+        "email": _clean(email).strip().lower()[:320],
         "event_date": datetime.fromtimestamp(int(stamp), tz=timezone.utc)
         .replace(tzinfo=None)
         .isoformat(sep=" "),
@@ -211,9 +218,7 @@ def normalise_event(event):
         "asm_group_id": asm_group_id,
         "category": _category(event.get("category")),
         "is_machine_open": event.get("sg_machine_open") is True,
-        "odoo_db": _text(event.get(ARG_DB), 128)
-        if isinstance(event.get(ARG_DB), str)
-        else None,
+        "odoo_db": event[ARG_DB] if isinstance(event.get(ARG_DB), str) else None,
         "mail_id": _int_or_none(event.get(ARG_MAIL)),
         "message_id": _int_or_none(event.get(ARG_MESSAGE)),
         "trace_id": _int_or_none(event.get(ARG_TRACE)),

@@ -208,3 +208,15 @@ def test_normalisation_details():
     assert by_id["d"]["asm_group_id"] == 42
     assert by_id["f"]["mail_id"] is None and by_id["f"]["trace_id"] is None
     assert by_id["f"]["is_machine_open"] is True
+
+
+def test_text_postgres_cannot_store_is_cleaned():
+    """NUL and lone surrogates are valid JSON but not PostgreSQL text."""
+    body = json.dumps(
+        [_event(sg_event_id="a\u0000b", email="x\u0000y@z.example", reason="r\ud800s")]
+    ).encode()
+    event = webhook.parse_events(body)[0]
+    assert event["sg_event_id"] == "ab"
+    assert event["email"] == "xy@z.example"
+    assert event["reason"] == "r?s"
+    json.dumps(event).encode("utf-8")  # encodable, hence storable
