@@ -158,6 +158,7 @@ def run():
     finally:
         fake.stop()
         Registry.delete(DB)
+        odoo.sql_db.close_db(DB)  # let dropdb through
 
 
 def main():
@@ -166,7 +167,7 @@ def main():
         install()
         run()
     finally:
-        subprocess.run(
+        dropped = subprocess.run(
             [
                 "dropdb",
                 "-h",
@@ -176,10 +177,14 @@ def main():
                 "-U",
                 PG["user"],
                 "--if-exists",
+                "--force",
                 DB,
             ],
             capture_output=True,
+            text=True,
         )
+        if dropped.returncode:
+            print(f"# could not drop {DB}: {dropped.stderr.strip()}", file=sys.stderr)
 
 
 if __name__ == "__main__":
