@@ -1,6 +1,7 @@
 import time
 from datetime import timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -156,3 +157,13 @@ class TestResilience(ExchangeSyncCase):
         with self.assertRaises(AccessError):
             self.config.with_user(self.anna).action_sync_now()
         self.assertFalse(self.fake.requests)
+
+    def test_cron_waits_for_the_configured_interval(self):
+        self.add_events(1)
+        self.config.write({"interval_minutes": 60, "last_run": fields.Datetime.now()})
+        self.env["exchange.sync.config"]._cron_sync()
+        self.assertFalse(self.fake.requests)  # ran a minute ago: not due
+        self.config.last_run = fields.Datetime.now() - timedelta(minutes=61)
+        self.env["exchange.sync.config"]._cron_sync()
+        self.assertEqual(self.mb_anna.sync_status, "ok")
+        self.assertEqual(len(self.links(self.mb_anna)), 1)
