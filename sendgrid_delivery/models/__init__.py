@@ -4,6 +4,7 @@ from . import mail_compose_message
 from . import mail_mail
 from . import mail_message
 from . import mail_notification
+from . import mailing_contact
 from . import mailing_mailing
 from . import mailing_trace
 from . import res_config_settings

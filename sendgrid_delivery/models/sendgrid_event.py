@@ -456,10 +456,20 @@ class SendgridEvent(models.Model):
         )
 
     def _process_hard_bounces(self, rows):
-        partners = self._partners_by_email(rows)
-        partners = partners.filtered(
-            lambda p: p.email_normalized in {r["email"] for r in rows}
+        emails = sorted({r["email"] for r in rows if r["email"]})
+        # mailing-list contacts: core's bounce counter (shown on lists/contacts)
+        self.env["mailing.contact"].flush_model(["email_normalized", "message_bounce"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE mailing_contact"
+                " SET message_bounce = COALESCE(message_bounce, 0) + 1"
+                " WHERE email_normalized = ANY(%s)",
+                emails,
+            )
         )
+        self.env["mailing.contact"].invalidate_model(["message_bounce"])
+        partners = self._partners_by_email(rows)
+        partners = partners.filtered(lambda p: p.email_normalized in set(emails))
         if not partners:
             return
         last = {}

@@ -92,6 +92,13 @@ class TestIngest(SendgridCommon):
             1,
         )
 
+    def test_hard_bounce_counts_on_mailing_list_contact(self):
+        contact = self.env["mailing.contact"].create(
+            {"name": "Anne", "email": "Anne@Kunde.example"}
+        )
+        self.receive([self.event("bounce", reason="550 5.1.1 unknown")])
+        self.assertEqual(contact.message_bounce, 1)
+
     def test_blocked_bounce_is_not_a_dead_address(self):
         self.receive([self.event("bounce", type="blocked", reason="IP blocked")])
         self.assertEqual(self.trace.trace_status, "bounce")
