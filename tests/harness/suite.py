@@ -335,14 +335,33 @@ def write_config(odoo_dir):
     return conf
 
 
+# An Odoo log line at ERROR or CRITICAL level ("<date> <time> <pid> ERROR db x: y").
+LOG_ERROR = re.compile(rb"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.MULTILINE)
+
+
 def odoo(conf, *args, check=True, quiet=False):
+    """Run Odoo; with ``check``, a non-zero exit or an ERROR in its log fails.
+
+    Odoo installs a module whose demo data broke "without demo data" and only
+    logs an ERROR, so the exit code alone would hide it.
+    """
     cmd = [sys.executable, "-m", "odoo", "-c", str(conf), *args]
-    out = subprocess.DEVNULL if quiet else None
+    if not check:
+        return subprocess.run(cmd, env=python_env(), cwd=str(LOCAL)).returncode
     result = subprocess.run(
-        cmd, env=python_env(), cwd=str(LOCAL), stdout=out, stderr=subprocess.STDOUT
+        cmd,
+        env=python_env(),
+        cwd=str(LOCAL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
-    if check and result.returncode != 0:
+    if not quiet:
+        sys.stdout.buffer.write(result.stdout)
+        sys.stdout.flush()
+    if result.returncode != 0:
         raise SystemExit(f"Odoo failed ({result.returncode}): {' '.join(cmd)}")
+    if LOG_ERROR.search(result.stdout):
+        raise SystemExit(f"Odoo logged errors: {' '.join(cmd)}")
     return result.returncode
 
 

@@ -141,3 +141,10 @@ def test_template_layer_only_holds_what_the_addon_needs(monkeypatch):
     templates.for_addons(["mailer"])
     templates.for_addons(["plain"])
     assert made == ["mail", "base"]
+
+
+def test_odoo_error_log_lines_are_recognised():
+    line = b"2026-11-22 11:46:15,088 6907 ERROR demo odoo.modules.loading: failed\n"
+    assert harness.LOG_ERROR.search(b"noise\n" + line)
+    info = b"2026-11-22 11:46:15,088 6907 INFO demo odoo: ERROR in a message\n"
+    assert not harness.LOG_ERROR.search(info)
