@@ -16,11 +16,11 @@ E.164 columns filled by the same set-based SQL - and measures the p50 time of
   ("12 34 56 78"), which is what matching "whatever the format" requires.
 
 both as a real user (record rules apply) with an empty record cache per
-lookup, as in a new HTTP request. Prints one line
-``BENCH unitel_lookup: p50 <ms> ms (ratio <x> vs phone_mobile_search)`` on
-stdout; on stderr the database lookups alone (our indexed query vs the regexp
-query behind ``phone_mobile_search``) and, with ``BENCH_FILL=1``, the time of
-the install-time set-based fill of all contacts. Drops its database. Runtime
+lookup, as in a new HTTP request. Prints two lines on stdout:
+``BENCH unitel_lookup_search`` (the search alone: our indexed E.164 query vs the
+regexp query behind ``phone_mobile_search``) and ``BENCH unitel_lookup_end_to_end``
+(the whole lookup as a user); on stderr, with ``BENCH_FILL=1``, the time of the
+install-time set-based fill of all contacts. Drops its database. Runtime
 about two minutes on an idle machine.
 """
 
@@ -232,12 +232,7 @@ def measure(conf):
             f"set-based fill of {CONTACTS} contacts: {fill[0]:.1f} s "
             f"in {fill[1]} queries"
         )
-    say(
-        f"database lookup alone: ours p50 {ours_sql_ms:.3f} ms, "
-        f"phone_mobile_search's query p50 {core_sql_ms:.3f} ms "
-        f"(ratio {core_sql_ms / ours_sql_ms:.1f})"
-    )
-    return ours_ms, core_ms, exact_ms
+    return ours_ms, core_ms, exact_ms, ours_sql_ms, core_sql_ms
 
 
 def main():
@@ -259,7 +254,7 @@ def main():
         fill(conn)
         conn.close()
         say("measuring ...")
-        ours_ms, core_ms, exact_ms = measure(conf)
+        ours_ms, core_ms, exact_ms, ours_sql_ms, core_sql_ms = measure(conf)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             suite.drop_db(DB)
@@ -268,9 +263,18 @@ def main():
         f"phone_mobile_search '=' on E.164 (finds only +/00 stored numbers) p50 "
         f"{exact_ms:.3f} ms; total {time.monotonic() - started:.0f}s"
     )
+    # Two figures, both printed: the search itself (the indexed E.164 query the
+    # incoming route runs vs the query behind phone_mobile_search), and the whole
+    # lookup as a user with record rules, where the ORM's fixed cost, the same
+    # on both sides, dominates.
     print(
-        f"BENCH unitel_lookup: p50 {ours_ms:.2f} ms "
-        f"(ratio {core_ms / ours_ms:.1f} vs phone_mobile_search)",
+        f"BENCH unitel_lookup_search: p50 {ours_sql_ms:.3f} ms "
+        f"(ratio {core_sql_ms / ours_sql_ms:.1f} vs phone_mobile_search's query)",
+        flush=True,
+    )
+    print(
+        f"BENCH unitel_lookup_end_to_end: p50 {ours_ms:.2f} ms "
+        f"(ratio {core_ms / ours_ms:.1f} vs phone_mobile_search as a user)",
         flush=True,
     )
 
