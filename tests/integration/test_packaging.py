@@ -1,6 +1,7 @@
 """pip wheel of every addon (whool) and of the meta-package works."""
 
 import email
+import re
 import subprocess
 import sys
 import zipfile
@@ -34,6 +35,11 @@ def _wheel(source, out):
     return wheel
 
 
+def _normal(name):
+    """A distribution name as PEP 503 compares it."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
 def _metadata(wheel):
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
@@ -44,7 +50,7 @@ def _metadata(wheel):
 def test_addon_wheel(addon, tmp_path):
     wheel = _wheel(ROOT / addon, tmp_path)
     metadata, names = _metadata(wheel)
-    assert metadata["Name"].replace("_", "-") == f"odoo-addon-{addon}".replace("_", "-")
+    assert _normal(metadata["Name"]) == _normal(f"odoo-addon-{addon}")
     assert metadata["Version"].startswith("18.0.")
     assert f"odoo/addons/{addon}/__manifest__.py" in names
     assert any(r.startswith("odoo") for r in metadata.get_all("Requires-Dist") or [])
@@ -53,5 +59,5 @@ def test_addon_wheel(addon, tmp_path):
 def test_metapackage_wheel(tmp_path):
     wheel = _wheel(ROOT / "setup" / "_metapackage", tmp_path)
     metadata, _names = _metadata(wheel)
-    requires = {r.split("=")[0].strip() for r in metadata.get_all("Requires-Dist")}
-    assert requires == {f"odoo-addon-{addon}" for addon in ADDONS}
+    requires = {_normal(r.split("=")[0]) for r in metadata.get_all("Requires-Dist")}
+    assert requires == {_normal(f"odoo-addon-{addon}") for addon in ADDONS}
