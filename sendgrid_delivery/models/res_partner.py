@@ -136,6 +136,18 @@ class ResPartner(models.Model):
             ]
         )
         newly._sendgrid_log_bounce(reasons)
+        # The consent history answers "why did you stop mailing me?" too.
+        newly._consent_log_event(
+            "emarketing",
+            "change",
+            source="bounce",
+            evidence={
+                "description": self.env._(
+                    "The e-mail address bounced permanently; mailings skip it "
+                    "until the address changes."
+                )
+            },
+        )
         newly._sendgrid_tell_salesperson("bounce")
 
     def _sendgrid_log_bounce(self, reasons):

@@ -83,11 +83,23 @@ class TestIngest(SendgridCommon):
         self.assertIn("New job", str(activity.note))
         # and the contact's chatter says so
         self.assertIn("bounced permanently", str(self.partner.message_ids[:1].body))
+        # and so does the consent history, once
+        bounce_events = self.env["consent.event"].search(
+            [("partner_id", "=", self.partner.id), ("source", "=", "bounce")]
+        )
+        self.assertEqual(len(bounce_events), 1)
+        self.assertEqual(bounce_events.purpose_id.code, "emarketing")
         # a second bounce does not pile up activities
         self.receive([self.event("bounce", type="bounce", reason="550 No such user")])
         self.assertEqual(
             self.env["mail.activity"].search_count(
                 [("res_model", "=", "res.partner"), ("res_id", "=", self.partner.id)]
+            ),
+            1,
+        )
+        self.assertEqual(
+            self.env["consent.event"].search_count(
+                [("partner_id", "=", self.partner.id), ("source", "=", "bounce")]
             ),
             1,
         )

@@ -249,6 +249,7 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
             [
                 ("E-marketing", "Confirmed (double opt-in)", "Double opt-in"),
                 ("E-marketing", "Preferences changed", "Portal"),
+                ("E-marketing", "Changed", "Bounce"),
                 ("WhatsApp marketing", "Confirmed (double opt-in)", "Double opt-in"),
                 ("E-marketing", "Withdrawn", "Portal"),
                 ("WhatsApp marketing", "Withdrawn", "Portal"),
