@@ -12,9 +12,10 @@ class MailNotification(models.Model):
     )
 
     def _to_store(self, store, /):
-        super()._to_store(store)
+        result = super()._to_store(store)
         # the chatter's recipient popover shows it next to "Delivered"
         for notification in self.filtered("sendgrid_engagement"):
             store.add(
                 notification, {"sendgrid_engagement": notification.sendgrid_engagement}
             )
+        return result
