@@ -26,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks import common  # noqa: E402
+from tests.benchmarks.common import say  # noqa: E402
 from tests.harness import suite  # noqa: E402
 
 CONTACTS = 200_000
 SAMPLE = 2_000
 DB = f"test_consent_management_bench_{os.getpid()}"
-TEMPLATE = "tmpl_suite"
 
 GENERATE_SQL = """
 INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
@@ -43,29 +44,8 @@ SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
 """
 
 
-def say(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
 def create_db(conf):
-    if suite.db_exists(TEMPLATE):
-        conn = suite.pg_connect()
-        conn.autocommit = True
-        with conn.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
-        conn.close()
-        suite.odoo(
-            conf,
-            "-d",
-            DB,
-            "-i",
-            "consent_management",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--without-demo=all",
-        )
-    else:
-        suite.install(conf, DB, ["consent_management"], demo=False)
+    common.create_db(conf, DB, ["consent_management"])
 
 
 def fill(conn):
@@ -170,15 +150,7 @@ def measure(conf):
 
 
 def main():
-    odoo_dir, version = suite.find_odoo()
-    if odoo_dir is None:
-        raise SystemExit(version)
-    suite.ensure_pg()
-    conf = (
-        suite.write_config(odoo_dir)
-        if not (suite.LOCAL / "odoo.conf").exists()
-        else suite.LOCAL / "odoo.conf"
-    )
+    conf = common.odoo_config()
     started = time.monotonic()
     try:
         say(f"creating {DB} ...")

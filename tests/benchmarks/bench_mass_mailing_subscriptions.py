@@ -33,12 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks import common  # noqa: E402
+from tests.benchmarks.common import say  # noqa: E402
 from tests.harness import suite  # noqa: E402
 
 CONTACTS = 100_000
 ROUNDS = 3
 DB = f"test_mass_mailing_subscriptions_bench_{os.getpid()}"
-TEMPLATE = "tmpl_suite"
 ADDON = "mass_mailing_subscriptions"
 
 GENERATE_SQL = """
@@ -61,29 +62,8 @@ SELECT p.id, %(purpose)s,
 """
 
 
-def say(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
 def create_db(conf):
-    if suite.db_exists(TEMPLATE):
-        conn = suite.pg_connect()
-        conn.autocommit = True
-        with conn.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
-        conn.close()
-        suite.odoo(
-            conf,
-            "-d",
-            DB,
-            "-i",
-            ADDON,
-            "--stop-after-init",
-            "--log-level=warn",
-            "--without-demo=all",
-        )
-    else:
-        suite.install(conf, DB, ["mass_mailing", ADDON], demo=False)
+    common.create_db(conf, DB, ["mass_mailing", ADDON])
 
 
 def fill(conn):
@@ -208,15 +188,7 @@ def measure(conf):
 
 
 def main():
-    odoo_dir, version = suite.find_odoo()
-    if odoo_dir is None:
-        raise SystemExit(version)
-    suite.ensure_pg()
-    conf = (
-        suite.write_config(odoo_dir)
-        if not (suite.LOCAL / "odoo.conf").exists()
-        else suite.LOCAL / "odoo.conf"
-    )
+    conf = common.odoo_config()
     started = time.monotonic()
     try:
         say(f"creating {DB} ...")

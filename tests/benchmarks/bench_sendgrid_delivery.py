@@ -34,13 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks import common  # noqa: E402
+from tests.benchmarks.common import say  # noqa: E402
 from tests.harness import suite  # noqa: E402
 
 BATCHES = 10
 BATCH_SIZE = 1_000
 CONTACTS = 1_000
 DB = f"test_sendgrid_delivery_bench_{os.getpid()}"
-TEMPLATE = "tmpl_suite"
 ADDON = "sendgrid_delivery"
 MIX = (
     ["delivered"] * 40
@@ -61,29 +62,8 @@ COLUMNS = (
 )
 
 
-def say(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
 def create_db(conf):
-    if suite.db_exists(TEMPLATE):
-        conn = suite.pg_connect()
-        conn.autocommit = True
-        with conn.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
-        conn.close()
-        suite.odoo(
-            conf,
-            "-d",
-            DB,
-            "-i",
-            ADDON,
-            "--stop-after-init",
-            "--log-level=warn",
-            "--without-demo=all",
-        )
-    else:
-        suite.install(conf, DB, [ADDON], demo=False)
+    common.create_db(conf, DB, [ADDON])
 
 
 def prepare(env):
@@ -252,15 +232,7 @@ def measure(conf):
 
 
 def main():
-    odoo_dir, version = suite.find_odoo()
-    if odoo_dir is None:
-        raise SystemExit(version)
-    suite.ensure_pg()
-    conf = (
-        suite.write_config(odoo_dir)
-        if not (suite.LOCAL / "odoo.conf").exists()
-        else suite.LOCAL / "odoo.conf"
-    )
+    conf = common.odoo_config()
     started = time.monotonic()
     try:
         say(f"creating {DB} ...")

@@ -34,13 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks import common  # noqa: E402
+from tests.benchmarks.common import say  # noqa: E402
 from tests.harness import suite  # noqa: E402
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", 200_000))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", 300))  # lookups per method
 WARMUP = 20
 DB = os.environ.get("BENCH_DB") or f"test_unitel_telephony_bench_{os.getpid()}"
-TEMPLATE = "tmpl_suite"
 
 # National significant numbers 20000000 + n (8 digits, Danish style), half of the
 # contacts Dutch mobiles 6xxxxxxxx; stored in four formats, E.164 set in SQL.
@@ -75,29 +76,8 @@ SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
 """
 
 
-def say(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
 def create_db(conf):
-    if suite.db_exists(TEMPLATE):
-        conn = suite.pg_connect()
-        conn.autocommit = True
-        with conn.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{DB}" TEMPLATE "{TEMPLATE}"')
-        conn.close()
-        suite.odoo(
-            conf,
-            "-d",
-            DB,
-            "-i",
-            "unitel_telephony,sms",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--without-demo=all",
-        )
-    else:
-        suite.install(conf, DB, ["unitel_telephony", "sms"], demo=False)
+    common.create_db(conf, DB, ["unitel_telephony", "sms"])
 
 
 def fill(conn):
@@ -236,15 +216,7 @@ def measure(conf):
 
 
 def main():
-    odoo_dir, version = suite.find_odoo()
-    if odoo_dir is None:
-        raise SystemExit(version)
-    suite.ensure_pg()
-    conf = (
-        suite.write_config(odoo_dir)
-        if not (suite.LOCAL / "odoo.conf").exists()
-        else suite.LOCAL / "odoo.conf"
-    )
+    conf = common.odoo_config()
     started = time.monotonic()
     try:
         say(f"creating {DB} ...")

@@ -643,6 +643,32 @@ def cmd_test(args):
     return 0 if tally.ok else 1
 
 
+def danish_company(conf, db):
+    """Start the demo database as a Danish company, before Accounting installs.
+
+    Odoo picks the chart of accounts (and with it the company's currency) from
+    the company's country when Accounting is installed, which happens before any
+    addon's demo data can say so: the demo company is made Danish first, so
+    Nordlys ApS books in DKK with the Danish localisation.
+    """
+    install(conf, db, ["base"])
+    script = (
+        "env.company.write({'country_id': env.ref('base.dk').id,"
+        " 'currency_id': env.ref('base.DKK').id}); env.cr.commit()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", "-c", str(conf), "-d", db],
+        input=script,
+        text=True,
+        capture_output=True,
+        env=python_env(),
+        cwd=str(LOCAL),
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"Could not make the demo company Danish:\n{result.stderr}")
+
+
 def cmd_demo(args):
     odoo_dir, version = find_odoo()
     if odoo_dir is None:
@@ -668,6 +694,7 @@ def cmd_demo(args):
         )
     else:
         say(f"Creating the demo database '{args.db}' with demo data ...")
+        danish_company(conf, args.db)
         install(conf, args.db, modules, extra=[f"--load-language={DEMO_LANGUAGES}"])
     if args.no_serve:
         say(f"Demo database '{args.db}' is ready.")
