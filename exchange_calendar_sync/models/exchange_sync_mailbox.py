@@ -770,18 +770,36 @@ class ExchangeSyncMailbox(models.Model):
                     stats["pushed"] += 1
             self._commit_batch()
         candidates = self._events_to_create(window, mailbox_by_user)
+        self._push_new_items(
+            candidates,
+            EVENT,
+            lambda event, key: backend.create_event(
+                box, self._event_payload_values(event, mailbox_by_user), key
+            ),
+            batch_size,
+            stats,
+            now,
+        )
+
+    def _push_new_items(
+        self, records, res_model, create_remote, batch_size, stats, now
+    ):
+        """Create ``records`` in Outlook batch by batch and link them.
+
+        Each batch is committed before the next (a crash loses at most one batch,
+        and the Odoo key sent along lets the next run recognise what it created).
+        """
         db_key = self._db_key()
-        for batch in self._in_batches(candidates, batch_size):
+        for batch in self._in_batches(records, batch_size):
             with self.env.cr.savepoint():
-                for event in batch:
-                    values = self._event_payload_values(event, mailbox_by_user)
-                    key = mapping.odoo_key(db_key, EVENT, event.id, self.id)
-                    result = backend.create_event(box, values, key)
+                for record in batch:
+                    key = mapping.odoo_key(db_key, res_model, record.id, self.id)
+                    result = create_remote(record, key)
                     self.env["exchange.item.link"].create(
                         dict(
                             self._link_vals(result, now, need_push=False),
-                            res_model=EVENT,
-                            res_id=event.id,
+                            res_model=res_model,
+                            res_id=record.id,
                             mailbox_id=self.id,
                             is_origin=True,
                         )
@@ -1000,21 +1018,13 @@ class ExchangeSyncMailbox(models.Model):
             .mapped("res_id")
         )
         activities = activities.filtered(lambda a: a.id not in linked)
-        db_key = self._db_key()
-        for batch in self._in_batches(activities, batch_size):
-            with self.env.cr.savepoint():
-                for activity in batch:
-                    key = mapping.odoo_key(db_key, ACTIVITY, activity.id, self.id)
-                    result = backend.create_task(box, self._task_values(activity), key)
-                    self.env["exchange.item.link"].create(
-                        dict(
-                            self._link_vals(result, now, need_push=False),
-                            res_model=ACTIVITY,
-                            res_id=activity.id,
-                            mailbox_id=self.id,
-                            is_origin=True,
-                        )
-                    )
-                    stats["pushed"] += 1
-                batch.write({"exchange_need_sync": False})
-            self._commit_batch()
+        self._push_new_items(
+            activities,
+            ACTIVITY,
+            lambda activity, key: backend.create_task(
+                box, self._task_values(activity), key
+            ),
+            batch_size,
+            stats,
+            now,
+        )
