@@ -68,20 +68,7 @@ def create_db(conf):
 
 def fill(conn):
     with conn.cursor() as cr:
-        # account (when installed) adds a NOT NULL column without a default
-        cr.execute(
-            "SELECT 1 FROM information_schema.columns "
-            "WHERE table_name = 'res_partner' AND column_name = 'autopost_bills'"
-        )
-        extra = (", autopost_bills", ", 'no'") if cr.fetchone() else ("", "")
-        sql = GENERATE_SQL.format(extra_cols=extra[0], extra_vals=extra[1])
-        cr.execute(sql, {"count": CONTACTS})
-        if cr.rowcount != CONTACTS:
-            raise SystemExit(f"inserted {cr.rowcount} contacts")
-        cr.execute(
-            "UPDATE res_partner SET commercial_partner_id = id "
-            "WHERE commercial_partner_id IS NULL"
-        )
+        common.insert_contacts(cr, GENERATE_SQL, CONTACTS)
         cr.execute("SELECT id FROM consent_purpose WHERE code = 'emarketing'")
         purpose = cr.fetchone()[0]
         cr.execute(CONSENT_SQL, {"purpose": purpose})

@@ -49,7 +49,7 @@ GENERATE_SQL = """
 INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
                          country_id, phone, mobile, unitel_phone_e164,
                          unitel_mobile_e164, commercial_partner_id, create_date,
-                         write_date, autopost_bills)
+                         write_date{extra_cols})
 SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
        'en_US',
        CASE WHEN n %% 2 = 0 THEN %(dk)s ELSE %(nl)s END,
@@ -69,7 +69,7 @@ SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
        END,
        CASE WHEN n %% 2 = 0 THEN '+45' || d END,
        CASE WHEN n %% 2 = 1 THEN '+316' || m END,
-       NULL, now(), now(), 'no'
+       NULL, now(), now(){extra_vals}
   FROM generate_series(1, %(count)s) AS n,
        LATERAL (SELECT (20000000 + n)::text AS d,
                        lpad((10000000 + n)::text, 8, '0') AS m) AS digits
@@ -86,11 +86,7 @@ def fill(conn):
         dk = cr.fetchone()[0]
         cr.execute("SELECT id FROM res_country WHERE code = 'NL'")
         nl = cr.fetchone()[0]
-        cr.execute(GENERATE_SQL, {"dk": dk, "nl": nl, "count": CONTACTS})
-        cr.execute(
-            "UPDATE res_partner SET commercial_partner_id = id "
-            "WHERE commercial_partner_id IS NULL"
-        )
+        common.insert_contacts(cr, GENERATE_SQL, CONTACTS, dk=dk, nl=nl)
         # the company is Danish: national numbers are read as +45
         cr.execute(
             "UPDATE res_partner p SET country_id = %s FROM res_company c "

@@ -44,3 +44,28 @@ def create_db(conf, db, modules, template=TEMPLATE):
         )
     else:
         suite.install(conf, db, modules, demo=False)
+
+
+def insert_contacts(cr, sql, count, **params):
+    """Run ``sql`` (an INSERT ... SELECT ... generate_series of ``count`` contacts).
+
+    ``sql`` ends its column list with ``{extra_cols}`` and its values with
+    ``{extra_vals}``: Accounting, when installed, adds a NOT NULL column without
+    a default to res_partner, which raw inserts must fill.
+    """
+    cr.execute(
+        "SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 'res_partner' AND column_name = 'autopost_bills'"
+    )
+    has_column = cr.fetchone()
+    extra_cols, extra_vals = (", autopost_bills", ", 'no'") if has_column else ("", "")
+    cr.execute(
+        sql.format(extra_cols=extra_cols, extra_vals=extra_vals),
+        dict(params, count=count),
+    )
+    if cr.rowcount != count:
+        raise SystemExit(f"inserted {cr.rowcount} contacts, not {count}")
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id "
+        "WHERE commercial_partner_id IS NULL"
+    )
