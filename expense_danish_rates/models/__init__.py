@@ -1,4 +1,5 @@
 from . import product_template
+from . import hr_expense_dk_dated_rate
 from . import hr_expense_dk_rate
 from . import hr_expense_dk_mileage_rate
 from . import hr_expense

@@ -3,26 +3,14 @@ from odoo.osv import expression
 
 from ..services import mileage
 from ..services.money import to_decimal
-from .hr_expense_dk_rate import _check_no_overlap, _period_name
 
 
 class HrExpenseDkMileageRate(models.Model):
     _name = "hr.expense.dk.mileage.rate"
+    _inherit = ["hr.expense.dk.dated.rate"]
     _description = "Danish Mileage Rate"
     _order = "date_from desc"
 
-    name = fields.Char(compute="_compute_name", store=True)
-    active = fields.Boolean(default=True)
-    date_from = fields.Date(string="Valid From", required=True)
-    date_to = fields.Date(
-        string="Valid To", help="Leave empty while the rate has no known end."
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        required=True,
-        readonly=True,
-        default=lambda self: self.env.ref("base.DKK"),
-    )
     car_rate_up_to_threshold = fields.Float(
         string="Car Rate up to Threshold",
         digits=(12, 2),
@@ -54,26 +42,12 @@ class HrExpenseDkMileageRate(models.Model):
 
     _sql_constraints = [
         (
-            "dates_ordered",
-            "CHECK (date_to IS NULL OR date_to >= date_from)",
-            "A rate cannot end before it starts.",
-        ),
-        (
             "amounts_positive",
             "CHECK (car_rate_up_to_threshold >= 0 AND car_rate_above_threshold >= 0 "
             "AND bicycle_rate >= 0 AND threshold_km > 0)",
             "Rates cannot be negative and the threshold must be positive.",
         ),
     ]
-
-    @api.depends("date_from", "date_to")
-    def _compute_name(self):
-        for rate in self:
-            rate.name = _period_name(rate.date_from, rate.date_to)
-
-    @api.constrains("date_from", "date_to", "active")
-    def _check_no_overlap(self):
-        _check_no_overlap(self)
 
     @api.model_create_multi
     def create(self, vals_list):
