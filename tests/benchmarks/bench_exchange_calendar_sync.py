@@ -1,7 +1,7 @@
 """Benchmark: Graph requests of an incremental Exchange sync vs the initial sync.
 
-Creates a throwaway database from ``tmpl_suite``, installs
-``exchange_calendar_sync``, puts 5,000 events in a fake Microsoft Graph
+Creates a throwaway database with ``exchange_calendar_sync`` (see
+``common.create_db``), puts 5,000 events in a fake Microsoft Graph
 mailbox, runs the initial sync (the baseline: what a sync without stored delta
 links costs every time, like a plain calendarView read), changes 10 events in
 Outlook and runs the sync again. Prints one line::
@@ -13,7 +13,6 @@ Run: python3 tests/benchmarks/bench_exchange_calendar_sync.py
 """
 
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -22,52 +21,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks import common  # noqa: E402
+from tests.harness import suite  # noqa: E402
+
 EVENTS = 5000
 CHANGES = 10
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": os.environ.get("PGPORT", "54329"),
-    "user": os.environ.get("PGUSER", "odoo"),
-}
 DB = f"test_exchange_calendar_sync_bench_{os.getpid()}"
-CONF = str(ROOT / ".local" / "odoo.conf")
 
 
-def pg(*args):
-    cmd = [args[0], "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], *args[1:]]
-    subprocess.run(cmd, check=True, capture_output=True)
-
-
-def install():
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-c",
-            CONF,
-            "-d",
-            DB,
-            "-i",
-            "exchange_calendar_sync",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--without-demo=all",
-            "--http-port=0",
-        ],
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-    )
-
-
-def run():
+def run(conf):
     import odoo
     from odoo.modules.registry import Registry
 
     from tests.fakes.msgraph import FakeGraph
 
-    odoo.tools.config.parse_config(["-c", CONF, "-d", DB, "--log-level=warn"])
+    odoo.tools.config.parse_config(["-c", str(conf), "-d", DB, "--log-level=warn"])
     registry = Registry(DB)
     fake = FakeGraph().start()
     try:
@@ -162,29 +130,12 @@ def run():
 
 
 def main():
-    pg("createdb", "-T", "tmpl_suite", DB)
+    conf = common.odoo_config()
+    common.create_db(conf, DB, ["exchange_calendar_sync"])
     try:
-        install()
-        run()
+        run(conf)
     finally:
-        dropped = subprocess.run(
-            [
-                "dropdb",
-                "-h",
-                PG["host"],
-                "-p",
-                PG["port"],
-                "-U",
-                PG["user"],
-                "--if-exists",
-                "--force",
-                DB,
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if dropped.returncode:
-            print(f"# could not drop {DB}: {dropped.stderr.strip()}", file=sys.stderr)
+        suite.drop_db(DB)
 
 
 if __name__ == "__main__":
