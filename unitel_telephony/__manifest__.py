@@ -32,5 +32,6 @@
             "unitel_telephony/static/tests/tours/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, create_index, make_index_name
 
 from ..services import phone as phone_service
+from . import number_index
 
 _logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class ResPartner(models.Model):
         """Create the E.164 columns ourselves so the ORM does not compute them
         record by record at install; fill them with one UPDATE per batch."""
         cr = self.env.cr
+        new_table = number_index.create_table(cr)
         created = []
         for column in E164_FIELDS.values():
             if not column_exists(cr, self._table, column):
@@ -113,7 +115,11 @@ class ResPartner(models.Model):
                 created.append(column)
         result = super()._auto_init()
         if created:
-            self._unitel_fill_e164()
+            self._unitel_fill_e164()  # fills the lookup table too
+        elif new_table:
+            # columns there already (upgrade from a version without the
+            # lookup table): mirror them
+            self._unitel_sync_numbers()
         return result
 
     def _unitel_default_region_sql(self):
@@ -235,6 +241,7 @@ class ResPartner(models.Model):
             )
             updated += cr.rowcount
         cr.execute("DROP TABLE unitel_e164_map")
+        number_index.sync(cr)
         self.invalidate_model(list(E164_FIELDS.values()))
         _logger.info(
             "unitel_telephony: normalised %s distinct numbers, %s contact values set",
@@ -248,27 +255,14 @@ class ResPartner(models.Model):
     def _unitel_search_e164(self, e164, limit=None):
         """Active contacts whose phone or mobile is ``e164``, readable by the user.
 
-        One indexed ``=`` per E.164 column (BitmapOr of the two partial btree
-        indexes), then the user's record rules on the few ids found. Other
+        One indexed ``=`` on the lookup table of E.164 numbers (see
+        number_index.py), then the user's record rules on the few
+        ids found (cheaper than adding them to the lookup query). Other
         addons may call this to recognise a caller (e.g. WhatsApp).
         """
         if not e164:
             return self.browse()
-        # Plain SQL: the ORM search would also add the record rules to this
-        # query; applying them to the handful of matches is as safe and cheaper.
-        self.flush_model(["unitel_phone_e164", "unitel_mobile_e164", "active"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM res_partner
-                 WHERE (unitel_phone_e164 = %(e164)s OR unitel_mobile_e164 = %(e164)s)
-                   AND active
-                 ORDER BY id
-                """,
-                e164=e164,
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = self._unitel_lookup_number(e164)
         # record rules on the matches; prefetch_fields=False reads only the
         # columns the rules test instead of all ~150 of res.partner
         readable = (
@@ -278,6 +272,43 @@ class ResPartner(models.Model):
         )
         partners = self.browse(readable.ids)
         return partners[:limit] if limit else partners
+
+    @api.model
+    def _unitel_lookup_number(self, e164):
+        """Ids of the active contacts whose phone or mobile is ``e164``, no
+        access rights applied (the search the incoming route runs; callers
+        check access on the matches)."""
+        # pending writes of the mirrored columns reach the table on flush
+        self.flush_model(list(number_index.MIRRORED))
+        return number_index.lookup(self.env.cr, e164)
+
+    @api.model
+    def _unitel_sync_numbers(self, ids=None):
+        """Mirror the E.164 numbers of contacts ``ids`` (all when None) into
+        the caller lookup table."""
+        number_index.sync(self.env.cr, ids)
+
+    @api.model
+    def _create(self, data_list):
+        records = super()._create(data_list)
+        if any(
+            data["stored"].get(fname)
+            for data in data_list
+            for fname in E164_FIELDS.values()
+        ):
+            number_index.sync(self.env.cr, records.ids)
+        return records
+
+    # Odoo's _write_multi returns nothing
+    def _write_multi(self, vals_list):  # pylint: disable=missing-return
+        super()._write_multi(vals_list)
+        touched = [
+            record.id
+            for record, vals in zip(self, vals_list, strict=True)
+            if not vals.keys().isdisjoint(number_index.MIRRORED)
+        ]
+        if touched:
+            number_index.sync(self.env.cr, touched)
 
     # -- actions ---------------------------------------------------------------
     def action_unitel_view_calls(self):
