@@ -248,7 +248,10 @@ class ResPartner(models.Model):
     def _consent_on_withdrawn(self, purpose, source):
         """Hook called with the partners whose standing became withdrawn.
 
-        No-op here; other addons override it (e.g. to plan an activity).
+        No-op here; other addons override it (e.g. to plan an activity). A
+        caller that plans its own, more specific follow-up for the salesperson
+        withdraws with the context key ``consent_followup_planned``; overrides
+        that would plan a generic one skip it then.
         """
         return None
 

@@ -158,7 +158,12 @@ class ResPartner(models.Model):
 
     def _consent_on_withdrawn(self, purpose, source):
         res = super()._consent_on_withdrawn(purpose, source)
-        if purpose.code == "emarketing" and source not in BULK_SOURCES:
+        if (
+            purpose.code == "emarketing"
+            and source not in BULK_SOURCES
+            # e.g. SendGrid's spam report activity: one follow-up is enough
+            and not self.env.context.get("consent_followup_planned")
+        ):
             self._subscription_notify_salesperson()
         return res
 

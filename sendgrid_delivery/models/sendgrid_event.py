@@ -490,7 +490,8 @@ class SendgridEvent(models.Model):
         )
         if not partners:
             return
-        partners._consent_withdraw(
+        # the spam-report activity below is the salesperson's follow-up
+        partners.with_context(consent_followup_planned=True)._consent_withdraw(
             "emarketing",
             source="spam_report",
             evidence={"description": _("SendGrid reported this address as spam.")},
