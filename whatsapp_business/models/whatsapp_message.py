@@ -204,6 +204,10 @@ class WhatsappMessage(models.Model):
                     )
                 )
             components = json.loads(self.template_components or "[]")
+            try:
+                components = template._header_components(components, client)
+            except UserError as exc:
+                raise wa_client.PermanentError(str(exc.args[0])) from exc
             return client.send_template(
                 self.recipient, template.name, template.language, components
             )

@@ -1,9 +1,12 @@
+import base64
 import json
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.mimetypes import guess_mimetype
 
 from ..services import template as wa_template
 
@@ -31,6 +34,8 @@ HEADER_FORMATS = [
     ("document", "Document"),
     ("location", "Location"),
 ]
+# Meta keeps an uploaded file 30 days; upload again a little before that.
+MEDIA_REUSE_DAYS = 25
 
 
 class WhatsappTemplate(models.Model):
@@ -50,6 +55,21 @@ class WhatsappTemplate(models.Model):
     rejection_reason = fields.Char(readonly=True)
     header_format = fields.Selection(HEADER_FORMATS, readonly=True)
     header_text = fields.Char(readonly=True)
+    header_file = fields.Binary(
+        attachment=True,
+        help="The image, video or document shown in the template's header. Meta "
+        "approved the template with an example file; this is the one sent.",
+    )
+    header_filename = fields.Char(string="Header File Name")
+    header_media_id = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Meta's id of the uploaded header file, reused for 25 days.",
+    )
+    header_media_date = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_system"
+    )
     body = fields.Text(readonly=True)
     footer = fields.Char(readonly=True)
     button_ids = fields.One2many("whatsapp.template.button", "template_id")
@@ -61,7 +81,8 @@ class WhatsappTemplate(models.Model):
     )
     is_sendable = fields.Boolean(
         compute="_compute_is_sendable",
-        help="Approved templates with a text or no header can be sent from Odoo.",
+        help="Approved templates can be sent from Odoo once a template with an "
+        "image, video or document header has its header file.",
     )
     preview = fields.Html(compute="_compute_preview", sanitize=True)
 
@@ -78,14 +99,102 @@ class WhatsappTemplate(models.Model):
         for template in self:
             template.display_name = f"{template.name} ({template.language})"
 
-    @api.depends("status", "header_format")
+    @api.depends("status", "header_format", "header_file")
     def _compute_is_sendable(self):
         for template in self:
             template.is_sendable = template.status == "approved" and (
                 template.header_format in (False, "text")
+                or (
+                    template.header_format in wa_template.MEDIA_HEADER_TYPES
+                    and bool(template.header_file)
+                )
             )
 
-    @api.depends("header_text", "body", "footer", "button_ids.text")
+    def _header_kind_label(self):
+        """The header format as the user reads it (translated)."""
+        self.ensure_one()
+        labels = dict(self._fields["header_format"]._description_selection(self.env))
+        return labels.get(self.header_format, "")
+
+    def _header_mimetype(self):
+        self.ensure_one()
+        raw = base64.b64decode(self.header_file or b"")
+        return guess_mimetype(raw, default="application/octet-stream")
+
+    @api.constrains("header_file", "header_format")
+    def _check_header_file(self):
+        for template in self.filtered("header_file"):
+            accepted = wa_template.MEDIA_HEADER_TYPES.get(template.header_format)
+            if not accepted:
+                raise ValidationError(
+                    self.env._(
+                        "Template %(template)s has no image, video or document "
+                        "header; it takes no header file.",
+                        template=template.display_name,
+                    )
+                )
+            mimetype = template._header_mimetype()
+            if mimetype not in accepted:
+                raise ValidationError(
+                    self.env._(
+                        "The header of template %(template)s is of type "
+                        "%(kind)s; WhatsApp accepts %(accepted)s there, not "
+                        "%(mimetype)s.",
+                        template=template.display_name,
+                        kind=template._header_kind_label(),
+                        accepted=", ".join(accepted),
+                        mimetype=mimetype,
+                    )
+                )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "header_file" in vals:
+            # a new file is uploaded to Meta on its next send
+            self.sudo().write({"header_media_id": False, "header_media_date": False})
+        return result
+
+    def _header_components(self, components, client):
+        """``components`` completed with the header file for a media-header
+        template, uploaded to Meta first unless an upload of the last 25 days
+        can be reused. Client errors propagate (the message is retried)."""
+        self.ensure_one()
+        kind = self.header_format
+        if kind not in wa_template.MEDIA_HEADER_TYPES:
+            return components
+        template = self.sudo()
+        if not template.header_file:
+            raise UserError(
+                self.env._(
+                    "Template %(template)s has no header file any more.",
+                    template=template.display_name,
+                )
+            )
+        fresh_after = fields.Datetime.now() - timedelta(days=MEDIA_REUSE_DAYS)
+        if not template.header_media_id or template.header_media_date < fresh_after:
+            media_id = client.upload_media(
+                base64.b64decode(template.header_file),
+                template._header_mimetype(),
+                template.header_filename or f"{template.name}-header",
+            )
+            template.write(
+                {
+                    "header_media_id": media_id,
+                    "header_media_date": fields.Datetime.now(),
+                }
+            )
+        return wa_template.with_media_header(
+            components, kind, template.header_media_id, template.header_filename
+        )
+
+    @api.depends(
+        "header_format",
+        "header_filename",
+        "header_text",
+        "body",
+        "footer",
+        "button_ids.text",
+    )
     def _compute_preview(self):
         for template in self:
             template.preview = template._render_preview()
@@ -94,6 +203,14 @@ class WhatsappTemplate(models.Model):
         """HTML preview of the template with the given ``{n: text}`` values."""
         self.ensure_one()
         parts = []
+        if self.header_format in wa_template.MEDIA_HEADER_TYPES:
+            parts.append(
+                Markup("<p><em>[%s: %s]</em></p>")
+                % (
+                    self._header_kind_label(),
+                    self.header_filename or self.env._("file to add"),
+                )
+            )
         if self.header_text:
             header = wa_template.render(self.header_text, header_values or {})
             parts.append(Markup("<p><strong>%s</strong></p>") % header)
@@ -146,6 +263,9 @@ class WhatsappTemplate(models.Model):
             for b in parsed["buttons"]
         ]:
             changed.pop("button_ids")
+        if "header_format" in changed and self.header_file:
+            # the file was chosen for the old header type
+            changed.update(header_file=False, header_filename=False)
         if changed:
             self.write(changed)
         self._sync_variables(examples)
@@ -209,14 +329,24 @@ class WhatsappTemplate(models.Model):
                         ).get(template.status),
                     )
                 )
-            if not template.is_sendable:
+            if template.is_sendable:
+                continue
+            if template.header_format in wa_template.MEDIA_HEADER_TYPES:
                 raise UserError(
                     self.env._(
-                        "Template %(template)s has a media header; such templates "
-                        "cannot be sent from Odoo yet.",
+                        "Template %(template)s has a header of type %(kind)s: add "
+                        "the header file on the template before sending it.",
                         template=template.display_name,
+                        kind=template._header_kind_label(),
                     )
                 )
+            raise UserError(
+                self.env._(
+                    "Template %(template)s has a location header; such templates "
+                    "cannot be sent from Odoo yet.",
+                    template=template.display_name,
+                )
+            )
 
     def _values_for(self, partner):
         """``(header_values, body_values)`` as ``{n: text}`` for a contact."""

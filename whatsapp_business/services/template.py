@@ -59,6 +59,34 @@ def build_components(body_values=None, header_values=None):
     return components
 
 
+# Header formats whose content is a file, and the file types Meta accepts for
+# each (WhatsApp Cloud API "Supported media types").
+MEDIA_HEADER_TYPES = {
+    "image": ("image/jpeg", "image/png"),
+    "video": ("video/mp4", "video/3gpp"),
+    "document": (
+        "application/pdf",
+        "text/plain",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+}
+
+
+def with_media_header(components, kind, media_id, filename=None):
+    """``components`` with the header parameter of a media-header template:
+    ``{"type": "header", "parameters": [{"type": kind, kind: {"id": ...}}]}``."""
+    media = {"id": media_id}
+    if kind == "document" and filename:
+        media["filename"] = filename
+    header = {"type": "header", "parameters": [{"type": kind, kind: media}]}
+    return [header] + [c for c in components or [] if c.get("type") != "header"]
+
+
 def _examples(component, key):
     example = component.get("example") or {}
     values = example.get(key) or []

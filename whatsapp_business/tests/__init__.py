@@ -1,1 +1,2 @@
 from . import test_account, test_discuss, test_send, test_ui, test_webhook
+from . import test_media_header

@@ -43,3 +43,30 @@ def test_parse_template():
     assert parsed["buttons"][0]["button_type"] == "url"
     odd = template.parse_template({"id": 1, "category": "X", "status": "WEIRD"})
     assert odd["category"] == "utility" and odd["status"] == "pending"
+
+
+def test_media_header_goes_first_and_replaces_a_text_header():
+    body = {"type": "body", "parameters": [{"type": "text", "text": "Jens"}]}
+    stale = {"type": "header", "parameters": [{"type": "text", "text": "x"}]}
+    components = template.with_media_header([stale, body], "image", "m1")
+    assert components == [
+        {"type": "header", "parameters": [{"type": "image", "image": {"id": "m1"}}]},
+        body,
+    ]
+
+
+def test_document_header_carries_its_file_name():
+    [header] = template.with_media_header([], "document", "m2", "katalog.pdf")
+    assert header["parameters"][0] == {
+        "type": "document",
+        "document": {"id": "m2", "filename": "katalog.pdf"},
+    }
+    # images and videos have no file name in Meta's schema
+    [header] = template.with_media_header([], "video", "m3", "film.mp4")
+    assert header["parameters"][0] == {"type": "video", "video": {"id": "m3"}}
+
+
+def test_media_header_types_follow_meta():
+    assert template.MEDIA_HEADER_TYPES["image"] == ("image/jpeg", "image/png")
+    assert "application/pdf" in template.MEDIA_HEADER_TYPES["document"]
+    assert "location" not in template.MEDIA_HEADER_TYPES
