@@ -44,10 +44,6 @@ SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
 """
 
 
-def create_db(conf):
-    common.create_db(conf, DB, ["consent_management"])
-
-
 def fill(conn):
     with conn.cursor() as cr:
         common.insert_contacts(cr, GENERATE_SQL, CONTACTS)
@@ -137,19 +133,14 @@ def measure(conf):
 
 
 def main():
-    conf = common.odoo_config()
     started = time.monotonic()
-    try:
-        say(f"creating {DB} ...")
-        create_db(conf)
+    with common.bench_database(DB, ["consent_management"]) as conf:
         say(f"inserting {CONTACTS} contacts ...")
         conn = suite.pg_connect(DB)
         fill(conn)
         conn.close()
         say("measuring ...")
         ours, loop_estimate = measure(conf)
-    finally:
-        suite.drop_db(DB)
     say(
         f"set-based initialiser {ours:.2f}s; per-record ORM loop measured on "
         f"{SAMPLE} contacts and extrapolated linearly to {CONTACTS}: "

@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks import common  # noqa: E402
-from tests.harness import suite  # noqa: E402
 
 EVENTS = 5000
 CHANGES = 10
@@ -130,12 +129,8 @@ def run(conf):
 
 
 def main():
-    conf = common.odoo_config()
-    common.create_db(conf, DB, ["exchange_calendar_sync"])
-    try:
+    with common.bench_database(DB, ["exchange_calendar_sync"]) as conf:
         run(conf)
-    finally:
-        suite.drop_db(DB)
 
 
 if __name__ == "__main__":

@@ -62,10 +62,6 @@ SELECT p.id, %(purpose)s,
 """
 
 
-def create_db(conf):
-    common.create_db(conf, DB, ["mass_mailing", ADDON])
-
-
 def fill(conn):
     with conn.cursor() as cr:
         common.insert_contacts(cr, GENERATE_SQL, CONTACTS)
@@ -175,19 +171,14 @@ def measure(conf):
 
 
 def main():
-    conf = common.odoo_config()
     started = time.monotonic()
-    try:
-        say(f"creating {DB} ...")
-        create_db(conf)
+    with common.bench_database(DB, ["mass_mailing", ADDON]) as conf:
         say(f"inserting {CONTACTS} contacts ...")
         conn = suite.pg_connect(DB)
         fill(conn)
         conn.close()
         say("measuring ...")
         ours, baseline, kept, _record_seconds = measure(conf)
-    finally:
-        suite.drop_db(DB)
     say(
         f"enforced {ours:.3f}s ({kept} of {CONTACTS} kept), "
         f"Odoo without enforcement {baseline:.3f}s; total "

@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks import common  # noqa: E402
 from tests.benchmarks.common import say  # noqa: E402
-from tests.harness import suite  # noqa: E402
 
 BATCHES = 10
 BATCH_SIZE = 1_000
@@ -60,10 +59,6 @@ COLUMNS = (
     "mail_message_id, mailing_trace_id, mailing_id, partner_id, create_uid, "
     "create_date, write_uid, write_date"
 )
-
-
-def create_db(conf):
-    common.create_db(conf, DB, [ADDON])
 
 
 def prepare(env):
@@ -232,15 +227,10 @@ def measure(conf):
 
 
 def main():
-    conf = common.odoo_config()
     started = time.monotonic()
-    try:
-        say(f"creating {DB} ...")
-        create_db(conf)
+    with common.bench_database(DB, [ADDON]) as conf:
         say(f"measuring {BATCHES} batches x {BATCH_SIZE} events ...")
         events, ours, bare, full = measure(conf)
-    finally:
-        suite.drop_db(DB)
     say(
         f"ingest {ours:.3f}s, bare INSERT {bare:.3f}s, whole route core "
         f"(signature + parse + ingest) {full:.3f}s = {events / full:.0f} events/s; "

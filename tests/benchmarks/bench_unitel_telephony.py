@@ -82,10 +82,6 @@ SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
 """
 
 
-def create_db(conf):
-    common.create_db(conf, DB, ["unitel_telephony", "sms"])
-
-
 def insert(conn):
     with conn.cursor() as cr:
         cr.execute("SELECT id FROM res_country WHERE code = 'DK'")
@@ -226,11 +222,8 @@ def measure(registry):
 
 
 def main():
-    conf = common.odoo_config()
     started = time.monotonic()
-    try:
-        say(f"creating {DB} ...")
-        create_db(conf)
+    with common.bench_database(DB, ["unitel_telephony", "sms"]) as conf:
         say(f"inserting {CONTACTS} contacts ...")
         conn = suite.pg_connect(DB)
         insert(conn)
@@ -240,9 +233,6 @@ def main():
         conn.close()
         say("measuring ...")
         search_ms, end_to_end_ms = measure(registry)
-    finally:
-        if not os.environ.get("BENCH_KEEP_DB"):
-            suite.drop_db(DB)
     say(f"total {time.monotonic() - started:.0f}s")
     ours, core = search_ms
     print(

@@ -5,7 +5,9 @@ and prints ``BENCH <name>: <figure> (ratio <x> vs <baseline>)`` on stdout;
 progress goes to stderr through :func:`say`.
 """
 
+import os
 import sys
+from contextlib import contextmanager
 
 from tests.harness import suite
 
@@ -44,6 +46,21 @@ def create_db(conf, db, modules, template=TEMPLATE):
         )
     else:
         suite.install(conf, db, modules, demo=False)
+
+
+@contextmanager
+def bench_database(db, modules):
+    """Yield Odoo's configuration path with a new database ``db`` holding
+    ``modules``; the database is dropped afterwards (kept with BENCH_KEEP_DB=1,
+    to look into it)."""
+    conf = odoo_config()
+    try:
+        say(f"creating {db} ...")
+        create_db(conf, db, modules)
+        yield conf
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            suite.drop_db(db)
 
 
 def insert_contacts(cr, sql, count, **params):
