@@ -1,6 +1,7 @@
 """Shared set-up for unitel_telephony tests: a Danish company with Danish and
 Dutch contacts whose numbers are typed the way people type them."""
 
+from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
 PARAM = "unitel_telephony.%s"
@@ -56,6 +57,18 @@ class UnitelCommon:
         if direction:
             domain.append(("direction", "=", direction))
         return self.env["unitel.call"].search(domain)
+
+    @classmethod
+    def _unitel_user(cls, login, name):
+        """An internal user who edits contacts and logs in with the password
+        ``<login>_pw1``."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}_pw1",
+            groups="base.group_user,base.group_partner_manager",
+            name=name,
+        )
 
     @classmethod
     def _set_params(cls, **values):

@@ -1,4 +1,4 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import _super_send
 
 from tests.fakes.base import Reply
@@ -15,13 +15,7 @@ class TestClickToCall(UnitelCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._unitel_setup()
-        cls.user = new_test_user(
-            cls.env,
-            login="unitel_caller",
-            password="unitel_caller_pw1",
-            groups="base.group_user,base.group_partner_manager",
-            name="Karen Kald",
-        )
+        cls.user = cls._unitel_user("unitel_caller", "Karen Kald")
         cls.user.unitel_own_number = "2901"
         cls.fake = FakeOriginate(token=TOKEN).start()
         cls.addClassCleanup(cls.fake.stop)

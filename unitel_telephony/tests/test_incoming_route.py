@@ -1,7 +1,7 @@
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import UnitelCommon
 
@@ -14,13 +14,7 @@ class TestIncomingRoute(UnitelCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._unitel_setup()
-        cls.user = new_test_user(
-            cls.env,
-            login="unitel_seller",
-            password="unitel_seller_pw1",
-            groups="base.group_user,base.group_partner_manager",
-            name="Sælger Sørensen",
-        )
+        cls.user = cls._unitel_user("unitel_seller", "Sælger Sørensen")
 
     def calls(self):
         return self.new_calls("incoming")
