@@ -168,3 +168,26 @@ class TestMediaHeader(WhatsappCommon, TransactionCase):
         self.assertEqual(self.template.header_format, "video")
         self.assertFalse(self.template.header_file)
         self.assertFalse(self.template.is_sendable)
+
+    def test_refused_upload_fails_the_message_and_stores_nothing(self):
+        self.add_file()
+        message = self.template._send_to_partner(self.customer)
+        sent = len(self.fake.sent)
+        self.fake.queue(
+            "POST",
+            self.fake.media_path,
+            Reply(400, meta_error(131053, "Media upload error", "Unsupported type")),
+        )
+        self.run_queue()
+        self.assertEqual(message.state, "failed")
+        self.assertIn("Media upload error", message.failure_reason)
+        self.assertFalse(self.template.header_media_id)
+        self.assertEqual(len(self.fake.sent), sent, "no template sent without it")
+
+    def test_removed_file_fails_the_queued_message(self):
+        self.add_file()
+        message = self.template._send_to_partner(self.customer)
+        self.template.header_file = False
+        self.run_queue()
+        self.assertEqual(message.state, "failed")
+        self.assertIn("no header file any more", message.failure_reason)
