@@ -1,5 +1,5 @@
-# Keep the repository root importable first, so ``tests.fakes`` and
-# ``tests.unit.svc`` resolve to this checkout under any pytest invocation.
+# Keep the repository root importable first, so
+# ``tests.unit.svc`` resolves to this checkout under any pytest invocation.
 import sys
 from pathlib import Path
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from odoo.tests import TransactionCase, new_test_user
 
-from tests.fakes.msgraph import FakeGraph
+from nordic_crm_fakes.msgraph import FakeGraph
 
 
 class ExchangeSyncCase(TransactionCase):

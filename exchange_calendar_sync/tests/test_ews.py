@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 from odoo.tests import tagged
 
-from tests.fakes.base import Reply
-from tests.fakes.ews import FakeEws
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.ews import FakeEws
 
 from .common import ExchangeSyncCase
 

@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from tests.fakes.base import Reply
+from nordic_crm_fakes.base import Reply
 
 from .common import ExchangeSyncCase
 

@@ -3,7 +3,7 @@ from unittest.mock import patch
 import odoo
 from odoo.tests import tagged
 
-from tests.fakes.smtp import FakeSMTPServer
+from nordic_crm_fakes.smtp import FakeSMTPServer
 
 from .common import SubscriptionsCase
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from odoo.tests import TransactionCase
 
-from tests.fakes.smtp import odoo_sends_mail
+from nordic_crm_fakes.smtp import odoo_sends_mail
 
 from ..services import webhook
 

@@ -3,7 +3,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from tests.fakes.dns import FakeDNSServer
+from nordic_crm_fakes.dns import FakeDNSServer
 
 TARGET = "u7654321.wl042.sendgrid.net"
 ZONES = {

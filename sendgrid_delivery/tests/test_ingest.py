@@ -5,7 +5,7 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tools.discuss import Store
 
-from tests.fakes.smtp import FakeSMTPServer
+from nordic_crm_fakes.smtp import FakeSMTPServer
 
 from .common import SendgridCommon, real_smtp_sending
 

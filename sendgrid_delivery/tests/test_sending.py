@@ -4,7 +4,7 @@ import json
 
 from odoo.tests import tagged
 
-from tests.fakes.smtp import FakeSMTPServer
+from nordic_crm_fakes.smtp import FakeSMTPServer
 
 from ..services import smtpapi
 from .common import SendgridCommon, real_smtp_sending

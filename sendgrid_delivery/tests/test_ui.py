@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from tests.fakes.dns import FakeDNSServer
+from nordic_crm_fakes.dns import FakeDNSServer
 
 from .common import SendgridCommon
 

@@ -32,7 +32,7 @@ def run(conf):
     import odoo
     from odoo.modules.registry import Registry
 
-    from tests.fakes.msgraph import FakeGraph
+    from nordic_crm_fakes.msgraph import FakeGraph
 
     odoo.tools.config.parse_config(["-c", str(conf), "-d", DB, "--log-level=warn"])
     registry = Registry(DB)

@@ -25,7 +25,7 @@ from odoo.addons.sendgrid_delivery.tests.common import (
 )
 from odoo.addons.whatsapp_business.tests.common import WhatsappCommon
 
-from tests.fakes.smtp import FakeSMTPServer
+from nordic_crm_fakes.smtp import FakeSMTPServer
 
 PRIVACY_PARAM = "consent_management.emarketing_privacy"
 MOBILE_NATIONAL = "20 55 44 33"

@@ -1,8 +1,8 @@
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import _super_send
 
-from tests.fakes.base import Reply
-from tests.fakes.originate import ORIGINATE_PATH, FakeOriginate
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.originate import ORIGINATE_PATH, FakeOriginate
 
 from .common import UnitelCommon
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import new_test_user
 
-from tests.fakes.meta_graph import TOKEN, FakeMetaGraph
+from nordic_crm_fakes.meta_graph import TOKEN, FakeMetaGraph
 
 from ..services import webhook as wa_webhook
 

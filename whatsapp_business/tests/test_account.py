@@ -1,8 +1,8 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase
 
-from tests.fakes.base import Reply
-from tests.fakes.meta_graph import meta_error
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.meta_graph import meta_error
 
 from .common import WhatsappCommon
 

@@ -4,8 +4,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase
 
-from tests.fakes.base import Reply
-from tests.fakes.meta_graph import meta_error
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.meta_graph import meta_error
 
 from .common import WhatsappCommon
 

@@ -2,9 +2,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.fakes.base import Reply
-from tests.fakes.ews import FakeEws
-from tests.fakes.msgraph import FakeGraph
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.ews import FakeEws
+from nordic_crm_fakes.msgraph import FakeGraph
 from tests.unit.svc import load
 
 graph_client = load("exchange_calendar_sync", "graph_client")

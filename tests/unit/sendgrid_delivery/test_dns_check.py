@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakes.dns import FakeDNSServer
+from nordic_crm_fakes.dns import FakeDNSServer
 from tests.unit.svc import load
 
 dns_check = load("sendgrid_delivery", "dns_check")

@@ -3,7 +3,7 @@
 import dns.resolver
 import pytest
 
-from tests.fakes.dns import FakeDNSServer
+from nordic_crm_fakes.dns import FakeDNSServer
 
 
 @pytest.fixture

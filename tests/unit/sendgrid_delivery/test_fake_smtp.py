@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.fakes.smtp import FakeSMTPServer
+from nordic_crm_fakes.smtp import FakeSMTPServer
 
 
 def _message(subject="Hej", body="Hello\n.starts with a dot\n", **headers):

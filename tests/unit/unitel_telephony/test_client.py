@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from tests.fakes.base import Reply
-from tests.fakes.originate import ORIGINATE_PATH, FakeOriginate
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.originate import ORIGINATE_PATH, FakeOriginate
 from tests.unit.svc import load
 
 client_mod = load("unitel_telephony", "client")

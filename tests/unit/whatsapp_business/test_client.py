@@ -1,7 +1,7 @@
 import pytest
 
-from tests.fakes.base import Reply
-from tests.fakes.meta_graph import TOKEN, FakeMetaGraph, meta_error
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.meta_graph import TOKEN, FakeMetaGraph, meta_error
 from tests.unit.svc import load
 
 client_mod = load("whatsapp_business", "client")

@@ -1,4 +1,4 @@
-from tests.fakes.meta_graph import sample_templates
+from nordic_crm_fakes.meta_graph import sample_templates
 from tests.unit.svc import load
 
 template = load("whatsapp_business", "template")

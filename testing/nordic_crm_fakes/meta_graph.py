@@ -16,7 +16,7 @@ errors with :meth:`queue` and :func:`meta_error`::
 
 import itertools
 
-from tests.fakes.base import FakeServer, Reply
+from nordic_crm_fakes.base import FakeServer, Reply
 
 VERSION = "v23.0"
 PHONE_NUMBER_ID = "106540352242922"

@@ -6,7 +6,7 @@ AUTH PLAIN/LOGIN (any credentials accepted and recorded), MAIL, RCPT, DATA
 (with dot-unstuffing), RSET, NOOP, VRFY, HELP, QUIT. No STARTTLS: configure the
 mail server under test with ``smtp_encryption="none"``.
 
-    from tests.fakes.smtp import FakeSMTPServer
+    from nordic_crm_fakes.smtp import FakeSMTPServer
 
     with FakeSMTPServer() as smtp:
         env["ir.mail_server"].create({

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from tests.fakes.base import FakeServer, Reply
+from nordic_crm_fakes.base import FakeServer, Reply
 
 S = "http://schemas.xmlsoap.org/soap/envelope/"
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"

@@ -14,7 +14,7 @@ configurable; this fake speaks one plausible shape of it:
 Script failures with ``queue()``: ``Reply(500, ...)``, ``Reply(200, delay=3)``.
 """
 
-from tests.fakes.base import FakeServer, Reply
+from nordic_crm_fakes.base import FakeServer, Reply
 
 ORIGINATE_PATH = "/api/originate"
 

@@ -23,7 +23,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from tests.fakes.base import FakeServer, Reply
+from nordic_crm_fakes.base import FakeServer, Reply
 
 PAGE_SIZE = 100
 

@@ -1,6 +1,6 @@
 """A real UDP DNS server on 127.0.0.1 serving test zones (built with dnspython).
 
-    from tests.fakes.dns import FakeDNSServer
+    from nordic_crm_fakes.dns import FakeDNSServer
 
     zones = {
         "example.com": {"TXT": ["v=spf1 include:sendgrid.net ~all"]},
