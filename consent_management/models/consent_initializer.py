@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -58,10 +59,31 @@ class ConsentInitializer(models.AbstractModel):
         ]
 
     @api.model
+    def _check_may_run_rules(self):
+        """Only Consent officers (and server code running as superuser) may run
+        the rules: they run as superuser over every contact."""
+        if self.env.su or self.env.user.has_group(
+            "consent_management.group_consent_officer"
+        ):
+            return
+        raise AccessError(
+            self.env._("Only a Consent officer may run the consent initialisation.")
+        )
+
+    @api.model
     def run_rules(self):
+        """Deprecated public name of :meth:`_run_rules`, kept for callers of
+        other addons; checks the Consent officer group before anything runs."""
+        self._check_may_run_rules()
+        return self._run_rules()
+
+    @api.model
+    def _run_rules(self):
         """Run every rule by sequence; return [(rule name, contacts touched)].
 
-        Idempotent: a second run returns only zeros.
+        Internal entry point (runs as superuser, no access check): UI and
+        crons go through ``consent.init.report.action_run``, which checks the
+        Consent officer group first. Idempotent: a second run returns only zeros.
         """
         self = self.sudo()
         self.env.flush_all()

@@ -88,7 +88,9 @@ class ConsentPurpose(models.Model):
             purpose.record_count = counts.get(purpose, 0)
 
     def action_open_records(self):
+        self.env["res.partner"]._consent_check_internal_user()
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "consent_management.consent_record_action"
         )

@@ -17,5 +17,8 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def action_consent_run_initializer(self):
-        """Run the initialisation rules again and show what each rule did."""
+        """Run the initialisation rules again and show what each rule did.
+
+        Settings actions read no field, so no access rule runs: check first."""
+        self.env["consent.initializer"]._check_may_run_rules()
         return self.env["consent.init.report"].action_run()

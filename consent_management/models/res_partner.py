@@ -4,7 +4,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq, str2bool
 
 from ..services import hashing, history_csv, token
@@ -393,7 +393,17 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # UI actions
     # ------------------------------------------------------------------
+    @api.model
+    def _consent_check_internal_user(self):
+        """Consent actions are for employees: portal and public users (who can
+        call any public method over JSON-RPC) are refused before anything runs."""
+        if not self.env.user._is_internal():
+            raise AccessError(
+                self.env._("Only internal users can manage the consent of contacts.")
+            )
+
     def _consent_open_wizard(self, operation):
+        self._consent_check_internal_user()
         self.check_access("write")
         return {
             "type": "ir.actions.act_window",
@@ -416,7 +426,9 @@ class ResPartner(models.Model):
         return self._consent_open_wizard("request")
 
     def action_consent_open_records(self):
+        self._consent_check_internal_user()
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "consent_management.consent_record_action"
         )
@@ -472,6 +484,7 @@ class ResPartner(models.Model):
 
     def action_consent_export_history(self):
         """Download the consent history (CSV) for an access request."""
+        self._consent_check_internal_user()
         self.ensure_one()
         self.check_access("read")
         content = self._consent_history_csv()

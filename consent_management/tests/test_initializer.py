@@ -26,7 +26,7 @@ class TestInitializer(ConsentCase):
         self.assertEqual([r["key"] for r in rules], ["sales_service", "blacklist"])
 
     def test_rule1_every_contact_gets_sales_and_service(self):
-        report = self.Init.run_rules()
+        report = self.Init._run_rules()
         self.assertGreaterEqual(report[0][1], 4)
         without = self.env.execute_query(
             SQL(
@@ -59,13 +59,13 @@ class TestInitializer(ConsentCase):
         )
 
     def test_rule3_never_mailed_contacts_get_no_emarketing(self):
-        self.Init.run_rules()
+        self.Init._run_rules()
         self.assertFalse(self.record_of(self.carla, self.emarketing))
         self.assertEqual(self.carla.emarketing_state, "none")
         self.assertGreater(self.Init._count_without_emarketing(), 0)
 
     def test_rule4_blacklisted_get_emarketing_withdrawn(self):
-        report = dict(self.Init.run_rules())
+        report = dict(self.Init._run_rules())
         self.assertGreaterEqual(
             report["Blacklisted e-mail addresses: E-marketing withdrawn"], 1
         )
@@ -81,26 +81,26 @@ class TestInitializer(ConsentCase):
         )
 
     def test_second_run_changes_nothing(self):
-        self.Init.run_rules()
+        self.Init._run_rules()
         records = self.Record.search_count([])
         events = self.Event.search_count([])
-        report = self.Init.run_rules()
+        report = self.Init._run_rules()
         self.assertEqual([count for _name, count in report], [0, 0])
         self.assertEqual(self.Record.search_count([]), records)
         self.assertEqual(self.Event.search_count([]), events)
 
     def test_withdrawn_contact_stays_withdrawn_after_rerun(self):
-        self.Init.run_rules()
+        self.Init._run_rules()
         self.anna._consent_withdraw("sales_service", source="email")
         self.bo._consent_withdraw("emarketing")
-        self.Init.run_rules()
+        self.Init._run_rules()
         self.assertEqual(self.record_of(self.anna, self.sales).state, "withdrawn")
         self.assertEqual(self.record_of(self.bo, self.emarketing).state, "withdrawn")
         self.assertEqual(self.bo.emarketing_state, "withdrawn")
 
     def test_explicit_consent_is_not_touched_by_rules(self):
         self.anna._consent_grant("sales_service", legal_basis="contract")
-        self.Init.run_rules()
+        self.Init._run_rules()
         record = self.record_of(self.anna, self.sales)
         self.assertEqual((record.legal_basis, record.source), ("contract", "manual"))
 
@@ -137,7 +137,7 @@ class TestInitializer(ConsentCase):
                 init_class, "_test_rule_mailed", _test_rule_mailed, create=True
             ),
         ):
-            report = self.Init.run_rules()
+            report = self.Init._run_rules()
             self.assertEqual(
                 [name for name, _count in report],
                 [
@@ -153,7 +153,7 @@ class TestInitializer(ConsentCase):
                 self.events_of(self.blocked, self.emarketing).mapped("event_type"),
                 ["init", "withdraw"],
             )
-            self.assertEqual([c for _n, c in self.Init.run_rules()], [0, 0, 0])
+            self.assertEqual([c for _n, c in self.Init._run_rules()], [0, 0, 0])
 
     def test_insert_missing_records_returns_count(self):
         query = SQL("SELECT unnest(%s::int[])", self.partners.ids)

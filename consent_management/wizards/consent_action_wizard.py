@@ -83,7 +83,9 @@ class ConsentActionWizard(models.TransientModel):
             wizard.partners_without_email = ", ".join(missing.mapped("display_name"))
 
     def action_apply(self):
+        self.env["res.partner"]._consent_check_internal_user()
         self.ensure_one()
+        self.check_access("write")
         self.partner_ids.check_access("write")
         partners = self.partner_ids
         code = self.purpose_id.code
