@@ -1,8 +1,10 @@
+import hmac
 import logging
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, email_normalize
+from odoo.tools import hmac as odoo_hmac
 
 from ..services import conflict, mapping
 from ..services.backends import MailboxInfo
@@ -13,6 +15,7 @@ _logger = logging.getLogger(__name__)
 EVENT = "calendar.event"
 ACTIVITY = "mail.activity"
 PUSH_BATCH = 20
+KEY_SCOPE = "exchange_calendar_sync.item_key"  # HMAC scope of the Odoo keys
 LOCK_NAMESPACE = 72640  # first key of this addon's PostgreSQL advisory locks
 # context for writes coming from Outlook: no push back, no invitations, no tracking
 SYNC_CONTEXT = {
@@ -203,9 +206,33 @@ class ExchangeSyncMailbox(models.Model):
             email=self.email, todo_list_id=self.todo_list_id or None, tz=tz
         )
 
-    def _db_key(self):
-        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "odoo")
-        return uuid.replace("-", "")[:12]
+    def _key_signature(self, res_model, res_id):
+        """HMAC (``database.secret``) binding an Odoo record to this mailbox."""
+        self.ensure_one()
+        return odoo_hmac(
+            self.env(su=True), KEY_SCOPE, (self.id, self.email, res_model, res_id)
+        )
+
+    def _odoo_key(self, res_model, res_id):
+        """The signed key stamped on the Outlook item we create for a record."""
+        return mapping.odoo_key(
+            self.id, res_model, res_id, self._key_signature(res_model, res_id)
+        )
+
+    def _verified_key(self, value):
+        """``(res_model, res_id)`` if ``value`` is a key this mailbox signed.
+
+        Users write their own Outlook items, keys included: a key that names
+        another mailbox, is unsigned (older versions) or does not verify is
+        ignored, so the item is treated as born in Outlook.
+        """
+        parsed = mapping.parse_odoo_key(value)
+        if not parsed or parsed[0] != self.id:
+            return None
+        _mailbox_id, res_model, res_id, signature = parsed
+        if not hmac.compare_digest(signature, self._key_signature(res_model, res_id)):
+            return None
+        return res_model, res_id
 
     def _detect_folders(self, backend=None):
         self.ensure_one()
@@ -522,7 +549,6 @@ class ExchangeSyncMailbox(models.Model):
         # colleagues are their own partner, whatever address their mailbox has
         partners = {email: user.partner_id for email, user in users.items()}
         partners.update(self._partners_for_emails(emails - set(users)))
-        db_key = self._db_key()
         to_create, seen = [], set()
         for item in items:
             if item["remote_id"] in seen:
@@ -543,14 +569,20 @@ class ExchangeSyncMailbox(models.Model):
             # not linked in this mailbox yet: one of ours (crash), a meeting
             # already known through another attendee, or a new event
             record = Event
-            key = mapping.parse_odoo_key(item.get("transaction_id"), db_key)
+            key = self._verified_key(item.get("transaction_id"))
             if key and key[0] == EVENT:
                 record = Event.browse(key[1]).exists()
+            else:
+                key = None
             if not record and item.get("ical_uid") in by_uid:
                 record = self._meeting_match(Event, item, by_uid[item["ical_uid"]])
             if not record and item.get("organizer_email") not in (None, self.email):
                 # a colleague's meeting whose copy carries no usable iCalUId
                 record = self._same_meeting(Event, item, linked_here)
+            if record and not key and not self._is_invited(record):
+                # an iCalUId or subject and time alone never joins a meeting
+                # the user is not invited to in Odoo
+                record = Event
             if record and record.id in linked_here:
                 record = Event  # e.g. another occurrence of the same series
             if record:
@@ -624,6 +656,16 @@ class ExchangeSyncMailbox(models.Model):
         if item.get("series"):
             events = events.filtered(lambda e: e.start == item.get("start"))
         return events[:1]
+
+    def _is_invited(self, event):
+        """Whether this mailbox's user organizes or attends ``event`` in Odoo."""
+        if (
+            event.user_id == self.user_id
+            or self.user_id.partner_id in event.partner_ids
+        ):
+            return True
+        addresses = {self.email, email_normalize(self.user_id.email or "")}
+        return bool(addresses & set(event.partner_ids.mapped("email_normalized")))
 
     def _same_meeting(self, Event, item, linked_here):
         """An event with this subject and time already linked in another mailbox."""
@@ -789,11 +831,10 @@ class ExchangeSyncMailbox(models.Model):
         Each batch is committed before the next (a crash loses at most one batch,
         and the Odoo key sent along lets the next run recognise what it created).
         """
-        db_key = self._db_key()
         for batch in self._in_batches(records, batch_size):
             with self.env.cr.savepoint():
                 for record in batch:
-                    key = mapping.odoo_key(db_key, res_model, record.id, self.id)
+                    key = self._odoo_key(res_model, record.id)
                     result = create_remote(record, key)
                     self.env["exchange.item.link"].create(
                         dict(
@@ -855,7 +896,6 @@ class ExchangeSyncMailbox(models.Model):
         Link = self.env["exchange.item.link"]
         run = self.task_full_sync_run if self.is_task_full_sync else 0
         now = fields.Datetime.now()
-        db_key = self._db_key()
         items = [i for i in items if i.get("remote_id")]
         by_remote = {
             link.remote_id: link
@@ -903,10 +943,12 @@ class ExchangeSyncMailbox(models.Model):
                 activity.write(self._activity_vals(item))
                 link.write(self._link_vals(item, now, need_push=False))
                 continue
-            key = mapping.parse_odoo_key(item.get("odoo_key"), db_key)
+            key = self._verified_key(item.get("odoo_key"))
             activity = (
                 Activity.browse(key[1]).exists() if key and key[0] == ACTIVITY else None
             )
+            if activity and self._links(ACTIVITY, [("res_id", "=", activity.id)]):
+                activity = None  # a copy of a task already linked here
             if activity:
                 Link.create(
                     dict(

@@ -55,8 +55,11 @@ SENSITIVITY_FROM_EWS = {
     "Confidential": "confidential",
 }
 
+# "odoo2-<mailbox id>-<model>-<record id>-<HMAC-SHA256 hex>"; the unsigned
+# "odoo-<db>-<model>-<id>-<mailbox>" keys of older versions do not match
 ODOO_KEY_RE = re.compile(
-    r"^odoo-(?P<db>[\w-]+)-(?P<model>[a-z_.]+)-(?P<id>\d+)-(?P<mb>\d+)$"
+    r"odoo2-(?P<mb>[0-9]{1,18})-(?P<model>[a-z_.]{1,64})-(?P<id>[0-9]{1,18})"
+    r"-(?P<sig>[0-9a-f]{64})"
 )
 
 
@@ -128,18 +131,30 @@ def html_text(html):
 
 
 # -- Odoo keys used for idempotent creates ------------------------------------
-def odoo_key(db_key, model, res_id, mailbox_id):
-    """The key we stamp on items we create (Graph ``transactionId``,
-    To Do ``linkedResources.externalId``) to recognise them after a crash."""
-    return f"odoo-{db_key}-{model}-{res_id}-{mailbox_id}"
+def odoo_key(mailbox_id, model, res_id, signature):
+    """The key we stamp on items we create (Graph ``transactionId``, To Do
+    ``linkedResources.externalId``, the EWS extended property) to recognise
+    them after a crash. ``signature`` is the caller's HMAC over the mailbox and
+    the record: anyone can write a key into their own Outlook items, so a key
+    is only trusted once its signature is checked (see :func:`parse_odoo_key`)."""
+    return f"odoo2-{mailbox_id}-{model}-{res_id}-{signature}"
 
 
-def parse_odoo_key(value, db_key):
-    """``(model, res_id, mailbox_id)`` for a key of this database, else None."""
-    match = ODOO_KEY_RE.match(value or "")
-    if not match or match.group("db") != db_key:
+def parse_odoo_key(value):
+    """``(mailbox_id, model, res_id, signature)`` of a well-formed key, else None.
+
+    The signature is returned, not checked: the caller must compare it (in
+    constant time) with the one it computes for its own mailbox.
+    """
+    match = ODOO_KEY_RE.fullmatch(value) if isinstance(value, str) else None
+    if not match:
         return None
-    return match.group("model"), int(match.group("id")), int(match.group("mb"))
+    return (
+        int(match.group("mb")),
+        match.group("model"),
+        int(match.group("id")),
+        match.group("sig"),
+    )
 
 
 # -- calendar events: Graph ---------------------------------------------------

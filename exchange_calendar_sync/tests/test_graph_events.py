@@ -100,10 +100,9 @@ class TestGraphEvents(ExchangeSyncCase):
         post = self.fake.calls(
             "POST", "/v1.0/users/anna@nordlys.example/calendar/events"
         )[0]
-        self.assertTrue(
-            post.json()["transactionId"].endswith(
-                f"-calendar.event-{event.id}-{self.mb_anna.id}"
-            )
+        self.assertEqual(
+            post.json()["transactionId"],
+            self.mb_anna._odoo_key("calendar.event", event.id),
         )
         self.assertFalse(event.exchange_need_sync)
         # Exchange delivered the invitation to Bo; his sync links the same event

@@ -59,7 +59,7 @@ class TestGraphTasks(ExchangeSyncCase):
             )
         )
         key = tasks[0]["linkedResources"][0]["externalId"]
-        self.assertTrue(key.endswith(f"-mail.activity-{activity.id}-{self.mb_anna.id}"))
+        self.assertEqual(key, self.mb_anna._odoo_key("mail.activity", activity.id))
         # edit in Odoo → PATCH
         activity.write({"summary": "Send tilbud v3"})
         self.sync()

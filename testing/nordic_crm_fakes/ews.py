@@ -151,7 +151,12 @@ class FakeEws(FakeServer):
         body=None,
         is_all_day=False,
         when=None,
+        odoo_key=None,
+        uid=None,
     ):
+        """An item created in Outlook; ``odoo_key`` writes the PublicStrings
+        property the sync stamps on its own items (as any EWS client can),
+        ``uid`` sets the iCalendar UID (settable on create in EWS)."""
         elem = etree.Element(t("CalendarItem"), nsmap={"t": T})
         _sub(elem, t("Subject"), subject)
         if body:
@@ -170,16 +175,45 @@ class FakeEws(FakeServer):
                 box = _sub(attendee, t("Mailbox"))
                 _sub(box, t("EmailAddress"), address)
                 _sub(attendee, t("ResponseType"), "Unknown")
+        if uid:
+            _sub(elem, t("UID"), uid)
+        self._add_key(elem, odoo_key)
         return self._store(email, "calendar", elem, when)
 
-    def add_task(self, email, subject, due=None, status="NotStarted", when=None):
+    def add_task(
+        self, email, subject, due=None, status="NotStarted", when=None, odoo_key=None
+    ):
         elem = etree.Element(t("Task"), nsmap={"t": T})
         _sub(elem, t("Subject"), subject)
         if due:
             _sub(elem, t("DueDate"), f"{due.isoformat()}T00:00:00Z")
         _sub(elem, t("PercentComplete"), "100" if status == "Completed" else "0")
         _sub(elem, t("Status"), status)
+        self._add_key(elem, odoo_key)
         return self._store(email, "tasks", elem, when)
+
+    @staticmethod
+    def _add_key(elem, odoo_key):
+        if odoo_key is None:
+            return
+        prop = _sub(elem, t("ExtendedProperty"))
+        _sub(
+            prop,
+            t("ExtendedFieldURI"),
+            DistinguishedPropertySetId="PublicStrings",
+            PropertyName="OdooSyncKey",
+            PropertyType="String",
+        )
+        _sub(prop, t("Value"), odoo_key)
+
+    def odoo_key(self, email, item_id):
+        """The sync key stored on an item (None without one)."""
+        _kind, folder = self.find(email, item_id)
+        for prop in folder["items"][item_id].findall(t("ExtendedProperty")):
+            uri = prop.find(t("ExtendedFieldURI"))
+            if uri is not None and uri.get("PropertyName") == "OdooSyncKey":
+                return self.text(prop, "Value")
+        return None
 
     def find(self, email, item_id):
         for kind, folder in self.mailboxes[email.lower()]["folders"].items():

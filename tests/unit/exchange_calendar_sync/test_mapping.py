@@ -165,12 +165,28 @@ def test_ews_event_mapping():
     assert back["series"] is False
 
 
-def test_odoo_keys_are_scoped_to_the_database():
-    key = mapping.odoo_key("abc123", "calendar.event", 42, 3)
-    assert mapping.parse_odoo_key(key, "abc123") == ("calendar.event", 42, 3)
-    assert mapping.parse_odoo_key(key, "otherdb") is None
-    assert mapping.parse_odoo_key("random", "abc123") is None
-    assert mapping.parse_odoo_key(None, "abc123") is None
+def test_odoo_keys_carry_mailbox_record_and_signature():
+    sig = "ab" * 32
+    key = mapping.odoo_key(3, "calendar.event", 42, sig)
+    assert key == f"odoo2-3-calendar.event-42-{sig}"
+    assert mapping.parse_odoo_key(key) == (3, "calendar.event", 42, sig)
+
+
+def test_malformed_and_legacy_odoo_keys_are_not_parsed():
+    sig = "ab" * 32
+    for value in (
+        None,
+        42,
+        "random",
+        # the unsigned key of older versions is never trusted
+        "odoo-abc123def456-calendar.event-42-3",
+        f"odoo2-3-calendar.event-42-{sig[:-2]}",  # short signature
+        f"odoo2-3-calendar.event-42-{sig.upper()}",
+        f"odoo2-3-calendar.event-42-{sig}\n",
+        f"odoo2-x-calendar.event-42-{sig}",
+        f"odoo2-3-calendar.event-4\u00b22-{sig}",  # superscript digit
+    ):
+        assert mapping.parse_odoo_key(value) is None, value
 
 
 def test_match_keys_ignore_seconds_and_case():
