@@ -1,6 +1,9 @@
+import re
+
 from odoo import http
 from odoo.http import request
 
+from ..models.res_partner import MAX_PARTNER_ID, PURPOSE_CODE
 from ..services import token
 
 LINK_ROUTE = (
@@ -11,6 +14,9 @@ PAGES = {
     "confirm": ("consent_confirm_page", "consent_confirmed_page"),
     "withdraw": ("consent_withdraw_page", "consent_withdrawn_page"),
 }
+# What the links we sign look like; anything else is refused before any query.
+SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+MAX_EXPIRY = 2**40  # UNIX time, far beyond any link validity
 
 
 class ConsentController(http.Controller):
@@ -30,6 +36,26 @@ class ConsentController(http.Controller):
             evidence["consent_text_version"] = purpose.consent_text_version or False
         return evidence
 
+    def _plain(self, status, message):
+        return request.make_response(
+            message,
+            headers=[("Content-Type", "text/plain; charset=utf-8")],
+            status=status,
+        )
+
+    def _malformed(self, action, partner_id, purpose_code, expires_at, signature):
+        """A plain 404/400 for input no signed link can contain, else None."""
+        if action not in PAGES:
+            return self._plain(404, request.env._("Unknown consent link."))
+        if not (
+            0 < partner_id <= MAX_PARTNER_ID
+            and 0 <= expires_at <= MAX_EXPIRY
+            and PURPOSE_CODE.fullmatch(purpose_code)
+            and SIGNATURE.fullmatch(signature)
+        ):
+            return self._plain(400, request.env._("This consent link is malformed."))
+        return None
+
     def _refuse(self, status):
         if status == token.EXPIRED:
             return self._render("consent_link_expired", status=410)
@@ -38,8 +64,6 @@ class ConsentController(http.Controller):
         return self._render("consent_link_invalid", status=403)
 
     def _check(self, action, partner_id, purpose_code, expires_at, signature):
-        if action not in PAGES:
-            return "invalid", None, None
         return request.env["res.partner"]._consent_check_link(
             partner_id, purpose_code, expires_at, signature, action=action
         )
@@ -48,6 +72,11 @@ class ConsentController(http.Controller):
     def consent_link_page(
         self, action, partner_id, purpose_code, expires_at, signature
     ):
+        malformed = self._malformed(
+            action, partner_id, purpose_code, expires_at, signature
+        )
+        if malformed:
+            return malformed
         status, partner, purpose = self._check(
             action, partner_id, purpose_code, expires_at, signature
         )
@@ -73,6 +102,11 @@ class ConsentController(http.Controller):
     def consent_link_answer(
         self, action, partner_id, purpose_code, expires_at, signature, **kw
     ):
+        malformed = self._malformed(
+            action, partner_id, purpose_code, expires_at, signature
+        )
+        if malformed:
+            return malformed
         status, partner, purpose = self._check(
             action, partner_id, purpose_code, expires_at, signature
         )

@@ -1,3 +1,4 @@
+import re
 import time
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ PRIVACY_PARAM = "consent_management.emarketing_privacy"
 LINK_VALIDITY_PARAM = "consent_management.double_opt_in_validity_days"
 EMARKETING = "emarketing"
 LINK_ACTIONS = ("confirm", "withdraw")
+PURPOSE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
+MAX_PARTNER_ID = 2**31 - 1  # PostgreSQL integer
 
 
 class ResPartner(models.Model):
@@ -335,6 +338,13 @@ class ResPartner(models.Model):
     ):
         """Return (status, partner, purpose) for a link; status is valid/invalid/
         expired/used. Nothing is written."""
+        if not (
+            isinstance(purpose_code, str)
+            and PURPOSE_CODE.fullmatch(purpose_code)
+            and 0 < int(partner_id) <= MAX_PARTNER_ID
+        ):
+            # No signed link looks like this; never let it reach a query.
+            return token.INVALID, self.browse(), self.env["consent.purpose"]
         status = token.verify(
             self._consent_link_secret(),
             partner_id,

@@ -182,12 +182,12 @@ class TestDoubleOptIn(HttpCase):
         self.assertEqual(self.open_page(swapped).status_code, 403)
         self.assertEqual(self.confirm(swapped).status_code, 403)
         unknown = confirm_path.replace("/consent/confirm/", "/consent/erase/")
-        self.assertEqual(self.confirm(unknown).status_code, 403)
+        self.assertEqual(self.confirm(unknown).status_code, 404)
         self.assertEqual(self.consent_state(), before)
 
     def test_non_ascii_signature_is_refused_cleanly(self):
         path = self.partner._consent_signed_path("emarketing")
         broken = path[: path.rindex("/") + 1] + "%C3%A6%C3%B8%C3%A5"
-        self.assertEqual(self.open_page(broken).status_code, 403)
-        self.assertEqual(self.confirm(broken).status_code, 403)
+        self.assertEqual(self.open_page(broken).status_code, 400)
+        self.assertEqual(self.confirm(broken).status_code, 400)
         self.assertEqual(self.consent_state(), ([], 0))
