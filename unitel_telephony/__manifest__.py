@@ -11,6 +11,7 @@
     "depends": ["contacts", "phone_validation", "mail"],
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
     "data": [
+        "security/unitel_security.xml",
         "security/ir.model.access.csv",
         "security/unitel_call_security.xml",
         "data/ir_actions_server.xml",

@@ -1,6 +1,7 @@
 import secrets
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 from .unitel_call import DEFAULTS
 
@@ -44,7 +45,8 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS["api_body_template"],
         config_parameter="unitel_telephony.api_body_template",
         help="{from} is the user's own number or extension, {to} the number "
-        "called in E.164 form (+4512345678), {token} the API token.",
+        "called in E.164 form (+4512345678). The API token goes in a header, "
+        "never in the body.",
     )
     unitel_api_success_path = fields.Char(
         string="Success Path",
@@ -93,8 +95,30 @@ class ResConfigSettings(models.TransientModel):
             )
             settings.unitel_notification_url = f"{base_url}/unitel/calls"
 
+    @api.constrains("unitel_api_url", "unitel_api_body_template")
+    def _check_unitel_token_in_header_only(self):
+        """URLs and bodies end up in logs: the token goes in a header."""
+        for settings in self:
+            for text in (settings.unitel_api_url, settings.unitel_api_body_template):
+                if text and "{token}" in text:
+                    raise ValidationError(
+                        _(
+                            "The API token may only be sent in a header: remove "
+                            "{token} from the API URL and the body template."
+                        )
+                    )
+
+    def _unitel_check_settings_access(self):
+        """Settings actions read no field, so no access right guards them:
+        only system administrators (who alone see the page) may run them."""
+        if not self.env.is_system():
+            raise AccessError(
+                _("Only administrators may change the telephony settings.")
+            )
+
     def action_unitel_generate_webhook_token(self):
         """Create a new random notification token (old one stops working)."""
+        self._unitel_check_settings_access()
         self.ensure_one()
         token = secrets.token_urlsafe(32)
         self.env["ir.config_parameter"].sudo().set_param(
@@ -105,6 +129,7 @@ class ResConfigSettings(models.TransientModel):
     def action_unitel_renormalise_numbers(self):
         """Recompute every contact's E.164 numbers set-based (after a country
         change of the company, for instance)."""
+        self._unitel_check_settings_access()
         count = self.env["res.partner"].sudo()._unitel_fill_e164()
         return {
             "type": "ir.actions.client",

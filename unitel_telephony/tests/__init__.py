@@ -4,3 +4,4 @@ from . import test_incoming_route
 from . import test_click_to_call
 from . import test_calls_notification
 from . import test_number_index
+from . import test_settings_access

@@ -71,6 +71,30 @@ class UnitelCommon:
         )
 
     @classmethod
+    def _unitel_roles(cls):
+        """One user per role, each logging in with ``<login>_pw1``: portal,
+        internal user, salesperson (the contacts' salesperson), the addon's
+        call log manager and a system administrator."""
+        groups = {
+            "portal": "base.group_portal",
+            "internal": "base.group_user",
+            "salesperson": "base.group_user,base.group_partner_manager",
+            "manager": "base.group_user,unitel_telephony.group_unitel_manager",
+            "admin": "base.group_user,base.group_system",
+        }
+        cls.roles = {
+            role: new_test_user(
+                cls.env,
+                login=f"unitel_{role}",
+                password=f"unitel_{role}_pw1",
+                groups=group_ids,
+                name=f"Unitel {role.title()}",
+            )
+            for role, group_ids in groups.items()
+        }
+        return cls.roles
+
+    @classmethod
     def _set_params(cls, **values):
         ICP = cls.env["ir.config_parameter"].sudo()
         for key, value in values.items():
