@@ -10,9 +10,14 @@ configurable; this fake speaks one plausible shape of it:
     200 {"success": true, "call": {"id": "call-1", "state": "ringing"}}
     401 {"success": false, "error": {"message": "Invalid token"}}
     422 {"success": false, "error": {"message": "Missing 'from' or 'to'"}}
+    400 {"success": false, "error": {"message": "The token belongs in the
+         Authorization header"}}   (the token in the query string or body)
 
 Script failures with ``queue()``: ``Reply(500, ...)``, ``Reply(200, delay=3)``.
 """
+
+import hmac
+from urllib.parse import unquote_plus
 
 from nordic_crm_fakes.base import FakeServer, Reply
 
@@ -31,12 +36,31 @@ class FakeOriginate(FakeServer):
     def originate_url(self):
         return self.url + ORIGINATE_PATH
 
+    def _token_outside_header(self, request):
+        """True when the token shows up in the query string or the body,
+        where proxies and access logs keep it."""
+        places = [unquote_plus(request.path), *map(str, request.query.values())]
+        body = request.body or b""
+        places.append(unquote_plus(body.decode("utf-8", "replace")))
+        return bool(self.token) and any(self.token in place for place in places)
+
     def handle(self, request):
         if request.path != ORIGINATE_PATH:
             return super().handle(request)
+        if self._token_outside_header(request):
+            return Reply(
+                400,
+                {
+                    "success": False,
+                    "error": {
+                        "message": "The token belongs in the Authorization header"
+                    },
+                },
+            )
         if request.method != "POST":
             return Reply(405, {"success": False, "error": {"message": "Use POST"}})
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        given = request.headers.get("authorization") or ""
+        if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
             return Reply(401, {"success": False, "error": {"message": "Invalid token"}})
         try:
             body = request.json() or {}

@@ -5,7 +5,7 @@ import logging
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from odoo import http
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
@@ -40,9 +40,11 @@ class UnitelController(http.Controller):
     @http.route("/unitel/call", type="json", auth="user")
     def click_to_call(self, number, res_model=None, res_id=None):
         try:
-            return request.env["unitel.call"].unitel_click_to_call(
+            return request.env["unitel.call"]._unitel_click_to_call(
                 number, res_model=res_model, res_id=res_id
             )
+        except AccessError:
+            raise
         except UserError as exc:
             return {"ok": False, "message": exc.args[0]}
 

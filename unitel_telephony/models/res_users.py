@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..services import phone as phone_service
 
@@ -20,6 +21,32 @@ class ResUsers(models.Model):
     @property
     def SELF_WRITEABLE_FIELDS(self):
         return super().SELF_WRITEABLE_FIELDS + ["unitel_own_number"]
+
+    @api.constrains("unitel_own_number")
+    def _check_unitel_own_number(self):
+        """The own number goes to the PBX as ``{from}``: an extension or a
+        phone number, never free text."""
+        for user in self.filtered("unitel_own_number"):
+            try:
+                user._unitel_dial_own_number()
+            except phone_service.PhoneNumberError as exc:
+                raise ValidationError(
+                    _(
+                        "“%(number)s” is not an extension (up to 6 digits) or a "
+                        "phone number: %(reason)s",
+                        number=user.unitel_own_number,
+                        reason=self.env["unitel.call"]._unitel_number_error_message(
+                            exc
+                        ),
+                    )
+                ) from exc
+
+    def _unitel_dial_own_number(self):
+        """The own number as the PBX gets it (extension as typed, else E.164);
+        raises PhoneNumberError for anything else."""
+        self.ensure_one()
+        region = self.sudo().company_id.partner_id.country_id.code or None
+        return phone_service.own_number(self.unitel_own_number, region)
 
     @api.model
     def _unitel_users_for_number(self, number, region=None):

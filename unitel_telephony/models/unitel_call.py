@@ -3,7 +3,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..services import client as client_service
@@ -119,7 +119,8 @@ class UnitelCall(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         calls = super().create(vals_list)
-        calls._post_in_chatter()
+        if not self.env.context.get("unitel_defer_chatter"):
+            calls._post_in_chatter()
         return calls
 
     def _post_in_chatter(self):
@@ -258,6 +259,13 @@ class UnitelCall(models.Model):
             "bad_url": _("the API URL must start with http:// or https://"),
             "no_own_number": _(
                 "your own number or extension is not set in your preferences"
+            ),
+            "bad_own_number": _(
+                "your own number or extension in your preferences is not an "
+                "extension or a phone number"
+            ),
+            "token_outside_header": _(
+                "the API token may only be sent in a header, not in the URL or the body"
             ),
             "no_number": _("there is no number to call"),
             "headers_not_json": _("the API headers are not a valid JSON object"),
@@ -447,51 +455,85 @@ class UnitelCall(models.Model):
 
     # -- outgoing --------------------------------------------------------------
     @api.model
-    def unitel_click_to_call(self, number, res_model=None, res_id=None):
-        """Place a call from the web client's call button.
+    def _unitel_called_record(self, res_model, res_id):
+        """The document a call button was clicked on, once the user may read it."""
+        if not res_model or not res_id or not isinstance(res_model, str):
+            return None
+        if res_model not in self.env or not isinstance(res_id, int | str):
+            return None
+        model = self.env[res_model]
+        if model._abstract or model._transient or not str(res_id).isdigit():
+            return None
+        record = model.browse(int(res_id)).exists()
+        if not record:
+            return None
+        record.check_access("read")
+        return record
+
+    @api.model
+    def _unitel_click_to_call(self, number, res_model=None, res_id=None):
+        """Place a call from the web client's call button (route /unitel/call).
 
         In ``tel:``/``callto:`` mode the browser has already handed the number
         to the softphone; we only log the call. In HTTP API mode we ask the PBX
-        to originate the call. Returns ``{"ok", "message", "call_id"}``.
+        to originate the call, and only after the call is logged: access rights
+        and record rules have said yes before the PBX hears of it. Returns
+        ``{"ok", "message", "call_id"}``.
         """
-        record = None
-        if res_model and res_id and res_model in self.env:
-            record = self.env[res_model].browse(int(res_id)).exists() or None
-            if record is not None:
-                record.check_access("read")
+        if not self.env.user._is_internal():
+            raise AccessError(_("Only internal users can place calls."))
+        record = self._unitel_called_record(res_model, res_id)
         e164 = self._unitel_normalise(number, self._unitel_region(record))
         partner = self._unitel_partner_of(record, e164)
-        vals = {
-            "direction": "outgoing",
-            "number": e164,
-            "number_presented": number,
-            "partner_id": partner.id,
-            "user_id": self.env.user.id,
-            "source": "click_to_call",
-            "res_model": record._name if record is not None else False,
-            "res_id": record.id if record is not None else False,
-        }
+        call = self.with_context(unitel_defer_chatter=True).create(
+            {
+                "direction": "outgoing",
+                "number": e164,
+                "number_presented": number,
+                "partner_id": partner.id,
+                "user_id": self.env.user.id,
+                "source": "click_to_call",
+                "res_model": record._name if record is not None else False,
+                "res_id": record.id if record is not None else False,
+            }
+        )
+        call.flush_recordset()
         mode = self._unitel_call_mode()
-        result = {"ok": True, "mode": mode, "number": e164}
+        result = {"ok": True, "mode": mode, "number": e164, "call_id": call.id}
         if mode == "api":
-            own_number = self.env.user.unitel_own_number
-            try:
-                self._unitel_originate_client().originate(own_number, e164)
-            except client_service.OriginateError as exc:
-                _logger.info("unitel_telephony: originate failed: %s", exc)
-                message = self._unitel_originate_error_message(exc)
-                vals.update(outcome="failed", error_message=message)
-                result.update(ok=False, message=message)
-            else:
-                result["message"] = _(
-                    "Your phone %(own)s rings now; pick up to be connected to "
-                    "%(number)s.",
-                    own=own_number,
-                    number=phone_service.to_international(e164),
-                )
-        call = self.create(vals)
-        result["call_id"] = call.id
+            result.update(call._unitel_originate())
+        call._post_in_chatter()
         return result
+
+    def _unitel_originate(self):
+        """Ask the PBX to ring the user's own phone and connect this call;
+        returns what to add to the click-to-call answer."""
+        self.ensure_one()
+        user = self.env.user
+        try:
+            if not user.unitel_own_number:
+                raise client_service.OriginateError(
+                    "not_configured", reason="no_own_number"
+                )
+            try:
+                own_number = user._unitel_dial_own_number()
+            except phone_service.PhoneNumberError as exc:
+                raise client_service.OriginateError(
+                    "not_configured", reason="bad_own_number"
+                ) from exc
+            self._unitel_originate_client().originate(own_number, self.number)
+        except client_service.OriginateError as exc:
+            _logger.info("unitel_telephony: originate failed: %s", exc)
+            message = self._unitel_originate_error_message(exc)
+            self.write({"outcome": "failed", "error_message": message})
+            return {"ok": False, "message": message}
+        return {
+            "message": _(
+                "Your phone %(own)s rings now; pick up to be connected to %(number)s.",
+                own=user.unitel_own_number,
+                number=phone_service.to_international(self.number),
+            )
+        }
 
     @api.model
     def _unitel_partner_of(self, record, e164):

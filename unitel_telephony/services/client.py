@@ -2,9 +2,15 @@
 
 Uni-tel does not publish its click-to-call API, so nothing here is guessed:
 the administrator configures URL, method, headers, a body template with
-``{from}``/``{to}``/``{token}`` placeholders and where in the JSON answer the
-PBX says yes or no. Success needs a 2xx status *and*, when a success path is
-configured, a truthy (or the expected) value at that path.
+``{from}``/``{to}`` placeholders (``{token}`` in headers only) and where in
+the JSON answer the PBX says yes or no.
+
+The token travels in a header only: URLs and bodies end up in proxy, access
+and PBX logs. Placeholders are replaced in one pass, so a value that itself
+reads ``{token}`` stays as it is.
+
+Success needs a 2xx status *and*, when a success path is configured, a truthy
+(or the expected) value at that path.
 
 Errors are raised as :class:`OriginateError` with a ``kind`` the Odoo side
 turns into a translated sentence, and an English ``str()`` for logs. The token
@@ -12,6 +18,7 @@ never appears in a message.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -19,6 +26,7 @@ import requests
 
 DEFAULT_TIMEOUT = 10  # seconds; a click must not hang the user's screen longer
 MAX_DETAIL = 200  # characters of a server answer quoted back to the user
+PLACEHOLDER = re.compile(r"\{(from|to|token)\}")
 
 KINDS = {
     "not_configured": "Click-to-call through the HTTP API is not configured: {detail}",
@@ -162,11 +170,25 @@ class OriginateClient:
         self.session = session or requests
 
     # -- request ---------------------------------------------------------
-    def _substitute(self, template, values, escape):
-        result = template
-        for key, value in values.items():
-            result = result.replace("{%s}" % key, escape(value))
-        return result
+    @staticmethod
+    def _substitute(template, values, escape):
+        # one pass: what a value brings in is never read as a placeholder
+        return PLACEHOLDER.sub(
+            lambda match: escape(values.get(match.group(1), "")), template
+        )
+
+    def _check_token_placement(self):
+        """Refuse a configuration that would put the token in the URL or body."""
+        # a token typed in literally is found too (short ones would match by chance)
+        literal = self.token if len(self.token) >= 8 else None
+        for where, text in (("URL", self.url), ("body", self.body_template)):
+            if "{token}" in text or (literal and literal in text):
+                raise OriginateError(
+                    "not_configured",
+                    f"the token may only be sent in a header, not in the {where}",
+                    reason="token_outside_header",
+                    where=where,
+                )
 
     def build_request(self, from_number, to_number):
         """Return the request as a dict (method, url, headers, body); no I/O."""
@@ -190,10 +212,13 @@ class OriginateClient:
             raise OriginateError(
                 "not_configured", "there is no number to call", reason="no_number"
             )
-        values = {"from": str(from_number), "to": str(to_number), "token": self.token}
+        self._check_token_placement()
+        # no token among the values of the URL and the body
+        values = {"from": str(from_number), "to": str(to_number)}
         url = self._substitute(self.url, values, lambda v: quote(v, safe=""))
+        header_values = dict(values, token=self.token)
         headers = {
-            name: self._substitute(value, values, str)
+            name: self._substitute(value, header_values, str)
             for name, value in parse_headers(self.headers_text).items()
         }
         body = None

@@ -33,6 +33,9 @@ REASONS = {
     "too_long": "{number!r} has too many digits to be a phone number.",
     "invalid": "{number!r} is not a possible phone number.",
 }
+# A PBX extension: a few digits ("201"); longer digit strings are numbers.
+_EXTENSION = re.compile(r"^\d{1,6}$")
+MAX_NUMBER_LENGTH = 64  # characters; anything longer is not a number someone typed
 
 
 class PhoneNumberError(ValueError):
@@ -120,6 +123,21 @@ def to_e164(number, region=None):
     return phonenumbers.format_number(
         parse(number, region), phonenumbers.PhoneNumberFormat.E164
     )
+
+
+def own_number(number, region=None):
+    """Return a user's own number or extension as the PBX gets it.
+
+    An extension (up to 6 digits) stays as typed; anything else must be a
+    possible phone number and comes back in E.164. Free text (``{token}``,
+    ``sip:…``) raises :class:`PhoneNumberError`.
+    """
+    text = (number or "").strip()
+    if _EXTENSION.match(text):
+        return text
+    if len(text) > MAX_NUMBER_LENGTH or not _ALLOWED.match(text):
+        raise PhoneNumberError(text, "not_a_number")
+    return to_e164(text, region)
 
 
 def to_e164_or_none(number, region=None):

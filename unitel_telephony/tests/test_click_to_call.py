@@ -1,8 +1,9 @@
-from odoo.tests import HttpCase, tagged
-from odoo.tests.common import _super_send
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.originate import ORIGINATE_PATH, FakeOriginate
+
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException, _super_send
 
 from .common import UnitelCommon
 
@@ -145,6 +146,105 @@ class TestClickToCall(UnitelCommon, HttpCase):
         self.assertFalse(result["ok"])
         self.assertIn("own number or extension", result["message"])
         self.assertFalse(self.fake.requests)
+
+    # -- who may make the PBX place a call -------------------------------------
+    def test_portal_user_never_reaches_the_pbx(self):
+        self.use_api()
+        self._unitel_roles()
+        self.roles["portal"].unitel_own_number = "2902"
+        self.authenticate("unitel_portal", "unitel_portal_pw1")
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self.call("12345678", self.roles["portal"].partner_id)
+        # nor through the model: the entry point is private
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw/unitel.call/_unitel_click_to_call",
+                {
+                    "model": "unitel.call",
+                    "method": "_unitel_click_to_call",
+                    "args": ["12345678"],
+                    "kwargs": {},
+                },
+            )
+        self.assertFalse(self.fake.requests)
+        self.assertFalse(self.outgoing())
+
+    def test_each_role_with_an_own_number_may_call(self):
+        self.use_api()
+        self._unitel_roles()
+        for extension, role in enumerate(
+            ("internal", "salesperson", "manager", "admin"), start=301
+        ):
+            with self.subTest(role=role):
+                self.fake.requests.clear()
+                self.roles[role].unitel_own_number = str(extension)
+                self.authenticate(f"unitel_{role}", f"unitel_{role}_pw1")
+                result = self.call("12345678", self.hansen)
+                self.assertTrue(result["ok"], result)
+                (request,) = self.fake.calls("POST", ORIGINATE_PATH)
+                self.assertEqual(request.json()["from"], str(extension))
+                call = self.env["unitel.call"].browse(result["call_id"])
+                self.assertEqual(call.user_id, self.roles[role])
+
+    def test_unreadable_document_is_refused_before_the_pbx_is_asked(self):
+        self.use_api()
+        other_company = self.env["res.company"].create({"name": "Anden ApS"})
+        secret = self.env["res.partner"].create(
+            {"name": "Hemmelig", "phone": "+4512121212", "company_id": other_company.id}
+        )
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self.call("+4512121212", secret)
+        self.assertFalse(self.fake.requests)
+        self.assertFalse(self.outgoing())
+        self.assertFalse(secret.message_ids.filtered(lambda m: "call" in m.body))
+
+    def test_own_number_must_be_an_extension_or_a_phone_number(self):
+        for forged in ("{token}", "201 {token}", "sip:201@pbx", "ring me"):
+            with self.subTest(forged=forged):
+                with self.assertRaises(JsonRpcException):
+                    self.make_jsonrpc_request(
+                        "/web/dataset/call_kw/res.users/write",
+                        {
+                            "model": "res.users",
+                            "method": "write",
+                            "args": [[self.user.id], {"unitel_own_number": forged}],
+                            "kwargs": {},
+                        },
+                    )
+                with self.assertRaises(ValidationError):
+                    self.user.with_user(self.user).unitel_own_number = forged
+        self.assertEqual(self.user.unitel_own_number, "2901")
+        self.user.with_user(self.user).unitel_own_number = "+45 70 12 34 56"
+        self.assertEqual(self.user.unitel_own_number, "+45 70 12 34 56")
+
+    def test_forged_own_number_from_before_the_check_is_never_dialled(self):
+        """A value stored before the check existed: refused at call time and
+        never expanded into the token."""
+        self.use_api(api_headers="Authorization: Bearer {token}\nX-From: {from}")
+        self.env.cr.execute(
+            "UPDATE res_users SET unitel_own_number = '{token}' WHERE id = %s",
+            [self.user.id],
+        )
+        self.user.invalidate_recordset(["unitel_own_number"])
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("is not an extension or a phone number", result["message"])
+        self.assertFalse(self.fake.requests)
+        self.assertEqual(self.outgoing().outcome, "failed")
+
+    def test_token_only_travels_in_a_header(self):
+        self.use_api(api_url=self.fake.originate_url + "?key={token}")
+        result = self.call("12345678", self.hansen)
+        self.assertFalse(result["ok"])
+        self.assertIn("only be sent in a header", result["message"])
+        self.use_api(api_body_template='{"from": "{from}", "key": "{token}"}')
+        self.assertFalse(self.call("12345678", self.hansen)["ok"])
+        self.assertFalse(self.fake.requests)
+        # and Settings refuse to save such a configuration
+        with self.assertRaisesRegex(ValidationError, "only be sent in a header"):
+            self.env["res.config.settings"].create(
+                {"unitel_api_url": "https://pbx.example.dk/call?key={token}"}
+            )
 
     # -- link modes ------------------------------------------------------------
     def test_tel_mode_only_logs(self):

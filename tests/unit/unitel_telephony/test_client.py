@@ -1,9 +1,9 @@
 import json
 
 import pytest
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.originate import ORIGINATE_PATH, FakeOriginate
+
 from tests.unit.svc import load
 
 client_mod = load("unitel_telephony", "client")
@@ -122,15 +122,67 @@ def test_missing_success_path_is_a_bad_response(fake):
 def test_get_method_puts_placeholders_in_the_url(fake):
     fake.queue("GET", "/dial", Reply(200, {"ok": 1}))
     client = client_mod.OriginateClient(
-        url=fake.url + "/dial?ext={from}&number={to}&key={token}",
+        url=fake.url + "/dial?ext={from}&number={to}",
         method="GET",
+        headers="X-Api-Key: {token}",
         token="k y",
         success_path="ok",
     )
     client.originate("201", "+4512345678")
     (request,) = fake.calls("GET", "/dial")
-    assert request.query == {"ext": "201", "number": "+4512345678", "key": "k y"}
+    assert request.query == {"ext": "201", "number": "+4512345678"}
+    assert request.headers["x-api-key"] == "k y"
     assert request.body == b""
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"url": "https://pbx.example/dial?key={token}"},
+        {"url": "https://pbx.example/dial/{token}/{to}"},
+        {"url": "https://pbx.example/dial?key=pbx-secret-42"},  # typed in literally
+        {"url": "https://pbx.example/api", "body_template": '{"key": "{token}"}'},
+        {"url": "https://pbx.example/api", "body_template": "key={token}&to={to}"},
+    ],
+)
+def test_token_is_never_put_in_the_url_or_the_body(kwargs):
+    client = client_mod.OriginateClient(token="pbx-secret-42", **kwargs)
+    with pytest.raises(client_mod.OriginateError) as info:
+        client.build_request("201", "+4512345678")
+    assert info.value.kind == "not_configured"
+    assert info.value.reason == "token_outside_header"
+    assert "pbx-secret-42" not in str(info.value)
+
+
+def test_values_are_substituted_in_one_pass(fake):
+    """An own number reading "{token}" is sent as it is, never expanded."""
+    client = make_client(fake, headers="Authorization: Bearer {token}\nX-From: {from}")
+    request = client.build_request("{token}", "{token}")
+    assert json.loads(request["body"]) == {"from": "{token}", "to": "{token}"}
+    assert request["headers"]["X-From"] == "{token}"
+    assert "tok-123" not in request["body"]
+    client = client_mod.OriginateClient(
+        url="https://pbx.example/dial?from={from}", method="GET", token="tok-123"
+    )
+    assert client.build_request("{token}", "+45")["url"].endswith("=%7Btoken%7D")
+
+
+def test_fake_refuses_the_token_outside_the_header(fake):
+    """The fake refuses what a careful PBX refuses: a token in query or body."""
+    import requests
+
+    for url, body in (
+        (fake.originate_url + "?token=tok-123", b'{"from": "1", "to": "2"}'),
+        (fake.originate_url, b'{"from": "1", "to": "2", "token": "tok-123"}'),
+    ):
+        response = requests.post(
+            url,
+            data=body,
+            headers={"Authorization": "Bearer tok-123"},
+            timeout=2,
+        )
+        assert response.status_code == 400
+        assert "Authorization header" in response.json()["error"]["message"]
 
 
 def test_build_request_escapes_json_and_reads_header_formats():

@@ -69,3 +69,36 @@ def test_normalise_many_parses_each_distinct_value_once():
         ("06 12345678", "NL"): "+31612345678",
         ("x", "DK"): None,
     }
+
+
+@pytest.mark.parametrize(
+    "number,expected",
+    [
+        ("201", "201"),
+        (" 2901 ", "2901"),
+        ("+45 70 12 34 56", "+4570123456"),
+        ("70123456", "+4570123456"),
+        ("0031 6 23456789", "+31623456789"),
+    ],
+)
+def test_own_number_is_an_extension_or_a_phone_number(number, expected):
+    assert phone.own_number(number, "DK") == expected
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "{token}",
+        "201{token}",
+        "sip:201@pbx.example.dk",
+        "tel:+4570123456",
+        "201\r\nX-Evil: 1",
+        "2" * 65,
+        "+45 12",
+        "",
+        "Mette",
+    ],
+)
+def test_own_number_refuses_free_text(number):
+    with pytest.raises(phone.PhoneNumberError):
+        phone.own_number(number, "DK")
