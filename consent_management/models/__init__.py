@@ -5,4 +5,5 @@ from . import (
     res_partner,
     consent_initializer,
     res_config_settings,
+    base_partner_merge_automatic_wizard,
 )

@@ -13,6 +13,7 @@ EVENT_TYPE_SELECTION = [
     ("init", "Initialised"),
     ("request", "Consent requested"),
     ("preference", "Preferences changed"),
+    ("merge", "Contacts merged"),
 ]
 
 SOURCE_SELECTION = [
@@ -30,6 +31,7 @@ SOURCE_SELECTION = [
     ("bounce", "Bounce"),
     ("unsubscribe_link", "Unsubscribe link"),
     ("whatsapp", "WhatsApp"),
+    ("merge", "Contact merge"),
 ]
 
 RECORD_STATE_SELECTION = [

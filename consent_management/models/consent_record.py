@@ -9,7 +9,23 @@ LOGGED_FIELDS = frozenset(
 )
 STATE_EVENT = {"active": "grant", "withdrawn": "withdraw", "expired": "expire"}
 # Events that describe the record's own evidence when none is given.
-FROM_RECORD = frozenset({"grant", "confirm", "change", "init"})
+FROM_RECORD = frozenset({"grant", "confirm", "change", "init", "merge"})
+# Merge: the most restrictive standing wins; an expired consent is no consent.
+STATE_STRENGTH = {"withdrawn": 3, "active": 2, "expired": 1}
+# The standing and evidence a merged contact's record takes from the winner.
+MERGED_FIELDS = (
+    "legal_basis",
+    "state",
+    "source",
+    "captured_at",
+    "captured_by_id",
+    "ip_address",
+    "user_agent",
+    "consent_text",
+    "consent_text_version",
+    "withdrawn_at",
+    "expires_on",
+)
 EVIDENCE_KEYS = (
     "ip_address",
     "user_agent",
@@ -133,6 +149,29 @@ class ConsentRecord(models.Model):
                 vals["token_digest"] = context["consent_token_digest"]
             vals_list.append(vals)
         return self.env["consent.event"].sudo().create(vals_list)
+
+    def _consent_evidence_strength(self):
+        """How strong the evidence of this record is (higher is stronger).
+
+        Used when contacts are merged to choose, among records of the same
+        standing, the one whose evidence the kept record takes. Override to
+        rank other sources.
+        """
+        self.ensure_one()
+        if self.source == "double_opt_in" or self.ip_address:
+            return 3  # the person's own act, with technical evidence
+        if self.legal_basis == "consent" and self.source != "initialisation":
+            return 2
+        return 0 if self.source == "initialisation" else 1
+
+    def _consent_merge_key(self):
+        self.ensure_one()
+        return (
+            STATE_STRENGTH.get(self.state, 0),
+            self._consent_evidence_strength(),
+            self.withdrawn_at or self.captured_at,
+            self.id,
+        )
 
     @api.model
     def _cron_expire_records(self):

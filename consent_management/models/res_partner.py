@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq, str2bool
 
 from ..services import hashing, history_csv, token
+from .consent_record import MERGED_FIELDS
 
 PRIVACY_PARAM = "consent_management.emarketing_privacy"
 LINK_VALIDITY_PARAM = "consent_management.double_opt_in_validity_days"
@@ -295,6 +296,71 @@ class ResPartner(models.Model):
                 vals["token_digest"] = self.env.context["consent_token_digest"]
             vals_list.append(vals)
         return Event.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Merging contacts
+    # ------------------------------------------------------------------
+    def _consent_merge_into(self, dst_partner):
+        """Merge the consent of ``self`` into ``dst_partner`` (most restrictive wins).
+
+        Called by Odoo's merge wizard (``base.partner.merge.automatic.wizard``)
+        before it moves foreign keys and deletes ``self``. Per purpose:
+        withdrawn beats active beats expired beats no record; among equals the
+        strongest evidence wins (:meth:`consent.record._consent_evidence_strength`).
+        ``dst_partner`` keeps one record per purpose holding the winner's
+        standing and evidence, every history event of ``self`` moves to it,
+        and one ``merge`` event per purpose names the merged contacts.
+
+        Extension point: override, call ``super()`` and merge what your addon
+        keeps per contact (e.g. subscription types); ``self`` still exists.
+        """
+        src = self - dst_partner
+        if not src:
+            return
+        dst_partner.ensure_one()
+        Record = self.env["consent.record"].sudo()
+        self.env.flush_all()
+        description = self.env._(
+            "Merged with contact %(contacts)s.",
+            contacts=", ".join(f"{p.display_name} (#{p.id})" for p in src),
+        )
+        ctx = {
+            "consent_event_type": "merge",
+            "consent_evidence": {"description": description},
+        }
+        records = Record.search([("partner_id", "in", (src | dst_partner).ids)])
+        for group in records.grouped("purpose_id").values():
+            winner = max(group, key=lambda r: r._consent_merge_key())
+            kept = group.filtered(lambda r: r.partner_id == dst_partner)
+            if kept and kept != winner:
+                vals = winner._convert_to_write(
+                    {name: winner[name] for name in MERGED_FIELDS}
+                )
+                kept.with_context(**ctx).write(vals)
+                (group - kept).unlink()
+            else:
+                (group - winner).unlink()
+                if winner.partner_id != dst_partner:
+                    winner.write({"partner_id": dst_partner.id})
+                winner.with_context(**ctx)._log_events()
+        # Both histories stay on the kept contact, linked to its records.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE consent_event e
+                      SET partner_id = %(dst)s,
+                          record_id = (SELECT r.id FROM consent_record r
+                                        WHERE r.partner_id = %(dst)s
+                                          AND r.purpose_id = e.purpose_id)
+                    WHERE e.partner_id IN %(src)s""",
+                dst=dst_partner.id,
+                src=tuple(src.ids),
+            )
+        )
+        self.env["consent.event"].invalidate_model(["partner_id", "record_id"])
+        (src | dst_partner).invalidate_recordset(
+            ["consent_event_ids", "consent_record_ids"]
+        )
 
     # ------------------------------------------------------------------
     # Double opt-in links

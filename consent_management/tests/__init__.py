@@ -5,6 +5,7 @@ from . import (
     test_event_append_only,
     test_expiry_export,
     test_initializer,
+    test_merge,
     test_routes,
     test_security,
     test_settings_wizard,

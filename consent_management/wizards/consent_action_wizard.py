@@ -11,6 +11,7 @@ SYSTEM_SOURCES = frozenset(
         "bounce",
         "spam_report",
         "unsubscribe_link",
+        "merge",
     }
 )
 
