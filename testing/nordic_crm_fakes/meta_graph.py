@@ -140,6 +140,7 @@ class FakeMetaGraph(FakeServer):
         self.version = version
         self.templates = sample_templates() if templates is None else templates
         self.media = {}  # media id -> (bytes, mime type)
+        self.media_urls = {}  # media id -> download address, when not our own
         self.sent = []  # JSON bodies of accepted sends
         self.uploads = []  # raw multipart bodies of uploaded media
         self._ids = itertools.count(1)
@@ -157,8 +158,12 @@ class FakeMetaGraph(FakeServer):
     def templates_path(self):
         return f"/{self.version}/{self.waba_id}/message_templates"
 
-    def add_media(self, media_id, content, mime_type="image/jpeg"):
+    def add_media(self, media_id, content, mime_type="image/jpeg", url=None):
+        """Serve an inbound media; ``url`` replaces the download address Meta
+        would give (e.g. another host, to prove the client refuses to follow it)."""
         self.media[media_id] = (content, mime_type)
+        if url:
+            self.media_urls[media_id] = url
 
     # -- routes ------------------------------------------------------------
     def handle(self, request):
@@ -197,7 +202,8 @@ class FakeMetaGraph(FakeServer):
                 200,
                 {
                     "messaging_product": "whatsapp",
-                    "url": f"{self.url}/media/{parts[0]}",
+                    "url": self.media_urls.get(parts[0])
+                    or f"{self.url}/media/{parts[0]}",
                     "mime_type": mime,
                     "sha256": "0" * 64,
                     "file_size": len(content),

@@ -4,7 +4,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_datetime, html2plaintext
 
 from ..services import client as wa_client
@@ -268,12 +268,23 @@ class DiscussChannel(models.Model):
 
     def _whatsapp_check_files(self, post_kwargs):
         """Refuse files WhatsApp would not take before anything is posted."""
-        files = [
-            (att.name, att.mimetype, att.file_size)
-            for att in self.env["ir.attachment"]
-            .sudo()
-            .browse(post_kwargs.get("attachment_ids") or [])
-        ]
+        attachments = self.env["ir.attachment"].browse(
+            post_kwargs.get("attachment_ids") or []
+        )
+        if not self.env.su:
+            # the queue uploads them with sudo (the Discuss route posts with sudo
+            # after core checked the attachments itself)
+            try:
+                attachments.check_access("read")
+                attachments.check("read")
+            except AccessError as exc:
+                raise AccessError(
+                    self.env._(
+                        "You cannot send a file on WhatsApp that you are not "
+                        "allowed to read."
+                    )
+                ) from exc
+        files = [(att.name, att.mimetype, att.file_size) for att in attachments.sudo()]
         for attachment in post_kwargs.get("attachments") or []:
             name, content = attachment[0], attachment[1]
             size = len(content.encode() if isinstance(content, str) else content)

@@ -4,7 +4,7 @@ import secrets
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services import client as wa_client
 from ..services import template as wa_template
@@ -13,6 +13,8 @@ from ..services import webhook as wa_webhook
 _logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/whatsapp/webhook"
+# Where the access token goes: only system administrators may change them.
+PROVIDER_FIELDS = ("base_url", "api_version")
 
 
 class WhatsappAccount(models.Model):
@@ -76,13 +78,18 @@ class WhatsappAccount(models.Model):
     api_version = fields.Char(
         string="API Version",
         required=True,
+        copy=False,
         default=wa_client.DEFAULT_API_VERSION,
-        help="Graph API version used for every call, e.g. v23.0.",
+        help="Graph API version used for every call, e.g. v23.0. Only system "
+        "administrators can change it.",
     )
     base_url = fields.Char(
         string="Graph API URL",
         required=True,
+        copy=False,
         default=wa_client.DEFAULT_BASE_URL,
+        help="Where the access token is sent: Meta's Graph API. Only system "
+        "administrators can change it.",
     )
     user_ids = fields.Many2many(
         "res.users",
@@ -114,6 +121,65 @@ class WhatsappAccount(models.Model):
             "This phone number ID is already used by another WhatsApp account.",
         )
     ]
+
+    @api.constrains("phone_number_id", "business_account_id")
+    def _check_meta_ids(self):
+        for account in self:
+            for value in (account.phone_number_id, account.business_account_id):
+                if not (value or "").isdigit() or not value.isascii():
+                    raise ValidationError(
+                        self.env._(
+                            "%(value)s is not a Meta id: the phone number ID and the "
+                            "WhatsApp Business Account ID are digits only.",
+                            value=value,
+                        )
+                    )
+
+    @api.constrains("base_url", "api_version")
+    def _check_provider(self):
+        for account in self:
+            if wa_client.base_url_problem(account.base_url):
+                raise ValidationError(
+                    self.env._(
+                        "%(url)s cannot be the Graph API URL: use an https:// address "
+                        "without query (plain http only on this machine, 127.0.0.1).",
+                        url=account.base_url,
+                    )
+                )
+            if wa_client.api_version_problem(account.api_version):
+                raise ValidationError(
+                    self.env._(
+                        "%(version)s is not a Graph API version; expected e.g. v23.0.",
+                        version=account.api_version,
+                    )
+                )
+
+    def _check_provider_access(self, vals=None):
+        """Only system administrators may point the token elsewhere.
+
+        With ``vals`` (a write), the fields may not change; without (after
+        ``create``, defaults included), they must hold Meta's defaults.
+        """
+        if self.env.is_system():
+            return
+        defaults = {
+            "base_url": wa_client.DEFAULT_BASE_URL,
+            "api_version": wa_client.DEFAULT_API_VERSION,
+        }
+        for account in self:
+            for fname in PROVIDER_FIELDS:
+                if vals is None:
+                    changed = account[fname] != defaults[fname]
+                else:
+                    changed = fname in vals and vals[fname] != account[fname]
+                if changed:
+                    raise AccessError(
+                        self.env._(
+                            "Only system administrators can change the Graph API URL "
+                            "and the API version of a WhatsApp account: the access "
+                            "token is sent there."
+                        )
+                    )
 
     def _compute_callback_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
@@ -148,8 +214,13 @@ class WhatsappAccount(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         accounts = super().create(vals_list)
+        accounts._check_provider_access()
         accounts.filtered(lambda a: not a.price_ids)._add_default_prices()
         return accounts
+
+    def write(self, vals):
+        self._check_provider_access(vals)
+        return super().write(vals)
 
     def _add_default_prices(self):
         categories = [
@@ -183,6 +254,8 @@ class WhatsappAccount(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        # the token is read with sudo below: the caller must manage this account
+        self.check_access("write")
         try:
             info = self._get_client().get_phone_number()
         except wa_client.WhatsAppError as exc:
@@ -214,6 +287,7 @@ class WhatsappAccount(models.Model):
 
     def action_sync_templates(self):
         self.ensure_one()
+        self.check_access("write")
         try:
             data = self._get_client().list_templates()
         except wa_client.WhatsAppError as exc:
@@ -484,6 +558,7 @@ class WhatsappAccount(models.Model):
     # -- navigation --------------------------------------------------------
     def action_view_templates(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "whatsapp_business.whatsapp_template_action"
         )
@@ -493,6 +568,7 @@ class WhatsappAccount(models.Model):
 
     def action_view_conversations(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "whatsapp_business.discuss_channel_whatsapp_action"
         )
@@ -501,6 +577,7 @@ class WhatsappAccount(models.Model):
 
     def action_view_messages(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "whatsapp_business.whatsapp_message_action"
         )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..services import client as wa_client
@@ -120,6 +120,41 @@ class WhatsappMessage(models.Model):
                 )[:1]
                 price = line.price
             message.estimated_cost = price
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        messages = super().create(vals_list)
+        messages._check_attachment_access()
+        return messages
+
+    def write(self, vals):
+        if vals.get("attachment_id"):
+            self._check_file_access(
+                self.env["ir.attachment"].browse(vals["attachment_id"])
+            )
+        return super().write(vals)
+
+    def _check_attachment_access(self):
+        """The queue uploads files with sudo: whoever attaches a file to an
+        outgoing message (or sends it again) must be allowed to read it."""
+        self._check_file_access(
+            self.filtered(lambda m: m.direction == "outbound").attachment_id
+        )
+
+    def _check_file_access(self, attachments):
+        if self.env.su or not attachments:
+            return
+        attachments = attachments.with_env(self.env)
+        try:
+            attachments.check_access("read")
+            attachments.check("read")
+        except AccessError as exc:
+            raise AccessError(
+                self.env._(
+                    "You cannot send a file on WhatsApp that you are not allowed to "
+                    "read."
+                )
+            ) from exc
 
     # -- queue -------------------------------------------------------------
     def _trigger_queue(self, at=None):
@@ -284,11 +319,13 @@ class WhatsappMessage(models.Model):
             )
 
     def action_retry(self):
+        self.check_access("read")
         failed = self.filtered(
             lambda m: m.direction == "outbound" and m.state == "failed"
         )
         if not failed:
             raise UserError(self.env._("Only failed outgoing messages can be retried."))
+        failed._check_attachment_access()
         # sudo: whatsapp.message - users read messages; the queue fields are ours
         failed.sudo().write(
             {"state": "outgoing", "next_attempt_date": False, "attempt_count": 0}

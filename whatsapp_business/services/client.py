@@ -7,6 +7,8 @@ Errors are mapped to two exception classes so the queue knows what to do:
 """
 
 import logging
+import re
+from urllib.parse import urlsplit
 
 import requests
 
@@ -15,6 +17,16 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
 DEFAULT_TIMEOUT = 20
+_API_VERSION = re.compile(r"^v?\d{1,3}\.\d{1,3}$")
+
+# Where Meta serves inbound media: the short-lived ``url`` of ``GET /{media-id}``
+# is on lookaside.fbsbx.com (Meta's CDN hosts *.fbcdn.net and the Graph host
+# itself also serve files). The token is only ever sent to these hosts or to
+# the configured Graph API URL.
+META_MEDIA_HOSTS = frozenset({"lookaside.fbsbx.com", "graph.facebook.com"})
+META_MEDIA_HOST_SUFFIXES = (".fbcdn.net",)
+# plain http is accepted only for a Graph API URL on this machine (fakes, proxies)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # What Meta accepts per media kind (bytes); larger files are refused up front.
 MEDIA_LIMITS = {
@@ -38,6 +50,64 @@ def media_kind(mime_type):
     if mime in AUDIO_TYPES:
         return "audio"
     return "document"
+
+
+def origin(url):
+    """``(scheme, host, port)`` of an absolute http(s) URL; None when it is not one
+    (or carries a user name, which could hide the real host)."""
+    if not isinstance(url, str) or any(ord(c) < 33 or ord(c) > 126 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if "@" in parts.netloc:
+        return None
+    return (
+        parts.scheme,
+        parts.hostname.lower(),
+        port or (443 if parts.scheme == "https" else 80),
+    )
+
+
+def base_url_problem(url):
+    """Why ``url`` cannot be a Graph API URL (English text), or None when it can.
+
+    An https:// address without query or fragment; plain http only on loopback.
+    """
+    where = origin(url)
+    if not where:
+        return "not an http(s) address"
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        return "query and fragment are not allowed"
+    scheme, host, _port = where
+    if scheme != "https" and host not in LOOPBACK_HOSTS:
+        return "only https:// is allowed"
+    return None
+
+
+def api_version_problem(version):
+    """Why ``version`` is not a Graph version like ``v23.0``, or None."""
+    if not isinstance(version, str) or not _API_VERSION.match(version):
+        return "expected a version like v23.0"
+    return None
+
+
+def is_meta_media_url(url):
+    """True for an https URL on one of Meta's media hosts."""
+    where = origin(url)
+    if not where:
+        return False
+    scheme, host, port = where
+    return (
+        scheme == "https"
+        and port == 443
+        and (host in META_MEDIA_HOSTS or host.endswith(META_MEDIA_HOST_SUFFIXES))
+    )
 
 
 # Meta answers some transient conditions with HTTP 400 and one of these codes:
@@ -91,7 +161,8 @@ class WhatsAppClient:
     """Client of one WhatsApp Business phone number.
 
     :param base_url: Graph host, e.g. ``https://graph.facebook.com``; tests point it
-        at a fake server.
+        at a fake server. The token is sent to this host only (and, for inbound
+        media, to Meta's media hosts, see :func:`is_meta_media_url`).
     :param api_version: Graph version segment, e.g. ``v23.0``.
     """
 
@@ -109,6 +180,7 @@ class WhatsAppClient:
         self.phone_number_id = phone_number_id
         self.business_account_id = business_account_id
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.origin = origin(self.base_url)
         version = (api_version or DEFAULT_API_VERSION).strip("/")
         if not version.startswith("v"):
             version = f"v{version}"
@@ -120,11 +192,23 @@ class WhatsAppClient:
     def _url(self, path):
         return f"{self.base_url}/{self.api_version}/{path.lstrip('/')}"
 
+    def _is_api_url(self, url):
+        return bool(self.origin) and origin(url) == self.origin
+
+    def may_receive_token(self, url):
+        """True when ``url`` is on the configured Graph host or a Meta media host."""
+        return self._is_api_url(url) or is_meta_media_url(url)
+
     def _request(
         self, method, url, *, params=None, json=None, data=None, files=None, raw=False
     ):
         if not self.token:
             raise PermanentError("No access token is configured.")
+        # API calls go to the configured host only; downloads (raw) may also
+        # go to Meta's media hosts
+        allowed = self.may_receive_token(url) if raw else self._is_api_url(url)
+        if not allowed:
+            raise PermanentError(f"Refused to send the access token to {url}.")
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
             response = self.session.request(
@@ -136,6 +220,9 @@ class WhatsAppClient:
                 files=files,
                 headers=headers,
                 timeout=self.timeout,
+                # API answers never redirect; a media host may (requests then
+                # drops the token when the host changes)
+                allow_redirects=raw,
             )
         except requests.Timeout as exc:
             raise RetryableError(f"Meta did not answer in time: {exc}") from exc
@@ -257,8 +344,16 @@ class WhatsAppClient:
         """Return ``(content bytes, mime type)`` of an inbound media."""
         info = self.get_media(media_id)
         url = info.get("url")
-        if not url:
+        if not url or not isinstance(url, str):
             raise PermanentError(f"Meta sent no download address for media {media_id}.")
+        if not self.may_receive_token(url):
+            _logger.warning(
+                "WhatsApp media %s: refused download from %s", media_id, url
+            )
+            raise PermanentError(
+                f"The download address of media {media_id} is not on Meta's hosts; "
+                "it was not followed."
+            )
         response = self._request("GET", url, raw=True)
         mime = info.get("mime_type") or response.headers.get("Content-Type")
         return response.content, mime

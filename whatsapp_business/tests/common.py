@@ -9,10 +9,10 @@ import calendar
 import json
 from datetime import timedelta
 
+from nordic_crm_fakes.meta_graph import TOKEN, FakeMetaGraph
+
 from odoo import fields
 from odoo.tests import new_test_user
-
-from nordic_crm_fakes.meta_graph import TOKEN, FakeMetaGraph
 
 from ..services import webhook as wa_webhook
 
@@ -77,12 +77,48 @@ class WhatsappCommon:
             }
         )
 
+    @classmethod
+    def _setup_roles(cls):
+        """One logged-in user per role (password = login). ``cls.agent`` is the
+        WhatsApp user (in the account's team); the salesperson is in no team
+        (and in Sales' salesperson group when sales_team is installed)."""
+        salesman = cls.env.ref(
+            "sales_team.group_sale_salesman", raise_if_not_found=False
+        )
+        cls.portal = new_test_user(
+            cls.env, login="wa_portal", name="Pia Portal", groups="base.group_portal"
+        )
+        cls.employee = new_test_user(
+            cls.env, login="wa_employee", name="Erik Employee", groups="base.group_user"
+        )
+        cls.salesperson = new_test_user(
+            cls.env,
+            login="wa_sales",
+            name="Sofie Sales",
+            groups="base.group_user"
+            + (",sales_team.group_sale_salesman" if salesman else ""),
+        )
+        cls.wa_manager = new_test_user(
+            cls.env,
+            login="wa_manager",
+            name="Mads Manager",
+            groups="whatsapp_business.group_whatsapp_manager",
+        )
+        cls.sysadmin = new_test_user(
+            cls.env,
+            login="wa_sysadmin",
+            name="Sara Sysadmin",
+            groups="base.group_system",
+        )
+
     def setUp(self):
         super().setUp()
         # one fake per class: forget what earlier tests sent or scripted
         self.fake.requests.clear()
         self.fake.sent.clear()
         self.fake._queued.clear()
+        self.fake.media_urls.clear()
+        self.fake.uploads.clear()
 
     # -- helpers -------------------------------------------------------------
     def conversation(self, partner=None, hours_since_inbound=None):

@@ -1,8 +1,8 @@
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.meta_graph import meta_error
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase
 
 from .common import WhatsappCommon
 

@@ -1,12 +1,12 @@
 import base64
 from datetime import timedelta
 
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.meta_graph import meta_error
+
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests.common import TransactionCase
-
-from nordic_crm_fakes.base import Reply
-from nordic_crm_fakes.meta_graph import meta_error
 
 from .common import WhatsappCommon
 

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
+from nordic_crm_fakes.base import Reply
+from nordic_crm_fakes.meta_graph import meta_error
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase
-
-from nordic_crm_fakes.base import Reply
-from nordic_crm_fakes.meta_graph import meta_error
 
 from .common import WhatsappCommon
 

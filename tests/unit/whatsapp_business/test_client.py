@@ -1,7 +1,7 @@
 import pytest
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.meta_graph import TOKEN, FakeMetaGraph, meta_error
+
 from tests.unit.svc import load
 
 client_mod = load("whatsapp_business", "client")
@@ -157,3 +157,71 @@ def test_media_kind():
     assert client_mod.media_kind("audio/ogg; codecs=opus") == "audio"
     assert client_mod.media_kind("application/pdf") == "document"
     assert client_mod.media_kind(None) == "document"
+
+
+# -- where the token may go (issue 14, case 5) --------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",
+        "https://graph.facebook.com/v23.0/123",
+        "https://scontent.xx.fbcdn.net/v/t61/abc.jpg",
+        "https://SCONTENT-CPH2-1.XX.FBCDN.NET/x",
+    ],
+)
+def test_meta_media_hosts(url):
+    assert client_mod.is_meta_media_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://lookaside.fbsbx.com/x",  # clear text
+        "https://lookaside.fbsbx.com:8443/x",
+        "https://fbcdn.net.evil.example/x",
+        "https://evilfbcdn.net/x",
+        "https://lookaside.fbsbx.com@evil.example/x",
+        "https://evil.example/?u=https://lookaside.fbsbx.com",
+        "https://lookaside.fbsbx.com\x00.evil/x",
+        "//lookaside.fbsbx.com/x",
+        "",
+        None,
+        ["https://lookaside.fbsbx.com/"],
+    ],
+)
+def test_other_media_hosts_refused(url):
+    assert not client_mod.is_meta_media_url(url)
+
+
+def test_base_url_rules():
+    assert client_mod.base_url_problem("https://graph.facebook.com") is None
+    assert client_mod.base_url_problem("http://127.0.0.1:8069") is None
+    assert client_mod.base_url_problem("http://graph.facebook.com")
+    assert client_mod.base_url_problem("https://a@graph.facebook.com")
+    assert client_mod.base_url_problem("https://graph.facebook.com/?x=1")
+    assert client_mod.base_url_problem("file:///etc/passwd")
+    assert client_mod.api_version_problem("v23.0") is None
+    assert client_mod.api_version_problem("23.0") is None
+    assert client_mod.api_version_problem("v23.0/../x")
+    assert client_mod.api_version_problem(None)
+
+
+def test_media_download_from_another_host_is_not_followed(fake):
+    with FakeMetaGraph(token="anything") as attacker:
+        fake.add_media("m2", b"data", "image/png", url=f"{attacker.url}/media/m2")
+        with pytest.raises(client_mod.PermanentError) as err:
+            make_client(fake).download_media("m2")
+        assert "not on Meta's hosts" in str(err.value)
+        assert not attacker.requests
+
+
+def test_api_calls_never_leave_the_configured_host(fake):
+    client = make_client(fake)
+    with FakeMetaGraph(token="anything") as attacker:
+        with pytest.raises(client_mod.PermanentError):
+            client._request("GET", f"{attacker.url}/v23.0/1")
+        # a media host is good for downloads only, not for API calls
+        with pytest.raises(client_mod.PermanentError):
+            client._request("GET", "https://lookaside.fbsbx.com/x")
+        assert not attacker.requests
+    assert not fake.requests

@@ -1,4 +1,5 @@
 from nordic_crm_fakes.meta_graph import sample_templates
+
 from tests.unit.svc import load
 
 template = load("whatsapp_business", "template")
