@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, create_index, make_index_name
 
@@ -312,6 +312,8 @@ class ResPartner(models.Model):
 
     # -- actions ---------------------------------------------------------------
     def action_unitel_view_calls(self):
+        if not self.env.user._is_internal():
+            raise AccessError(_("Only internal users can see the call log."))
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "unitel_telephony.unitel_call_action"
@@ -321,17 +323,28 @@ class ResPartner(models.Model):
         action["display_name"] = _("Calls with %(name)s", name=self.display_name)
         return action
 
+    @api.model
+    def _unitel_linkable_call(self, call_id):
+        """The unknown caller's call a new contact may be linked to, or None."""
+        if not isinstance(call_id, int) or isinstance(call_id, bool):
+            return None
+        call = self.env["unitel.call"].browse(call_id).exists()
+        if not call or call.sudo().partner_id or not call.has_access("read"):
+            return None
+        return call
+
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
         call_id = self.env.context.get("unitel_call_id")
         if call_id:
             # A contact created from the "unknown caller" pop-up: link the call.
-            call = self.env["unitel.call"].browse(call_id).exists()
-            if call and not call.partner_id:
+            # Only a call the user may see, and only to a contact with its number.
+            call = self._unitel_linkable_call(call_id)
+            if call:
                 match = partners.filtered(
                     lambda p: call.number in (p.unitel_phone_e164, p.unitel_mobile_e164)
                 )[:1]
                 if match:
-                    call.partner_id = match
+                    call.sudo().partner_id = match
         return partners

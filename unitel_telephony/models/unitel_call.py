@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -20,6 +20,9 @@ DEFAULTS = {
     "api_timeout": "10",
 }
 CALL_MODES = ("tel", "callto", "api")
+MANAGER_GROUP = "unitel_telephony.group_unitel_manager"
+# set by the PBX notification only (or a manager correcting the log)
+RESTRICTED_FIELDS = frozenset({"external_id", "source", "notified_user_ids"})
 MATCH_LIMIT = 80  # contacts shown in the "several contacts match" list
 
 
@@ -86,6 +89,15 @@ class UnitelCall(models.Model):
         help="The PBX's own id of the call; a second notification with the same id "
         "is ignored.",
     )
+    notified_user_ids = fields.Many2many(
+        "res.users",
+        "unitel_call_notified_user_rel",
+        "call_id",
+        "user_id",
+        string="Notified Users",
+        readonly=True,
+        help="Users the PBX notification showed this call to; they may open it.",
+    )
     error_message = fields.Text(string="Error", readonly=True)
     company_id = fields.Many2one(
         "res.company", default=lambda self: self.env.company, index=True
@@ -119,12 +131,47 @@ class UnitelCall(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         calls = super().create(vals_list)
+        calls._check_unitel_access(created=True)
         if not self.env.context.get("unitel_defer_chatter"):
             calls._post_in_chatter()
         return calls
 
+    def write(self, vals):
+        if vals.keys() & RESTRICTED_FIELDS and not self._unitel_is_manager():
+            raise AccessError(self._unitel_restricted_message())
+        result = super().write(vals)
+        if vals.keys() & {"user_id", "partner_id", "res_model", "res_id"}:
+            self._check_unitel_access()
+        return result
+
+    def _unitel_is_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    def _unitel_restricted_message(self):
+        return _("Only the PBX notification records PBX calls and their ids.")
+
+    def _check_unitel_access(self, created=False):
+        """Checked after create and write, so defaults and ``default_*``
+        context count too: what only the PBX or a manager may set, and read
+        access to the contact and document a call is logged on."""
+        if self._unitel_is_manager():
+            return
+        for call in self:
+            if created and (
+                call.external_id or call.source == "pbx" or call.notified_user_ids
+            ):
+                raise AccessError(self._unitel_restricted_message())
+            if call.user_id != self.env.user:
+                raise AccessError(_("You can only log your own calls."))
+            if call.partner_id:
+                call.partner_id.check_access("read")
+            document = call._get_document()
+            if document is not None:
+                document.check_access("read")
+
     def _post_in_chatter(self):
-        """Log each call on the contact's chatter (and the document called from)."""
+        """Log each call on the contact's chatter (and the document called from),
+        authored by the call's user, on records the user may read."""
         outcomes = dict(self._fields["outcome"]._description_selection(self.env))
         for call in self:
             body = Markup("<p>%s</p>") % call.display_name
@@ -141,9 +188,13 @@ class UnitelCall(models.Model):
             document = call._get_document()
             if document and document != call.partner_id:
                 targets = [call.partner_id, document] if call.partner_id else [document]
+            author = call.user_id.partner_id or self.env.user.partner_id
             for target in targets or []:
-                if hasattr(target, "_message_log"):
-                    target.sudo()._message_log(body=body)
+                if not hasattr(target, "_message_log"):
+                    continue
+                # the PBX notification (superuser) logs on the matched contact
+                if self.env.su or target.has_access("read"):
+                    target._message_log(body=body, author_id=author.id)
 
     def _get_document(self):
         self.ensure_one()
@@ -374,6 +425,7 @@ class UnitelCall(models.Model):
             "called_number": called or False,
             "partner_id": partners.id if len(partners) == 1 else False,
             "user_id": users[:1].id if users else False,
+            "notified_user_ids": [Command.set(users.ids)] if source == "pbx" else [],
             "source": source,
             "outcome": outcome or False,
             "external_id": external_id or False,
@@ -385,6 +437,7 @@ class UnitelCall(models.Model):
     def action_open_caller(self):
         """Open the caller: their contact, the matching contacts, or a new one."""
         self.ensure_one()
+        self.check_access("read")
         partners = self.env["res.partner"]._unitel_search_e164(
             self.number, limit=MATCH_LIMIT
         )

@@ -94,6 +94,15 @@ class UnitelCommon:
         }
         return cls.roles
 
+    def call_kw(self, role, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)`` over JSON-RPC as the role's user
+        (HttpCase only); raises JsonRpcException with the error's class name."""
+        self.authenticate(f"unitel_{role}", f"unitel_{role}_pw1")
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
     @classmethod
     def _set_params(cls, **values):
         ICP = cls.env["ir.config_parameter"].sudo()
