@@ -216,6 +216,7 @@ class ExchangeSyncConfig(models.Model):
     # -- actions -----------------------------------------------------------
     def action_test_connection(self):
         self.ensure_one()
+        self.env["exchange.sync.mailbox"]._check_administrator()
         backend = self._make_backend()
         mailbox = self.mailbox_ids[:1]
         try:
@@ -252,9 +253,9 @@ class ExchangeSyncConfig(models.Model):
         }
 
     def action_sync_now(self):
+        self.env["exchange.sync.mailbox"]._check_administrator()
         for config in self:
             mailboxes = config.mailbox_ids.filtered("enabled")
-            mailboxes._check_administrator()
             mailboxes.sudo()._run_sync()
             config.last_run = fields.Datetime.now()
         return True
@@ -286,6 +287,7 @@ class ExchangeSyncConfig(models.Model):
 
     def action_add_users(self):
         """Create a mailbox for every internal user of the company not yet listed."""
+        self.env["exchange.sync.mailbox"]._check_administrator()
         for config in self:
             users = self.env["res.users"].search(
                 [

@@ -255,12 +255,18 @@ class ExchangeSyncMailbox(models.Model):
         return {m.user_id.id: m for m in mailboxes}
 
     # -- actions -------------------------------------------------------------
+    @api.model
     def _check_administrator(self):
+        """Actions that reach Exchange with the service credentials or change the
+        sync state are for system administrators (any user can call a public
+        method over JSON-RPC)."""
         if not self.env.is_superuser() and not self.env.user.has_group(
             "base.group_system"
         ):
             raise AccessError(
-                self.env._("Only administrators can start or reset an Exchange sync.")
+                self.env._(
+                    "Only administrators can run, test or reset the Exchange sync."
+                )
             )
 
     def action_sync_now(self):
@@ -276,6 +282,7 @@ class ExchangeSyncMailbox(models.Model):
         return True
 
     def action_detect_folders(self):
+        self._check_administrator()
         for mailbox in self:
             mailbox._detect_folders()
         return True

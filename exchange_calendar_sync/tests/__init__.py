@@ -7,3 +7,4 @@ from . import test_ews
 from . import test_views
 from . import test_tour
 from . import test_forged_keys
+from . import test_access

@@ -77,6 +77,7 @@ class ExchangeRelinkWizard(models.TransientModel):
 
     def action_analyse(self):
         self.ensure_one()
+        self.env["exchange.sync.mailbox"]._check_administrator()
         mailbox = self.mailbox_id
         config = mailbox.config_id
         backend = config._make_backend()
@@ -207,6 +208,7 @@ class ExchangeRelinkWizard(models.TransientModel):
     # -- apply -----------------------------------------------------------------
     def action_relink(self):
         self.ensure_one()
+        self.env["exchange.sync.mailbox"]._check_administrator()
         if self.state != "review":
             raise UserError(self.env._("Analyse the mailbox first."))
         mailbox = self.mailbox_id
