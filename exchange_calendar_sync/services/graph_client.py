@@ -270,13 +270,6 @@ class GraphClient:
             f"{self._user(mailbox)}/calendarView", params=params, headers=self._prefer()
         )
 
-    def get_event(self, mailbox, event_id):
-        return self._request(
-            "GET",
-            f"{self._user(mailbox)}/events/{quote(event_id, safe='')}",
-            headers=self._prefer(page=False),
-        )
-
     def create_event(self, mailbox, payload, transaction_id=None):
         """Create an event; ``transaction_id`` makes a retried POST idempotent."""
         body = dict(payload)

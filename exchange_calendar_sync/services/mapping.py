@@ -124,12 +124,6 @@ def _as_date(value):
     return None
 
 
-def html_text(html):
-    """A rough plain-text version of an HTML body (for comparisons only)."""
-    text = re.sub(r"<[^>]+>", " ", html or "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 # -- Odoo keys used for idempotent creates ------------------------------------
 def odoo_key(mailbox_id, model, res_id, signature):
     """The key we stamp on items we create (Graph ``transactionId``, To Do
