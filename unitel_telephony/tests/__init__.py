@@ -6,3 +6,4 @@ from . import test_calls_notification
 from . import test_number_index
 from . import test_settings_access
 from . import test_call_access
+from . import test_route_input
