@@ -10,14 +10,9 @@ class MailMail(models.Model):
         string="E-mail log", compute="_compute_sendgrid_event_count"
     )
 
+    @api.depends_context("uid")
     def _compute_sendgrid_event_count(self):
-        counts = dict(
-            self.env["sendgrid.event"]._read_group(
-                [("mail_mail_id_int", "in", self.ids)],
-                ["mail_mail_id_int"],
-                ["__count"],
-            )
-        )
+        counts = self.env["sendgrid.event"]._count_visible("mail_mail_id_int", self.ids)
         for mail in self:
             mail.sendgrid_event_count = counts.get(mail.id, 0)
 

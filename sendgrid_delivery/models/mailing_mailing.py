@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 
 class MailingMailing(models.Model):
@@ -8,14 +8,11 @@ class MailingMailing(models.Model):
         string="E-mail log", compute="_compute_sendgrid_event_count"
     )
 
+    @api.depends_context("uid")
     def _compute_sendgrid_event_count(self):
-        counts = dict(
-            self.env["sendgrid.event"]
-            .sudo()
-            ._read_group([("mailing_id", "in", self.ids)], ["mailing_id"], ["__count"])
-        )
+        counts = self.env["sendgrid.event"]._count_visible("mailing_id", self.ids)
         for mailing in self:
-            mailing.sendgrid_event_count = counts.get(mailing, 0)
+            mailing.sendgrid_event_count = counts.get(mailing.id, 0)
 
     def action_open_sendgrid_events(self):
         self.ensure_one()

@@ -27,14 +27,11 @@ class ResPartner(models.Model):
         string="E-mail log", compute="_compute_sendgrid_event_count"
     )
 
+    @api.depends_context("uid")
     def _compute_sendgrid_event_count(self):
-        counts = dict(
-            self.env["sendgrid.event"]
-            .sudo()
-            ._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"])
-        )
+        counts = self.env["sendgrid.event"]._count_visible("partner_id", self.ids)
         for partner in self:
-            partner.sendgrid_event_count = counts.get(partner, 0)
+            partner.sendgrid_event_count = counts.get(partner.id, 0)
 
     def write(self, vals):
         # a new address gets a fresh chance

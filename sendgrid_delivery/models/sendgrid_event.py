@@ -22,6 +22,8 @@ EVENT_TYPE_SELECTION = [
     ("group_unsubscribe", "Unsubscribed from group"),
     ("group_resubscribe", "Resubscribed to group"),
 ]
+MANAGER_GROUP = "sendgrid_delivery.group_mass_mailing_manager"
+MAILING_GROUP = "mass_mailing.group_mass_mailing_user"
 DEFAULT_RETENTION_DAYS = 730  # events hold IP addresses and user agents
 # SendGrid drops mail to addresses it knows are dead: as bad as a hard bounce
 DEAD_ADDRESS_DROP_REASONS = ("Bounced Address", "Invalid")
@@ -84,9 +86,10 @@ class SendgridEvent(models.Model):
         "server refused this message (reputation, content); the address may work.",
     )
     bounce_classification = fields.Char(readonly=True)
-    url = fields.Char(string="Clicked URL", readonly=True)
-    useragent = fields.Char(string="User agent", readonly=True)
-    ip = fields.Char(string="IP address", readonly=True)
+    # personal tracking data: the e-mail log's manager only
+    url = fields.Char(string="Clicked URL", readonly=True, groups=MANAGER_GROUP)
+    useragent = fields.Char(string="User agent", readonly=True, groups=MANAGER_GROUP)
+    ip = fields.Char(string="IP address", readonly=True, groups=MANAGER_GROUP)
     asm_group_id = fields.Integer(string="Unsubscribe group", readonly=True)
     category = fields.Char(readonly=True)
     is_machine_open = fields.Boolean(
@@ -94,8 +97,14 @@ class SendgridEvent(models.Model):
         readonly=True,
         help="Opened by a privacy proxy (e.g. Apple Mail), not necessarily a person.",
     )
+    # links whose display name (subject, document name) may not be the
+    # reader's to see: the manager, or the mailing's marketers, only
     mail_mail_id = fields.Many2one(
-        "mail.mail", string="Outgoing e-mail", readonly=True, ondelete="set null"
+        "mail.mail",
+        string="Outgoing e-mail",
+        readonly=True,
+        ondelete="set null",
+        groups=MANAGER_GROUP,
     )
     # mail.mail rows are deleted after sending; the integer survives them
     mail_mail_id_int = fields.Integer(
@@ -107,6 +116,7 @@ class SendgridEvent(models.Model):
         readonly=True,
         ondelete="set null",
         index="btree_not_null",
+        groups=MANAGER_GROUP,
     )
     mailing_trace_id = fields.Many2one(
         "mailing.trace",
@@ -114,15 +124,19 @@ class SendgridEvent(models.Model):
         readonly=True,
         ondelete="set null",
         index="btree_not_null",
+        groups=MAILING_GROUP,
     )
-    mailing_id = fields.Many2one("mailing.mailing", readonly=True, ondelete="set null")
+    mailing_id = fields.Many2one(
+        "mailing.mailing", readonly=True, ondelete="set null", groups=MAILING_GROUP
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Contact", readonly=True, ondelete="set null", index=True
     )
     user_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", readonly=True
     )
-    subject = fields.Char(related="mail_message_id.subject", readonly=True)
+    # the subject only of messages the reader may read
+    subject = fields.Char(compute="_compute_subject")
 
     _sql_constraints = [
         (
@@ -131,6 +145,17 @@ class SendgridEvent(models.Model):
             "SendGrid sends each event once; it is stored once.",
         ),
     ]
+
+    @api.depends_context("uid")
+    def _compute_subject(self):
+        links = {event.id: event.sudo().mail_message_id for event in self}
+        messages = self.env["mail.message"].union(*links.values())
+        readable = messages.with_env(self.env)._filtered_access("read")
+        for event in self:
+            message = links[event.id]
+            event.subject = (
+                message.sudo().subject if message and message in readable else False
+            )
 
     # ------------------------------------------------------------------
     # Retention
@@ -161,6 +186,26 @@ class SendgridEvent(models.Model):
     # ------------------------------------------------------------------
     # Views
     # ------------------------------------------------------------------
+    @api.model
+    def _count_visible(self, field_name, ids):
+        """Events per id of ``field_name`` that the reader may see ({} if none).
+
+        The "E-mail log" buttons show this count: never events their list
+        would hide from the same user.
+        """
+        ids = [record_id for record_id in ids if isinstance(record_id, int)]
+        if not ids or not self.has_access("read"):
+            return {}
+        if not self._fields[field_name].is_accessible(self.env):
+            return {}
+        groups = self._read_group(
+            [(field_name, "in", list(ids))], [field_name], ["__count"]
+        )
+        return {
+            (key.id if isinstance(key, models.BaseModel) else key): count
+            for key, count in groups
+        }
+
     @api.model
     def _action_open_log(self, domain, name):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,3 +1,4 @@
+from . import test_access
 from . import test_dns_check
 from . import test_ingest
 from . import test_sending

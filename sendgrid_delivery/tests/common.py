@@ -148,3 +148,42 @@ class SendgridCommon(TransactionCase):
                          FROM mail_notification)"""
         )
         return cr.fetchone()
+
+
+ROLE_GROUPS = {
+    "portal": "base.group_portal",
+    "internal": "base.group_user",
+    "salesperson": "base.group_user",
+    "marketer": "mass_mailing.group_mass_mailing_user",
+    "manager": "sendgrid_delivery.group_mass_mailing_manager",
+    "admin": "base.group_system",
+}
+
+
+def make_role_users(env, suffix="sg"):
+    """One user per role of the access tests; the password is the login."""
+    from odoo.tests import new_test_user
+
+    return {
+        role: new_test_user(
+            env,
+            login=f"{role}.{suffix}",
+            groups=groups,
+            name=f"{role.title()} ({suffix})",
+            email=f"{role}.{suffix}@nordlys.example",
+        )
+        for role, groups in ROLE_GROUPS.items()
+    }
+
+
+def call_kw(case, model, method, args=(), kwargs=None):
+    """Call ``model.method`` over JSON-RPC as the authenticated user."""
+    return case.make_jsonrpc_request(
+        f"/web/dataset/call_kw/{model}/{method}",
+        {
+            "model": model,
+            "method": method,
+            "args": list(args),
+            "kwargs": kwargs or {},
+        },
+    )
