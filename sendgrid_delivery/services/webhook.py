@@ -229,7 +229,7 @@ def normalise_event(event):
 def parse_events(raw_body):
     """Decode the JSON array and normalise every event (all or nothing)."""
     if len(raw_body) > MAX_BODY_BYTES:
-        raise Malformed("body too large")
+        raise TooLarge("body too large")
     try:
         payload = json.loads(bytes(raw_body).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -246,6 +246,43 @@ def parse_events(raw_body):
             seen.add(event["sg_event_id"])
             events.append(event)
     return events
+
+
+class TooLarge(WebhookError):
+    status = 413
+
+
+_READ_CHUNK = 64 * 1024
+
+
+def check_declared_length(content_length, limit=MAX_BODY_BYTES):
+    """Refuse a body announced larger than ``limit`` before reading any of it."""
+    if content_length is not None and content_length > limit:
+        raise TooLarge("body too large")
+
+
+def read_bounded(stream, content_length=None, limit=MAX_BODY_BYTES):
+    """Read a request body of at most ``limit`` bytes, chunk by chunk.
+
+    A declared length above the limit is refused unread; a body without
+    length (chunked) is refused as soon as it passes the limit, so an
+    endless body never sits whole in memory.
+    """
+    check_declared_length(content_length, limit)
+    chunks = []
+    size = 0
+    while True:
+        try:
+            chunk = stream.read(min(_READ_CHUNK, limit + 1 - size))
+        except OSError as exc:  # broken chunked encoding, client gone
+            raise Malformed("body could not be read") from exc
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("body too large")
+    return b"".join(chunks)
 
 
 def verify_and_parse(key_text, raw_body, headers, now=None):

@@ -1,6 +1,7 @@
 """POST /sendgrid/events over real HTTP: happy path and every refusal writes nothing."""
 
 import json
+import socket
 import time
 
 from odoo.tests import HttpCase, tagged
@@ -99,4 +100,89 @@ class TestWebhookRoute(SendgridCommon, HttpCase):
         with mute_logger("werkzeug", "odoo.http"):
             response = self.url_open(ROUTE)
         self.assertEqual(response.status_code, 405)
+        self.assertEqual(self.snapshot(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookBodySize(SendgridCommon, HttpCase):
+    """Bodies above the limit are refused before they are read whole."""
+
+    def raw_post(self, head, body=b"", read_timeout=30):
+        """Send bytes on a plain socket; return (status, raw response)."""
+        host, port = self.base_url().split("//", 1)[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=read_timeout) as sock:
+            sock.sendall(head + body)
+            response = b""
+            while b"\r\n\r\n" not in response:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                response += chunk
+        return int(response.split(b" ", 2)[1]), response
+
+    def test_declared_length_above_limit_is_413_unread(self):
+        before = self.snapshot()
+        head = (
+            f"POST {ROUTE} HTTP/1.1\r\nHost: localhost\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {webhook.MAX_BODY_BYTES + 1}\r\n\r\n"
+        ).encode()
+        # no body is sent at all: an answer proves nothing waited to read it
+        with mute_logger(MODEL_LOGGER, "werkzeug"):
+            status, _raw = self.raw_post(head, b"[]")
+        self.assertEqual(status, 413)
+        self.assertEqual(self.snapshot(), before)
+
+    def test_chunked_body_above_limit_is_413(self):
+        before = self.snapshot()
+        piece = b" " * (1024 * 1024)
+        chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+        # '[' and exactly the limit after it: one byte too many
+        count = webhook.MAX_BODY_BYTES // len(piece)
+        head = (
+            f"POST {ROUTE} HTTP/1.1\r\nHost: localhost\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ).encode()
+        with mute_logger(MODEL_LOGGER, "werkzeug"):
+            status, raw = self.raw_post(
+                head, b"1\r\n[\r\n" + chunk * count + b"0\r\n\r\n"
+            )
+        self.assertEqual(status, 413, raw[:300])
+        # a broken chunked encoding is the client's error, not ours
+        with mute_logger(MODEL_LOGGER, "werkzeug"):
+            status, raw = self.raw_post(head, b"zz\r\n[]\r\n0\r\n\r\n")
+        self.assertEqual(status, 400, raw[:300])
+        self.assertEqual(self.snapshot(), before)
+
+    def test_chunked_signed_batch_within_limit_is_stored(self):
+        body, headers = self.signed_request([self.event("delivered")])
+        response = self.opener.post(
+            self.base_url() + ROUTE,
+            data=iter([body[:10], body[10:]]),  # a generator: chunked encoding
+            headers=headers,
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["stored"], 1)
+
+    def test_form_bodies_are_refused_before_parsing(self):
+        before = self.snapshot()
+        with mute_logger(MODEL_LOGGER, "werkzeug", "odoo.http"):
+            for content_type in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+            ):
+                response = self.opener.post(
+                    self.base_url() + ROUTE,
+                    data=b"a=1",
+                    headers={"Content-Type": content_type},
+                    timeout=30,
+                )
+                self.assertEqual(response.status_code, 400, content_type)
+                big = (
+                    f"POST {ROUTE} HTTP/1.1\r\nHost: localhost\r\n"
+                    f"Content-Type: {content_type}\r\n"
+                    f"Content-Length: {webhook.MAX_BODY_BYTES * 5}\r\n\r\n"
+                ).encode()
+                self.assertEqual(self.raw_post(big)[0], 413, content_type)
         self.assertEqual(self.snapshot(), before)

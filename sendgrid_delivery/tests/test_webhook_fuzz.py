@@ -220,3 +220,65 @@ class TestWebhookFuzz(SendgridCommon, HttpCase):
                 )
                 self.assertIn(response.status_code, ALLOWED, response.text[:200])
         self.assertEqual(self.snapshot(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestRouteShapes(SendgridCommon, HttpCase):
+    """Every route of the addon, every malformed request shape: no 500, no write."""
+
+    # the addon's routes and what a well-formed request to each looks like
+    ROUTES = {"/sendgrid/events": "POST"}
+
+    def shapes(self, route):
+        nul, accent, long_value = "%00", "%C3%A9", "x" * 10_000
+        yield "POST", route + "?a=" + nul, b"[]", {"Content-Type": "application/json"}
+        yield "POST", route + "?a=" + accent, b"[]", {}
+        yield "POST", route + "?a=1&a=2&a=" + long_value, b"[]", {}
+        yield "POST", route + accent, b"[]", {}
+        yield "POST", route, "æøå\x00".encode(), {"Content-Type": "text/plain"}
+        yield (
+            "POST",
+            route,
+            b"a=1&a=2",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        yield (
+            "POST",
+            route,
+            b"--x--",
+            {"Content-Type": "multipart/form-data; boundary=x"},
+        )
+        yield "POST", route, b"[]", {"Content-Type": "application/json; charset=\x7f"}
+        yield "POST", route, b"[]", {webhook.SIGNATURE_HEADER: long_value}
+        yield "POST", route, b"[]", {webhook.TIMESTAMP_HEADER: "1" * 5000}
+        yield "POST", route, b"", {}
+        yield "POST", route, b"[" * 100_000, {"Content-Type": "application/json"}
+        for method in ("GET", "PUT", "DELETE", "PATCH"):
+            yield method, route, b"", {}
+
+    def test_bad_requests_never_500(self):
+        allowed = {400, 403, 404, 405, 413}
+        before = self.snapshot()
+        with mute_logger(MODEL_LOGGER, "werkzeug", "odoo.http"):
+            for route in self.ROUTES:
+                for method, url, body, headers in self.shapes(route):
+                    response = self.opener.request(
+                        method,
+                        self.base_url() + url,
+                        data=body,
+                        headers=headers,
+                        timeout=30,
+                    )
+                    self.assertIn(
+                        response.status_code, allowed, (method, url, body[:40])
+                    )
+        self.assertEqual(self.snapshot(), before)
+
+    def test_every_route_of_the_addon_is_fuzzed(self):
+        """A new route without a line in ROUTES fails here."""
+        ours = set()
+        for rule in self.env["ir.http"].routing_map().iter_rules():
+            module = getattr(getattr(rule.endpoint, "func", None), "__module__", "")
+            if (module or "").startswith("odoo.addons.sendgrid_delivery."):
+                ours.add(rule.rule)
+        self.assertEqual(ours, set(self.ROUTES))

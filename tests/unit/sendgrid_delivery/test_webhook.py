@@ -220,3 +220,48 @@ def test_text_postgres_cannot_store_is_cleaned():
     assert event["email"] == "xy@z.example"
     assert event["reason"] == "r?s"
     json.dumps(event).encode("utf-8")  # encodable, hence storable
+
+
+class _Stream:
+    """A request stream that counts what was read and may break."""
+
+    def __init__(self, data=b"", endless=False, broken=False):
+        self.data, self.endless, self.broken, self.read_bytes = data, endless, broken, 0
+
+    def read(self, size):
+        if self.broken:
+            raise OSError("Invalid chunk header")
+        if self.endless:
+            chunk = b" " * size
+        else:
+            chunk, self.data = self.data[:size], self.data[size:]
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+def test_bounded_read_refuses_declared_length_unread():
+    stream = _Stream(b"[]")
+    with pytest.raises(webhook.TooLarge) as caught:
+        webhook.read_bounded(stream, webhook.MAX_BODY_BYTES + 1)
+    assert caught.value.status == 413
+    assert stream.read_bytes == 0
+
+
+def test_bounded_read_stops_an_endless_body_just_past_the_limit():
+    stream = _Stream(endless=True)
+    with pytest.raises(webhook.TooLarge):
+        webhook.read_bounded(stream, None, limit=1000)
+    assert stream.read_bytes == 1001
+
+
+def test_bounded_read_returns_body_within_limit_and_broken_stream_is_400():
+    assert webhook.read_bounded(_Stream(b"x" * 1000), None, limit=1000) == b"x" * 1000
+    assert webhook.read_bounded(_Stream(b"[]"), 2) == b"[]"
+    with pytest.raises(webhook.Malformed) as caught:
+        webhook.read_bounded(_Stream(broken=True), None)
+    assert caught.value.status == 400
+
+
+def test_parse_refuses_oversized_body_as_413():
+    with pytest.raises(webhook.TooLarge):
+        webhook.parse_events(b" " * (webhook.MAX_BODY_BYTES + 1))
