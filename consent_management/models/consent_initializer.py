@@ -99,13 +99,26 @@ class ConsentInitializer(models.AbstractModel):
     # Rules
     # ------------------------------------------------------------------
     @api.model
-    def _rule_sales_service(self):
+    def _rule_sales_service(self, partners=None):
+        """Rule 1: every contact (or only ``partners``) gets Sales and service
+        by legitimate interest."""
+        if partners is None:
+            partner_ids = SQL("SELECT id FROM res_partner")
+        else:
+            partner_ids = SQL("SELECT unnest(%s::int[])", partners.ids)
         return self._insert_missing_records(
-            "sales_service",
-            SQL("SELECT id FROM res_partner"),
-            "legitimate_interest",
-            "active",
+            "sales_service", partner_ids, "legitimate_interest", "active"
         )
+
+    @api.model
+    def _apply_to_new_partners(self, partners):
+        """Give contacts being created their basis from birth (rule 1).
+
+        Called by ``res.partner.create`` for every way a contact is created
+        (by hand, import, signup, mail, WhatsApp): one statement per batch.
+        """
+        if partners:
+            self._rule_sales_service(partners)
 
     @api.model
     def _blacklisted_partner_ids_query(self):

@@ -42,6 +42,13 @@ class ResPartner(models.Model):
         "consent counts as no record.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        # Every contact has its legal basis from birth, not from the next run.
+        self.env["consent.initializer"]._apply_to_new_partners(partners)
+        return partners
+
     @api.depends("consent_record_ids")
     def _compute_consent_record_count(self):
         counts = dict(

@@ -6,6 +6,7 @@ from . import (
     test_expiry_export,
     test_initializer,
     test_merge,
+    test_new_contacts,
     test_routes,
     test_security,
     test_settings_wizard,

@@ -1,4 +1,5 @@
 from odoo.tests import TransactionCase
+from odoo.tools import SQL
 
 
 class ConsentCase(TransactionCase):
@@ -34,3 +35,18 @@ class ConsentCase(TransactionCase):
         if purpose:
             domain.append(("purpose_id", "=", purpose.id))
         return self.Event.search(domain, order="id")
+
+    def drop_legal_bases(self, purpose=None):
+        """Forget the records of a purpose, as for contacts that existed before
+        the addon was installed (new contacts get Sales and service at birth)."""
+        purpose = purpose or self.sales
+        self.env.flush_all()
+        for table in ("consent_event", "consent_record"):
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM %s WHERE purpose_id = %s",
+                    SQL.identifier(table),
+                    purpose.id,
+                )
+            )
+        self.env.invalidate_all()

@@ -35,7 +35,7 @@ class TestConsentAccess(ConsentCase):
 
     def test_user_reads_but_cannot_rewrite(self):
         records = self.Record.with_user(self.user).search(
-            [("partner_id", "=", self.anna.id)]
+            [("partner_id", "=", self.anna.id), ("purpose_id", "=", self.emarketing.id)]
         )
         self.assertEqual(len(records), 1)
         with self.assertRaises(AccessError):

@@ -64,7 +64,7 @@ class TestDoubleOptIn(HttpCase):
     def test_happy_path_records_evidence(self):
         path = self.request_link()
         events = self.env["consent.event"].search(
-            [("partner_id", "=", self.partner.id)]
+            [("partner_id", "=", self.partner.id), ("purpose_id", "=", self.purpose.id)]
         )
         self.assertEqual(events.mapped("event_type"), ["request"])
         page = self.open_page(path)
@@ -74,7 +74,9 @@ class TestDoubleOptIn(HttpCase):
         response = self.confirm(path)
         self.assertEqual(response.status_code, 200)
         self.assertIn("consent_confirmed", response.text)
-        record = self.partner.consent_record_ids
+        record = self.partner.consent_record_ids.filtered(
+            lambda r: r.purpose_id == self.purpose
+        )
         self.assertEqual(
             (record.state, record.source, record.legal_basis),
             ("active", "double_opt_in", "consent"),
@@ -131,7 +133,11 @@ class TestDoubleOptIn(HttpCase):
             self.assertEqual(self.confirm(altered).status_code, 403)
         self.assertEqual(self.consent_state(), ([], 1))
         self.assertEqual(self.consent_state(self.other), ([], 0))
-        self.assertFalse(self.partner.consent_record_ids)
+        self.assertFalse(
+            self.partner.consent_record_ids.filtered(
+                lambda r: r.purpose_id == self.purpose
+            )
+        )
 
     def test_expired_link_changes_nothing(self):
         secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")

@@ -11,7 +11,7 @@ from .common import ConsentCase
 class TestEventAppendOnly(ConsentCase):
     def test_admin_and_superuser_cannot_write_or_unlink(self):
         self.anna._consent_grant("emarketing")
-        event = self.events_of(self.anna)
+        event = self.events_of(self.anna, self.emarketing)
         admin = self.env.ref("base.user_admin")
         for env in (self.env(user=admin), self.env(user=SUPERUSER_ID, su=True)):
             event_as = event.with_env(env)
@@ -28,7 +28,7 @@ class TestEventAppendOnly(ConsentCase):
     def test_deleting_partner_keeps_events_with_hash_only(self):
         self.bo._consent_grant("emarketing", evidence={"ip_address": "192.0.2.7"})
         self.bo._consent_withdraw("emarketing")
-        events = self.events_of(self.bo)
+        events = self.events_of(self.bo, self.emarketing)
         self.assertEqual(len(events), 2)
         expected_hash = hashing.email_hash("bo@nordlys.example")
         self.bo.unlink()
@@ -42,7 +42,13 @@ class TestEventAppendOnly(ConsentCase):
             for value in events.mapped(field):
                 self.assertNotIn("nordlys.example", value or "")
         self.assertEqual(
-            self.Event.search([("partner_email_hash", "=", expected_hash)]), events
+            self.Event.search(
+                [
+                    ("partner_email_hash", "=", expected_hash),
+                    ("purpose_id", "=", self.emarketing.id),
+                ]
+            ),
+            events,
         )
 
     def test_records_changed_any_way_are_logged(self):
@@ -76,7 +82,9 @@ class TestEventAppendOnlyRpc(HttpCase):
             {"name": "Rpc Person", "email": "rpc@nordlys.example"}
         )
         partner._consent_grant("emarketing")
-        event = self.env["consent.event"].search([("partner_id", "=", partner.id)])
+        event = self.env["consent.event"].search(
+            [("partner_id", "=", partner.id), ("event_type", "=", "grant")]
+        )
         self.authenticate("admin", "admin")
         result = self._call_kw(
             "consent.event", "write", [event.ids, {"source": "api", "state": "expired"}]

@@ -46,7 +46,11 @@ class TestExpiryAndExport(ConsentCase):
         self.assertEqual(rows[0][0], "Date (UTC)")
         self.assertEqual(
             [(r[2], r[5]) for r in rows[1:]],
-            [("Granted", "Web form"), ("Withdrawn", "Unsubscribe link")],
+            [
+                ("Initialised", "Initialisation"),  # Sales and service, at birth
+                ("Granted", "Web form"),
+                ("Withdrawn", "Unsubscribe link"),
+            ],
         )
-        self.assertEqual(rows[1][7], "192.0.2.1")
-        self.assertEqual(rows[1][10], "'=HYPERLINK(1)")
+        self.assertEqual(rows[2][7], "192.0.2.1")
+        self.assertEqual(rows[2][10], "'=HYPERLINK(1)")

@@ -26,6 +26,7 @@ class TestInitializer(ConsentCase):
         self.assertEqual([r["key"] for r in rules], ["sales_service", "blacklist"])
 
     def test_rule1_every_contact_gets_sales_and_service(self):
+        self.drop_legal_bases()
         report = self.Init._run_rules()
         self.assertGreaterEqual(report[0][1], 4)
         without = self.env.execute_query(

@@ -85,7 +85,11 @@ class TestMergeMostRestrictiveWins(ConsentCase):
             lambda r: r.purpose_id == self.emarketing
         )
         kept = self.merge(withdrawn | plain, plain)
-        self.assertEqual(kept.consent_record_ids, record)
+        self.assertEqual(
+            kept.consent_record_ids.filtered(lambda r: r.purpose_id == self.emarketing),
+            record,
+        )
+        self.assertEqual(len(kept.consent_record_ids), 2, "and one Sales and service")
         self.assertEqual(kept.emarketing_state, "withdrawn")
 
     def test_three_contacts_strongest_evidence_wins(self):

@@ -23,6 +23,7 @@ class TestSettingsAndWizard(ConsentCase):
         self.assertFalse(self.Partner._consent_privacy_enabled())
 
     def test_rerun_from_settings_shows_report(self):
+        self.drop_legal_bases()
         settings = self.env["res.config.settings"].create({})
         action = settings.action_consent_run_initializer()
         report = self.env["consent.init.report"].browse(action["res_id"])
@@ -43,7 +44,9 @@ class TestSettingsAndWizard(ConsentCase):
         wizard.source = "web_form"
         wizard.description = "Signed up at the fair"
         wizard.save().action_apply()
-        record = self.anna.consent_record_ids
+        record = self.anna.consent_record_ids.filtered(
+            lambda r: r.purpose_id == self.emarketing
+        )
         self.assertEqual((record.state, record.source), ("active", "web_form"))
         self.assertEqual(record.consent_text, self.emarketing.consent_text)
         self.assertEqual(record.consent_text_version, "1")
