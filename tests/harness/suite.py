@@ -1,42 +1,63 @@
 #!/usr/bin/env python3
-"""The suite's harness: PostgreSQL, Odoo configuration, tests, demo, benchmarks.
+"""The suite's commands: ``make test``, ``make demo``, ``make bench`` (see README.md).
 
-Odoo 18.0 is a prerequisite, never downloaded here. It is found as the
-importable ``odoo`` package, or through ``ODOO_PATH`` (the folder holding the
-``odoo`` package). PostgreSQL is found through ``PGHOST`` / ``PGPORT`` /
-``PGUSER`` / ``PGPASSWORD``; when none is set, a private cluster is started
-in ``.local/postgres`` of the checkout (port ``SUITE_PG_PORT``, 54329).
+``test`` runs four layers and closes with ``suite: N passed, N failed, N skipped``
+(exit code non-zero if anything failed):
 
-    python3 tests/harness/suite.py test [--addons a,b] [--each] [--keep-db]
-    python3 tests/harness/suite.py demo [--db NAME] [--port 8069] [--no-serve]
-    python3 tests/harness/suite.py bench
-    python3 tests/harness/suite.py pg      # start/print the database server
+1. unit: ``pytest -p no:odoo tests/unit`` -- needs no Odoo, always runs;
+2. each addon alone, with **Odoo's own runner**, in a fresh database:
+   ``odoo -d suite_test_<addon> -i <addon> --test-enable --test-tags /<addon>
+   --stop-after-init`` (what Odoo.sh and OCA CI run);
+3. wheel: one addon's wheel (whool) pip-installed in a throwaway virtualenv that
+   sees the machine's Odoo, with an addons_path *without* this checkout, then
+   the same command;
+4. integration: every addon (plus Odoo's ``auth_totp`` and ``crm``) in one
+   database, ``tests/integration`` under pytest-odoo.
+
+Without Odoo 18 only layer 1 runs, under a loud banner. Odoo is found as the
+importable ``odoo`` package or through ``ODOO_PATH``; PostgreSQL as
+``postgres.py`` says. A database copied from a pre-installed template (``base``
+or ``mail``, modules every such addon installs anyway) saves reinstalling them.
+
+    suite.py test [--addons a,b] [--each] [--db NAME] [--keep-db] [--jobs N]
+                  [--test-tags SPEC] [-- -k EXPR | <addon>/tests/test_x.py::Cls]
+    suite.py demo [--db NAME] [--port 8069] [--no-serve]
+    suite.py bench [--only NAME]
+    suite.py pg
 """
 
 import argparse
 import ast
-import getpass
+import concurrent.futures
 import os
 import re
-import shutil
+import socket
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCAL = ROOT / ".local"
-# Core addons installed beside the suite's own (two-factor login, issue 2).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from postgres import (  # noqa: E402, F401 - re-exported for the benchmarks
+    LOCAL,
+    PRIVATE_USER,
+    ROOT,
+    copy_db,
+    db_exists,
+    drop_db,
+    ensure_pg,
+    module_states,
+    pg_connect,
+    pg_params,
+)
+from results import Tally, problem_lines, read_test_log, say, test_tags  # noqa: E402
+
+# Core addons the demo and the cross-addon database add beside the suite's own:
+# two-factor login (auth_totp_replay_guard guards it), leads (the CRM flows).
 CORE_EXTRA = ["auth_totp"]
-PRIVATE_PORT = int(os.environ.get("SUITE_PG_PORT", "54329"))
-PRIVATE_USER = "odoo"
-# The suite's users speak Danish and Dutch: the demo has both languages loaded.
+INTEGRATION_EXTRA = ["auth_totp", "crm"]
+WHEEL_ADDON = "auth_totp_replay_guard"  # small, and proves the packaging
 DEMO_LANGUAGES = "da_DK,nl_NL"
-
-
-def say(*lines):
-    for line in lines:
-        print(line, flush=True)
 
 
 def banner(*lines):
@@ -44,49 +65,39 @@ def banner(*lines):
     say("!" * width, *(f"! {line}" for line in lines), "!" * width)
 
 
-# --------------------------------------------------------------------------
-# Addons
-# --------------------------------------------------------------------------
+# --- Addons ---------------------------------------------------------------
 def read_manifest(addon_dir):
-    return ast.literal_eval((addon_dir / "__manifest__.py").read_text())
+    return ast.literal_eval((Path(addon_dir) / "__manifest__.py").read_text())
 
 
 def suite_addons():
     """The installable addons at the repository root, by name."""
-    names = []
-    for manifest in sorted(ROOT.glob("*/__manifest__.py")):
-        if read_manifest(manifest.parent).get("installable", True):
-            names.append(manifest.parent.name)
-    return names
+    return [
+        path.parent.name
+        for path in sorted(ROOT.glob("*/__manifest__.py"))
+        if read_manifest(path.parent).get("installable", True)
+    ]
 
 
 def count_odoo_tests(addons):
     """How many real-Odoo test methods exist (for the no-Odoo report)."""
-    dirs = [ROOT / name / "tests" for name in addons] + [ROOT / "tests" / "integration"]
-    count = 0
-    for folder in dirs:
-        for path in folder.glob("**/test_*.py"):
-            tree = ast.parse(path.read_text())
-            count += sum(
-                1
-                for node in ast.walk(tree)
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                and node.name.startswith("test")
-            )
-    return count
+    folders = [ROOT / name / "tests" for name in addons] + [ROOT / "tests/integration"]
+    return sum(
+        1
+        for folder in folders
+        for path in folder.glob("**/test_*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test")
+    )
 
 
-# --------------------------------------------------------------------------
-# Odoo
-# --------------------------------------------------------------------------
-def python_env():
-    """Environment for child processes: Odoo and this checkout importable."""
+# --- Odoo -----------------------------------------------------------------
+def python_env(checkout=True):
+    """Environment for child processes: Odoo (and this checkout) importable."""
     env = dict(os.environ)
-    paths = [str(ROOT)]
-    if os.environ.get("ODOO_PATH"):
-        paths.append(os.environ["ODOO_PATH"])
-    if env.get("PYTHONPATH"):
-        paths.append(env["PYTHONPATH"])
+    paths = [str(ROOT)] if checkout else []
+    paths += [p for p in (os.environ.get("ODOO_PATH"), env.get("PYTHONPATH")) if p]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
 
@@ -94,15 +105,15 @@ def python_env():
 def find_odoo():
     """Return (odoo package folder, version string) or (None, reason)."""
     probe = (
-        "import os, odoo, odoo.release as r;"
-        "print(os.path.dirname(odoo.__file__)); print(r.version)"
+        "import os, odoo.release as r; print(os.path.dirname(r.__file__), r.version)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
         env=python_env(),
-        cwd=str(LOCAL if LOCAL.is_dir() else ROOT.parent),
+        cwd=str(ROOT.parent),
+        check=False,
     )
     if result.returncode != 0:
         return None, "Odoo is not importable by " + sys.executable
@@ -115,219 +126,27 @@ def find_odoo():
     return Path(folder), version
 
 
-def odoo_addons_path(odoo_dir):
+def odoo_addons_path(odoo_dir, checkout=True):
     paths = [odoo_dir / "addons"]
     if (odoo_dir.parent / "addons").is_dir():
         paths.append(odoo_dir.parent / "addons")
-    extra = [Path(p) for p in os.environ.get("ODOO_ADDONS_PATH", "").split(",") if p]
-    return [str(p) for p in [*paths, *extra, ROOT]]
+    paths += [Path(p) for p in os.environ.get("ODOO_ADDONS_PATH", "").split(",") if p]
+    return [str(p) for p in [*paths, *([ROOT] if checkout else [])]]
 
 
-# --------------------------------------------------------------------------
-# PostgreSQL
-# --------------------------------------------------------------------------
-def pg_configured():
-    return any(os.environ.get(k) for k in ("PGHOST", "PGPORT", "PGUSER"))
-
-
-def pg_params():
-    if pg_configured():
-        return {
-            "host": os.environ.get("PGHOST") or "",
-            "port": os.environ.get("PGPORT") or "5432",
-            "user": os.environ.get("PGUSER") or getpass.getuser(),
-            "password": os.environ.get("PGPASSWORD") or "",
-        }
-    return {
-        "host": "127.0.0.1",
-        "port": str(PRIVATE_PORT),
-        "user": PRIVATE_USER,
-        "password": "",
-    }
-
-
-def pg_connect(dbname="postgres"):
-    import psycopg2
-
+def write_config(odoo_dir, path=None, checkout=True):
+    """Odoo's configuration file (``.local/odoo.conf`` unless ``path``)."""
     params = pg_params()
-    kwargs = {"dbname": dbname, "user": params["user"], "connect_timeout": 3}
-    if params["host"]:
-        kwargs["host"] = params["host"]
-    if params["port"]:
-        kwargs["port"] = params["port"]
-    if params["password"]:
-        kwargs["password"] = params["password"]
-    return psycopg2.connect(**kwargs)
-
-
-def pg_reachable():
-    try:
-        pg_connect().close()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable"
-        return False
-
-
-def pg_bindir():
-    if os.environ.get("PG_BINDIR"):
-        return Path(os.environ["PG_BINDIR"])
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
-    )
-    if versions:
-        return versions[-1].parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    raise SystemExit(
-        "PostgreSQL server binaries not found: install Debian's 'postgresql' "
-        "package, set PG_BINDIR, or point PGHOST/PGPORT/PGUSER at a server."
-    )
-
-
-def _as_postgres(cmd):
-    """Run a server command as the 'postgres' user when we are root."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
-def _private_data_dir():
-    folder = LOCAL / "postgres"
-    if os.geteuid() == 0:
-        # The server runs as 'postgres', which must be able to reach the folder.
-        probe = subprocess.run(
-            ["runuser", "-u", "postgres", "--", "test", "-x", str(ROOT)],
-            capture_output=True,
-        )
-        if probe.returncode != 0:
-            folder = Path("/var/tmp") / f"odoo-suite-pg-{abs(hash(str(ROOT)))}"
-    return folder
-
-
-def ensure_pg():
-    """Make sure a PostgreSQL server is reachable; start the private one if needed."""
-    if pg_reachable():
-        return pg_params()
-    if pg_configured():
-        raise SystemExit(
-            "PostgreSQL configured by PGHOST/PGPORT/PGUSER is not reachable: "
-            f"{pg_params()}"
-        )
-    bindir = pg_bindir()
-    folder = _private_data_dir()
-    data = folder / "data"
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    folder.chmod(0o700)
-    if not (data / "PG_VERSION").exists():
-        say(f"Creating a private PostgreSQL cluster in {data}")
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    PRIVATE_USER,
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {PRIVATE_PORT} "
-        "-c unix_socket_directories='' -c max_connections=200 "
-        # A throwaway test/demo cluster: durability is not worth the fsyncs.
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
-    say(f"Starting the private PostgreSQL server on 127.0.0.1:{PRIVATE_PORT}")
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(folder / "server.log"),
-                "-o",
-                options,
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    for _attempt in range(30):
-        if pg_reachable():
-            return pg_params()
-        time.sleep(0.5)
-    raise SystemExit(f"PostgreSQL did not come up; see {folder / 'server.log'}")
-
-
-def db_exists(name):
-    with pg_connect() as conn, conn.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        found = cr.fetchone() is not None
-    conn.close()
-    return found
-
-
-def drop_db(name):
-    import psycopg2.sql
-
-    conn = pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        cr.execute(
-            psycopg2.sql.SQL("DROP DATABASE IF EXISTS {}").format(
-                psycopg2.sql.Identifier(name)
-            )
-        )
-    conn.close()
-    shutil.rmtree(LOCAL / "data" / "filestore" / name, ignore_errors=True)
-
-
-def module_states(db, modules):
-    conn = pg_connect(db)
-    with conn.cursor() as cr:
-        cr.execute(
-            "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
-            (list(modules),),
-        )
-        states = dict(cr.fetchall())
-    conn.close()
-    return {m: states.get(m, "absent") for m in modules}
-
-
-# --------------------------------------------------------------------------
-# Odoo configuration and commands
-# --------------------------------------------------------------------------
-def write_config(odoo_dir):
-    params = pg_params()
-    LOCAL.mkdir(exist_ok=True)
-    (LOCAL / "data").mkdir(exist_ok=True)
-    conf = LOCAL / "odoo.conf"
+    (LOCAL / "data").mkdir(parents=True, exist_ok=True)
+    conf = Path(path or LOCAL / "odoo.conf")
     lines = [
         "[options]",
-        f"addons_path = {','.join(odoo_addons_path(odoo_dir))}",
+        f"addons_path = {','.join(odoo_addons_path(odoo_dir, checkout))}",
         f"data_dir = {LOCAL / 'data'}",
         f"db_host = {params['host'] or 'False'}",
         f"db_port = {params['port'] or 'False'}",
         f"db_user = {params['user']}",
-        f"db_password = {params['password'] or 'False'}",
+        f"db_password = {params.get('password') or 'False'}",
         "http_interface = 127.0.0.1",
         "max_cron_threads = 1",
     ]
@@ -349,11 +168,7 @@ def odoo(conf, *args, check=True, quiet=False):
     if not check:
         return subprocess.run(cmd, env=python_env(), cwd=str(LOCAL)).returncode
     result = subprocess.run(
-        cmd,
-        env=python_env(),
-        cwd=str(LOCAL),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        cmd, env=python_env(), cwd=str(LOCAL), stdout=subprocess.PIPE, stderr=2
     )
     if not quiet:
         sys.stdout.buffer.write(result.stdout)
@@ -368,138 +183,61 @@ def odoo(conf, *args, check=True, quiet=False):
 def install(conf, db, modules, demo=True, extra=()):
     """Install ``modules`` into ``db`` (created when missing); fail loudly."""
     args = ["-d", db, "-i", ",".join(modules), "--stop-after-init", "--log-level=warn"]
-    args.extend(extra)
-    if not demo:
-        args.append("--without-demo=all")
+    args += [*extra, *([] if demo else ["--without-demo=all"])]
     odoo(conf, *args)
-    states = module_states(db, modules)
-    broken = {m: s for m, s in states.items() if s != "installed"}
+    broken = {m: s for m, s in module_states(db, modules).items() if s != "installed"}
     if broken:
         raise SystemExit(f"Modules not installed in {db}: {broken}")
 
 
-class Tally:
-    """Adds up the pytest runs of one ``make test`` into one summary line."""
-
-    def __init__(self):
-        self.counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
-        self.broken = []  # runs that failed outside any test (install, crash)
-        self.started = time.monotonic()
-        self._reports = LOCAL / "reports"
-
-    def report_path(self, label):
-        self._reports.mkdir(parents=True, exist_ok=True)
-        path = self._reports / f"{label}.xml"
-        path.unlink(missing_ok=True)
-        return path
-
-    def add(self, label, returncode, report):
-        import xml.etree.ElementTree as ET
-
-        if not report.exists():
-            self.broken.append(label)
-            return
-        root = ET.parse(report).getroot()
-        suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-        run_failures = 0
-        for suite in suites:
-            tests = int(suite.get("tests", 0))
-            failures = int(suite.get("failures", 0))
-            errors = int(suite.get("errors", 0))
-            skipped = int(suite.get("skipped", 0))
-            self.counts["failed"] += failures
-            self.counts["errors"] += errors
-            self.counts["skipped"] += skipped
-            self.counts["passed"] += tests - failures - errors - skipped
-            run_failures += failures + errors
-        if returncode not in (0, 5) and not run_failures:
-            self.broken.append(label)
-
-    @property
-    def ok(self):
-        return not (self.counts["failed"] or self.counts["errors"] or self.broken)
-
-    def summary(self):
-        c = self.counts
-        line = (
-            f"suite: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
-        )
-        if c["errors"]:
-            line += f", {c['errors']} errors"
-        if self.broken:
-            say(f"Runs that broke outside the tests: {', '.join(self.broken)}")
-        say(f"(all runs took {time.monotonic() - self.started:.0f}s)", line)
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def _pytest(args, tally=None, label="run"):
+def run_pytest(args, tally=None, label="unit"):
     cmd = [sys.executable, "-m", "pytest", *args]
-    report = None
+    report = LOCAL / "reports" / f"{label}.xml"
     if tally is not None:
-        report = tally.report_path(label)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.unlink(missing_ok=True)
         cmd.append(f"--junitxml={report}")
     say("$ " + " ".join(cmd))
-    rc = subprocess.run(cmd, env=python_env(), cwd=str(ROOT)).returncode
+    rc = subprocess.run(cmd, env=python_env(), cwd=str(ROOT), check=False).returncode
     if tally is not None:
-        tally.add(label, rc, report)
+        tally.add_junit(label, rc, report)
     return rc
 
 
-# --------------------------------------------------------------------------
-# Commands
-# --------------------------------------------------------------------------
-def cmd_pg(_args):
-    params = ensure_pg()
-    say(f"PostgreSQL reachable: {params}")
-    return 0
-
-
+# --- Databases --------------------------------------------------------------
 def dependency_closure(odoo_dir, names):
     """Every module ``names`` need, themselves included, from the manifests."""
     folders = [Path(p) for p in odoo_addons_path(odoo_dir)]
     seen, todo = set(), list(names)
     while todo:
         name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for folder in folders:
-            if (folder / name / "__manifest__.py").is_file():
-                todo.extend(read_manifest(folder / name).get("depends", []))
-                break
+        if name not in seen:
+            seen.add(name)
+            for folder in folders:
+                if (folder / name / "__manifest__.py").is_file():
+                    todo.extend(read_manifest(folder / name).get("depends", []))
+                    break
     return seen
 
 
-def copy_db(template, db):
-    """A new database from ``template``, filestore included (as Odoo duplicates)."""
-    import psycopg2.sql
-
-    conn = pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute(
-            psycopg2.sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                psycopg2.sql.Identifier(db), psycopg2.sql.Identifier(template)
-            )
-        )
-    conn.close()
-    store = LOCAL / "data" / "filestore"
-    if (store / template).is_dir():
-        shutil.copytree(store / template, store / db)
-
-
 class Templates:
-    """Pre-installed databases that per-addon runs copy instead of reinstalling.
+    """Pre-installed databases that test runs copy instead of reinstalling.
 
-    A template holds only modules that the addon's own dependency closure
-    installs anyway (``base`` + ``auth_totp``, and ``mail`` when the addon needs
-    it), so a copy plus ``-i addon`` gives the same database as a fresh install.
+    A template holds only modules the addon's own dependency closure installs
+    anyway (``base``, or ``mail`` when the addon needs it), so a copy plus
+    ``-i addon`` gives the same database as a fresh install.
     """
 
-    LAYERS = (("mail", ["mail"]), ("base", []))
+    LAYERS = (("mail", ["mail"]), ("base", ["base"]))
 
     def __init__(self, odoo_dir, conf):
-        self.odoo_dir, self.conf = odoo_dir, conf
-        self.made = {}
+        self.odoo_dir, self.conf, self.made = odoo_dir, conf, {}
 
     def for_addons(self, addons):
         needed = dependency_closure(self.odoo_dir, addons)
@@ -511,10 +249,9 @@ class Templates:
     def _make(self, layer, modules):
         if layer not in self.made:
             db = f"suite_tmpl_{layer}_{os.getpid()}"
-            if db_exists(db):
-                drop_db(db)
+            drop_db(db)
             say(f"Preparing the template database '{db}' ...")
-            install(self.conf, db, [*modules, *CORE_EXTRA] or ["base"])
+            install(self.conf, db, modules)
             self.made[layer] = db
         return self.made[layer]
 
@@ -523,29 +260,148 @@ class Templates:
             drop_db(db)
 
 
-def _run_odoo_tests(
-    odoo_dir, addons, paths, db, pytest_args, keep_db, tally, templates=None
-):
-    """Install ``addons`` into a fresh database ``db`` and run ``paths`` there."""
-    ensure_pg()
+def fresh_db(db, addons, templates):
+    drop_db(db)
+    template = templates.for_addons(addons) if templates else None
+    if template:
+        copy_db(template, db)
+
+
+# --- The layers ---------------------------------------------------------------
+def odoo_runner(conf, db, addons, tags, python=sys.executable, checkout=True):
+    """Odoo's own test runner on ``db``: install (or update, when the database
+    already holds the addons) ``addons`` with ``--test-enable``.
+
+    Returns ``(passed, failed, skipped, problems, log path)``.
+    """
+    installed = db_exists(db) and set(module_states(db, addons).values()) == {
+        "installed"
+    }
+    log = LOCAL / "logs" / f"{db}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [python, "-m", "odoo", "-c", str(conf), "-d", db]
+    cmd += ["-u" if installed else "-i", ",".join(addons), "--test-enable"]
+    cmd += [f"--test-tags={tags}", "--stop-after-init", "--log-level=info"]
+    cmd += [f"--http-port={free_port()}"]
+    say(f"$ {' '.join(cmd)}  (log: {log.relative_to(ROOT)})")
+    with log.open("w") as out:
+        rc = subprocess.run(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=python_env(checkout),
+            cwd=str(LOCAL if checkout else log.parent),
+            check=False,
+        ).returncode
+    text = log.read_text(errors="replace")
+    return (*read_test_log(text, rc), text)
+
+
+def report_run(tally, label, result):
+    passed, failed, skipped, problems, text = result
+    if failed:
+        say(*problem_lines(text), *problems)
+    tally.add(label, passed, failed, skipped)
+
+
+def layer_each_addon(odoo_dir, addons, tally, keep_db, jobs, tags_for):
+    """Each addon installed alone in its own database, Odoo's runner."""
     conf = write_config(odoo_dir)
-    if db_exists(db):
-        drop_db(db)
-    modules = [*addons, *CORE_EXTRA]
-    started = time.monotonic()
-    try:
+    templates = Templates(odoo_dir, conf)
+
+    addons = [addon for addon in addons if tags_for([addon])]
+
+    def run(addon):
+        db = f"suite_test_{addon}"
         try:
-            template = templates.for_addons(addons) if templates else None
-            if template:
-                copy_db(template, db)
-            say(f"Installing {', '.join(modules)} into a fresh database '{db}' ...")
-            install(conf, db, modules)
-        except SystemExit as exc:
-            say(str(exc))
-            tally.broken.append(f"install of {db}")
-            return
-        say(f"Installed in {time.monotonic() - started:.0f}s; running the tests.")
-        _pytest(
+            return odoo_runner(conf, db, [addon], tags_for([addon]))
+        finally:
+            if not keep_db:
+                drop_db(db)
+
+    try:
+        for addon in addons:  # databases first: templates are made one at a time
+            fresh_db(f"suite_test_{addon}", [addon], templates)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            for addon, result in zip(addons, pool.map(run, addons), strict=True):
+                report_run(tally, addon, result)
+    except SystemExit as exc:
+        tally.fail("per-addon databases", str(exc))
+    finally:
+        templates.drop()
+
+
+def layer_wheel(odoo_dir, tally, addon=WHEEL_ADDON):
+    """The addon's wheel, installed where Odoo is importable, without this
+    checkout on the addons path, passes the same Odoo runner command."""
+    label, db = f"{addon} from its wheel", "suite_test_wheel"
+    with tempfile.TemporaryDirectory(prefix="suite-wheel-") as tmp:
+        tmp = Path(tmp)
+        venv = tmp / "venv"
+        pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+        try:
+            subprocess.run(
+                [
+                    *pip,
+                    "wheel",
+                    "--no-deps",
+                    "--no-build-isolation",
+                    "-w",
+                    tmp,
+                    ROOT / addon,
+                ],
+                check=True,
+            )
+            # --system-site-packages: Odoo and its requirements, as installed here.
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "venv",
+                    "--system-site-packages",
+                    "--without-pip",
+                    venv,
+                ],
+                check=True,
+            )
+            # --no-deps: Odoo is on sys.path but not a pip distribution here.
+            subprocess.run(
+                [
+                    *pip,
+                    "--python",
+                    venv / "bin/python",
+                    "install",
+                    "--no-deps",
+                    *tmp.glob("*.whl"),
+                ],
+                check=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            return tally.fail(label, f"building or installing the wheel: {exc}")
+        conf = write_config(odoo_dir, tmp / "odoo.conf", checkout=False)
+        drop_db(db)
+        try:
+            result = odoo_runner(
+                conf, db, [addon], f"/{addon}", str(venv / "bin/python"), checkout=False
+            )
+        finally:
+            drop_db(db)
+    paths = re.search(r"addons paths: (.*)", result[-1])
+    if not paths or str(ROOT) in paths[1] or str(venv) not in paths[1]:
+        return tally.fail(
+            label, f"addon not loaded from the wheel: {paths and paths[1]}"
+        )
+    report_run(tally, label, result)
+
+
+def layer_integration(odoo_dir, addons, tally, db, keep_db, pytest_args):
+    """Every addon together in one database: tests/integration, pytest-odoo."""
+    conf = write_config(odoo_dir)
+    drop_db(db)
+    try:
+        say(f"Installing every addon, {', '.join(INTEGRATION_EXTRA)} into '{db}' ...")
+        install(conf, db, [*addons, *INTEGRATION_EXTRA])
+        run_pytest(
             [
                 "-p",
                 "no:odoo",
@@ -556,18 +412,22 @@ def _run_odoo_tests(
                 "--odoo-http",
                 "--odoo-log-level=warn",
                 *pytest_args,
-                *paths,
+                "tests/integration",
             ],
             tally,
-            db,
+            "integration",
         )
+    except SystemExit as exc:
+        tally.fail("integration", str(exc))
     finally:
         if not keep_db:
             drop_db(db)
 
 
-def _addon_tests(name):
-    return [p for p in (f"{name}/tests",) if (ROOT / p).is_dir()]
+# --- Commands -----------------------------------------------------------------
+def cmd_pg(_args):
+    say(f"PostgreSQL reachable: {ensure_pg()}")
+    return 0
 
 
 def cmd_test(args):
@@ -576,69 +436,53 @@ def cmd_test(args):
     unknown = sorted(set(addons) - set(all_addons))
     if unknown:
         raise SystemExit(f"Unknown addons: {', '.join(unknown)}")
-    pytest_args = list(args.pytest_args)
-    if pytest_args and pytest_args[0] == "--":
-        pytest_args = pytest_args[1:]
-    tally = Tally()
+    extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
     odoo_dir, version = find_odoo()
     if odoo_dir is None:
-        skipped = count_odoo_tests(addons)
         banner(
             f"ODOO 18 IS NOT IMPORTABLE ({version}).",
-            f"Only the Odoo-free unit layer runs; {skipped} real-Odoo tests are "
-            "SKIPPED.",
+            f"Only the Odoo-free unit layer runs; {count_odoo_tests(addons)} "
+            "real-Odoo tests are SKIPPED.",
             "Install Odoo 18.0 (or set ODOO_PATH) and PostgreSQL to run them "
             "(see README.md).",
         )
-        return _pytest(["-p", "no:odoo", *pytest_args, "tests/unit"])
+        return run_pytest(["-p", "no:odoo", *extra, "tests/unit"])
     say(f"Odoo {version} found at {odoo_dir}")
+    ensure_pg()
+    tally = Tally()
+
+    def tags_for(names):
+        return args.test_tags or test_tags(names, extra)
 
     # 1. The Odoo-free layer, always.
-    unit = (
-        ["tests/unit"]
-        if not args.addons
-        else [p for p in (f"tests/unit/{a}" for a in addons) if (ROOT / p).is_dir()]
-    )
-    if unit:
-        _pytest(["-p", "no:odoo", *pytest_args, *unit], tally, "unit")
+    unit = [f"tests/unit/{a}" for a in addons if (ROOT / "tests/unit" / a).is_dir()]
+    if unit or not args.addons:
+        run_pytest(
+            ["-p", "no:odoo", *extra, *(unit if args.addons else ["tests/unit"])], tally
+        )
     if args.addons and not args.each:
-        # 2'. Chosen addons together, their own tests.
-        paths = [p for a in addons for p in _addon_tests(a)]
+        # The chosen addons together in one database, their own tests.
         db = args.db or f"suite_test_{os.getpid()}"
-        _run_odoo_tests(odoo_dir, addons, paths, db, pytest_args, args.keep_db, tally)
-    else:
-        # 2. Each addon installed alone (only its declared dependencies), its tests.
-        ensure_pg()
-        templates = Templates(odoo_dir, write_config(odoo_dir))
+        conf = write_config(odoo_dir)
+        if not tags_for(addons):
+            raise SystemExit(f"No test of {', '.join(addons)} matches {extra}")
+        keep_db = args.keep_db and db_exists(db)
+        if not keep_db:
+            fresh_db(db, addons, None)
         try:
-            for name in addons:
-                if _addon_tests(name):
-                    _run_odoo_tests(
-                        odoo_dir,
-                        [name],
-                        _addon_tests(name),
-                        f"suite_test_{name}",
-                        pytest_args,
-                        args.keep_db,
-                        tally,
-                        templates,
-                    )
-        except SystemExit as exc:
-            say(str(exc))
-            tally.broken.append("templates")
-        finally:
-            templates.drop()
-        # 3. Every addon together: the cross-addon tests.
-        if not args.each and (ROOT / "tests" / "integration").is_dir():
-            _run_odoo_tests(
-                odoo_dir,
-                addons,
-                ["tests/integration"],
-                args.db or "suite_test_all",
-                pytest_args,
-                args.keep_db,
-                tally,
+            report_run(
+                tally, ",".join(addons), odoo_runner(conf, db, addons, tags_for(addons))
             )
+        finally:
+            if not args.keep_db:
+                drop_db(db)
+    else:
+        # 2. Each addon alone; 3. one addon from its wheel; 4. all together.
+        layer_each_addon(odoo_dir, addons, tally, args.keep_db, args.jobs, tags_for)
+        if not args.each:
+            layer_wheel(odoo_dir, tally)
+            db = args.db or "suite_test_all"
+            layer_integration(odoo_dir, addons, tally, db, args.keep_db, extra)
     tally.summary()
     return 0 if tally.ok else 1
 
@@ -672,12 +516,11 @@ def danish_company(conf, db):
 def cmd_demo(args):
     odoo_dir, version = find_odoo()
     if odoo_dir is None:
-        raise SystemExit(
-            f"{version}. 'make demo' needs Odoo 18.0 installed (see README.md)."
-        )
+        raise SystemExit(f"{version}. 'make demo' needs Odoo 18.0 (see README.md).")
     ensure_pg()
     conf = write_config(odoo_dir)
     modules = [*suite_addons(), *CORE_EXTRA]
+    languages = f"--load-language={DEMO_LANGUAGES}"
     if db_exists(args.db):
         say(f"Updating the suite's addons in the demo database '{args.db}' ...")
         odoo(
@@ -688,14 +531,14 @@ def cmd_demo(args):
             ",".join(modules),
             "-u",
             ",".join(suite_addons()),
-            f"--load-language={DEMO_LANGUAGES}",
+            languages,
             "--stop-after-init",
             "--log-level=warn",
         )
     else:
         say(f"Creating the demo database '{args.db}' with demo data ...")
         danish_company(conf, args.db)
-        install(conf, args.db, modules, extra=[f"--load-language={DEMO_LANGUAGES}"])
+        install(conf, args.db, modules, extra=[languages])
     if args.no_serve:
         say(f"Demo database '{args.db}' is ready.")
         return 0
@@ -704,8 +547,7 @@ def cmd_demo(args):
         f"Odoo serves the demo on http://localhost:{args.port}/odoo",
         "Log in as: admin / admin (administrator, can enable two-factor login),",
         "           demo / demo (Marc Demo, salesperson), marketer / marketer",
-        "Switch a user to Danish or Dutch in its preferences.",
-        "Stop with Ctrl+C.",
+        "Switch a user to Danish or Dutch in its preferences. Stop with Ctrl+C.",
         "",
     )
     return odoo(
@@ -721,8 +563,7 @@ def cmd_demo(args):
 
 def cmd_bench(args):
     scripts = sorted((ROOT / "tests" / "benchmarks").glob("bench_*.py"))
-    if args.only:
-        scripts = [s for s in scripts if args.only in s.name]
+    scripts = [s for s in scripts if not args.only or args.only in s.name]
     odoo_dir, version = find_odoo()
     if odoo_dir is None:
         raise SystemExit(f"{version}. The benchmarks measure against a real Odoo.")
@@ -731,10 +572,8 @@ def cmd_bench(args):
     failed = []
     for script in scripts:
         say(f"--- {script.name}")
-        rc = subprocess.run(
-            [sys.executable, str(script)], env=python_env(), cwd=str(ROOT)
-        ).returncode
-        if rc:
+        cmd = [sys.executable, str(script)]
+        if subprocess.run(cmd, env=python_env(), cwd=str(ROOT), check=False).returncode:
             failed.append(script.name)
     if failed:
         say(f"Benchmarks that failed: {', '.join(failed)}")
@@ -745,15 +584,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    test = sub.add_parser("test", help="run the unit layer and the real-Odoo tests")
+    test = sub.add_parser("test", help="the unit layer, then the real-Odoo layers")
     test.add_argument("--addons", help="comma-separated addons (default: all)")
     test.add_argument(
         "--each",
         action="store_true",
-        help="only each addon alone in its own database (no cross-addon tests)",
+        help="only each addon alone (no wheel, no cross-addon)",
     )
-    test.add_argument("--keep-db", action="store_true", help="keep the test database")
     test.add_argument("--db", help="database name (default: a fresh throwaway one)")
+    test.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="keep the database; reuse it next time (-u)",
+    )
+    test.add_argument(
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("SUITE_JOBS", "1")),
+        help="addons tested at the same time (SUITE_JOBS, default 1)",
+    )
+    test.add_argument("--test-tags", help="Odoo's --test-tags, instead of /<addon>")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
 
@@ -767,8 +617,9 @@ def main(argv=None):
     bench.add_argument("--only", help="substring of the benchmark file name")
     bench.set_defaults(func=cmd_bench)
 
-    pg = sub.add_parser("pg", help="make sure PostgreSQL is reachable")
-    pg.set_defaults(func=cmd_pg)
+    sub.add_parser("pg", help="make sure PostgreSQL is reachable").set_defaults(
+        func=cmd_pg
+    )
 
     args = parser.parse_args(argv)
     return args.func(args)
