@@ -8,6 +8,5 @@
     "website": "https://github.com/nordic-crm-suite/odoo-suite",
     "development_status": "Beta",
     "depends": ["auth_totp"],
-    "external_dependencies": {"python": ["pyotp"]},
     "installable": True,
 }
