@@ -10,25 +10,46 @@ from odoo.tools import format_datetime, html2plaintext
 from ..services import client as wa_client
 
 WINDOW_HOURS = 24
+# Where a conversation's posts go and whether free text may be sent: written by
+# the addon's own code (sudo) only, never by a member over RPC.
+ROUTING_FIELDS = frozenset(
+    {
+        "whatsapp_account_id",
+        "whatsapp_partner_id",
+        "whatsapp_number",
+        "whatsapp_last_inbound_date",
+        "whatsapp_window_end",
+        "whatsapp_message_ids",
+    }
+)
 
 
 class DiscussChannel(models.Model):
     _inherit = "discuss.channel"
 
     whatsapp_account_id = fields.Many2one(
-        "whatsapp.account", string="WhatsApp Account", index=True, readonly=True
+        "whatsapp.account",
+        string="WhatsApp Account",
+        index=True,
+        readonly=True,
+        copy=False,
     )
     whatsapp_partner_id = fields.Many2one(
-        "res.partner", string="WhatsApp Contact", index=True, readonly=True
+        "res.partner",
+        string="WhatsApp Contact",
+        index=True,
+        readonly=True,
+        copy=False,
     )
     whatsapp_number = fields.Char(
         string="WhatsApp Address",
         readonly=True,
+        copy=False,
         help="Where replies go: the customer's number (digits with country code) or "
         "their Meta user id.",
     )
     whatsapp_last_inbound_date = fields.Datetime(
-        string="Last Customer Message", readonly=True
+        string="Last Customer Message", readonly=True, copy=False
     )
     whatsapp_window_end = fields.Datetime(
         string="Reply Window Ends",
@@ -92,6 +113,30 @@ class DiscussChannel(models.Model):
             ("whatsapp_window_end", "=", False),
             ("whatsapp_window_end", "<=", now),
         ]
+
+    # -- routing fields ----------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        channels = super().create(vals_list)
+        # checked on the result: defaults (default_* context, ir.default) arrive late
+        if not self.env.su and any(
+            channel[fname] for channel in channels for fname in ROUTING_FIELDS
+        ):
+            raise self._whatsapp_routing_error()
+        return channels
+
+    def write(self, vals):
+        if not self.env.su and ROUTING_FIELDS.intersection(vals):
+            raise self._whatsapp_routing_error()
+        return super().write(vals)
+
+    def _whatsapp_routing_error(self):
+        return AccessError(
+            self.env._(
+                "Where a WhatsApp conversation is sent and its reply window are set "
+                "by Odoo from Meta's messages; they cannot be changed by hand."
+            )
+        )
 
     # -- conversations -----------------------------------------------------
     @api.model
@@ -346,6 +391,8 @@ class DiscussChannel(models.Model):
         """Account users may (re)join a conversation they can read."""
         self.ensure_one()
         self.check_access("read")
+        if not self.whatsapp_account_id:
+            raise UserError(self.env._("This is not a WhatsApp conversation."))
         # sudo: discuss.channel.member - group channels only let members invite
         self.sudo()._add_members(users=self.env.user)
 

@@ -233,6 +233,40 @@ class WhatsappAccount(models.Model):
                 for category in categories
             ]
 
+    def _check_sender(self, partner):
+        """The current user may send from this account to ``partner``: they are
+        in its team or a WhatsApp administrator, or already a member of the
+        conversation. Sending adds them to it, so nobody else may."""
+        self.ensure_one()
+        if self.env.su:
+            return
+        self.check_access("read")
+        user = self.env.user
+        if user in self.sudo().user_ids or user.has_group(
+            "whatsapp_business.group_whatsapp_manager"
+        ):
+            return
+        channel = (
+            self.env["discuss.channel"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("whatsapp_account_id", "=", self.id),
+                    ("whatsapp_partner_id", "=", partner.id),
+                ],
+                limit=1,
+            )
+        )
+        if user.partner_id not in channel.channel_member_ids.partner_id:
+            raise AccessError(
+                self.env._(
+                    "You are not in the team of the WhatsApp account %(account)s: "
+                    "ask a WhatsApp administrator to add you to its users.",
+                    account=self.display_name,
+                )
+            )
+
     # -- Meta API ----------------------------------------------------------
     def _get_client(self):
         """The service client of this account (secrets read with sudo)."""

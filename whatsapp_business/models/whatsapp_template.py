@@ -384,6 +384,7 @@ class WhatsappTemplate(models.Model):
         """
         self.ensure_one()
         partner.ensure_one()
+        self.account_id._check_sender(partner)
         self._check_sendable()
         self._check_consent(partner)
         if header_values is None and body_values is None:

@@ -2,3 +2,4 @@ from . import test_account, test_discuss, test_send, test_ui, test_webhook
 from . import test_media_header
 from . import test_provider_security
 from . import test_message_access
+from . import test_conversation_routing

@@ -317,6 +317,16 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
             }
         )
         channel = self.conversation(hours_since_inbound=1)
+        # sending would let anybody into the conversation (issue 14, case 8)
+        with self.assertRaises(AccessError):
+            self.tmpl_auth.with_user(outsider)._send_to_partner(
+                self.customer, body_values={1: "123456"}
+            )
+        self.assertNotIn(outsider.partner_id, channel.channel_member_ids.partner_id)
+        # a WhatsApp administrator outside the team follows what they send
+        outsider.groups_id = [
+            (4, self.env.ref("whatsapp_business.group_whatsapp_manager").id)
+        ]
         self.tmpl_auth.with_user(outsider)._send_to_partner(
             self.customer, body_values={1: "123456"}
         )

@@ -36,9 +36,12 @@ class WhatsappComposer(models.TransientModel):
     @api.model
     def _default_account(self):
         Account = self.env["whatsapp.account"]
-        return Account.search(
-            [("user_ids", "in", self.env.uid)], limit=1
-        ) or Account.search([], limit=1)
+        mine = Account.search([("user_ids", "in", self.env.uid)], limit=1)
+        if mine or not self.env.user.has_group(
+            "whatsapp_business.group_whatsapp_manager"
+        ):
+            return mine
+        return Account.search([], limit=1)
 
     @api.depends("partner_id")
     def _compute_whatsapp_address(self):
@@ -104,6 +107,13 @@ class WhatsappComposer(models.TransientModel):
         self.ensure_one()
         if not self.template_id:
             raise UserError(self.env._("Choose an approved template to send."))
+        if self.template_id.account_id != self.account_id:
+            raise UserError(
+                self.env._(
+                    "Template %(template)s belongs to another WhatsApp account.",
+                    template=self.template_id.display_name,
+                )
+            )
         header, body = self._values()
         message = self.template_id._send_to_partner(
             self.partner_id, header_values=header, body_values=body
