@@ -27,6 +27,10 @@ class ResUsers(models.Model):
         """The own number goes to the PBX as ``{from}``: an extension or a
         phone number, never free text."""
         for user in self.filtered("unitel_own_number"):
+            if user.share:
+                raise ValidationError(
+                    _("Only internal users have an own number or extension.")
+                )
             try:
                 user._unitel_dial_own_number()
             except phone_service.PhoneNumberError as exc:

@@ -7,3 +7,4 @@ from . import test_number_index
 from . import test_settings_access
 from . import test_call_access
 from . import test_route_input
+from . import test_public_methods

@@ -92,6 +92,9 @@ class UnitelCommon:
             )
             for role, group_ids in groups.items()
         }
+        # made on the first session read otherwise, from a read-only cursor
+        for user in cls.roles.values():
+            cls.env["res.users.settings"]._find_or_create_for_user(user)
         return cls.roles
 
     def call_kw(self, role, model, method, *args, **kwargs):
