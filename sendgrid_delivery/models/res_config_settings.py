@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services import webhook
 
@@ -86,6 +86,18 @@ class ResConfigSettings(models.TransientModel):
                     ) from exc
 
     @api.model
+    def default_get(self, fields_list):
+        # core fills config_parameter fields as superuser, whoever asks: a
+        # portal user calling default_get(["sendgrid_api_key"]) got the key
+        res = super().default_get(fields_list)
+        if not self.env.su:
+            for name in list(res):
+                field = self._fields.get(name)
+                if field and not field.is_accessible(self.env):
+                    del res[name]
+        return res
+
+    @api.model
     def get_values(self):
         res = super().get_values()
         res.update(
@@ -119,6 +131,9 @@ class ResConfigSettings(models.TransientModel):
             self.env["ir.mail_server"]._sendgrid_server().write({"active": False})
 
     def action_sendgrid_check_domain(self):
+        # a settings button reads no field: no access rule would stop a caller
+        if not self.env.is_system():
+            raise AccessError(_("Only system administrators can check the domain."))
         self.ensure_one()
         self.execute()  # keep what the user typed before checking
         return self.env["sendgrid.domain.check"]._open_new()

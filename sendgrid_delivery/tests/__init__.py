@@ -1,6 +1,7 @@
 from . import test_access
 from . import test_dns_check
 from . import test_ingest
+from . import test_public_methods
 from . import test_sending
 from . import test_sender_identity
 from . import test_settings
