@@ -282,6 +282,11 @@ class TestGraphEvents(ExchangeSyncCase):
     def test_series_occurrences_share_an_icaluid_but_stay_apart(self):
         uid = "040000008200E00074C5B7101A82E008-weekly"
         hour, week = timedelta(hours=1), timedelta(days=7)
+        # every copy of a meeting lists its attendees, Bo among them
+        bo_invited = {
+            "emailAddress": {"address": "bo@nordlys.example"},
+            "type": "required",
+        }
         for mailbox in ("anna@nordlys.example", "bo@nordlys.example"):
             for n in range(2):
                 occurrence = self.fake.add_event(
@@ -292,6 +297,7 @@ class TestGraphEvents(ExchangeSyncCase):
                     type="occurrence",
                     seriesMasterId="master-1",
                     organizer={"emailAddress": {"address": "anna@nordlys.example"}},
+                    attendees=[bo_invited],
                 )
                 occurrence["iCalUId"] = uid
         self.sync(self.mb_anna, self.mb_bo)
@@ -317,6 +323,12 @@ class TestGraphEvents(ExchangeSyncCase):
                 self.base,
                 self.base + hour,
                 organizer=organizer,
+                attendees=[
+                    {
+                        "emailAddress": {"address": "bo@nordlys.example"},
+                        "type": "required",
+                    }
+                ],
                 type="occurrence",
             )
             copy.pop("iCalUId")  # delta pages may leave occurrences without it
