@@ -81,6 +81,16 @@ class ConsentEvent(models.Model):
     consent_text = fields.Text(string="Wording shown", readonly=True)
     consent_text_version = fields.Char(string="Wording version", readonly=True)
     description = fields.Text(string="Note", readonly=True)
+    attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "consent_event_attachment_rel",
+        "event_id",
+        "attachment_id",
+        string="Evidence files",
+        readonly=True,
+        help="The signed form, e-mail or recording a Consent officer attached "
+        "when recording a new consent for a withdrawn contact.",
+    )
     token_digest = fields.Char(
         string="Link fingerprint",
         index="btree_not_null",

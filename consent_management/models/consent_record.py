@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from .consent_event import RECORD_STATE_SELECTION
 from .consent_purpose import LEGAL_BASIS_SELECTION
@@ -26,6 +27,11 @@ MERGED_FIELDS = (
     "withdrawn_at",
     "expires_on",
 )
+# Sources that are the person's own act (double opt-in confirmation,
+# preferences page or portal, signed web form): only they re-activate a
+# withdrawal without a Consent officer's note and evidence.
+SUBJECT_SOURCES = frozenset({"double_opt_in", "portal", "web_form"})
+OFFICER_GROUP = "consent_management.group_consent_officer"
 EVIDENCE_KEYS = (
     "ip_address",
     "user_agent",
@@ -109,12 +115,59 @@ class ConsentRecord(models.Model):
         return records
 
     def write(self, vals):
+        if vals.get("state") == "active":
+            self.filtered(lambda r: r.state == "withdrawn")._check_may_reactivate(vals)
         if not LOGGED_FIELDS.intersection(vals):
             return super().write(vals)
         previous = {record.id: record.state for record in self}
         res = super().write(vals)
         self._log_events(previous_states=previous)
         return res
+
+    def _check_may_reactivate(self, vals):
+        """A withdrawal is final until the person acts (GDPR Art. 7(3), 21(3)).
+
+        ``self`` are withdrawn records ``vals`` would make active. Allowed: the
+        person's own act (a source of ``SUBJECT_SOURCES``, set by server code
+        only), or a Consent officer recording a new consent with a note and
+        evidence files (``consent_evidence`` in the context, as the Grant
+        wizard passes them). Never: a basis other than consent for a
+        marketing purpose, nor a direct edit of the record.
+        """
+        evidence = self.env.context.get("consent_evidence") or {}
+        user = self.env.user
+        for record in self:
+            basis = vals.get("legal_basis") or record.legal_basis
+            if record.purpose_id.is_marketing and basis != "consent":
+                raise UserError(
+                    self.env._(
+                        "%(contact)s objected to %(purpose)s. Legitimate interest "
+                        "or any basis other than the person's consent can never "
+                        "override an objection to direct marketing "
+                        "(GDPR Art. 21(3)).",
+                        contact=record.partner_id.display_name,
+                        purpose=record.purpose_id.name,
+                    )
+                )
+            source = vals.get("source") or record.source
+            if self.env.su and source in SUBJECT_SOURCES:
+                continue
+            if not (
+                self.env.su
+                and user.has_group(OFFICER_GROUP)
+                and evidence.get("description")
+                and evidence.get("attachment_ids")
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(contact)s withdrew from %(purpose)s. Only the person "
+                        "can give it again (double opt-in, preferences page, "
+                        "portal or a signed web form), or a Consent officer "
+                        "through Grant with a note and the evidence.",
+                        contact=record.partner_id.display_name,
+                        purpose=record.purpose_id.name,
+                    )
+                )
 
     def _log_events(self, default_type=None, previous_states=None):
         """Append one history event per record describing its new standing."""
@@ -145,6 +198,8 @@ class ConsentRecord(models.Model):
                 if value is None and key != "description" and event_type in FROM_RECORD:
                     value = record[key]
                 vals[key] = value or False
+            if evidence.get("attachment_ids"):
+                vals["attachment_ids"] = [Command.set(evidence["attachment_ids"])]
             if context.get("consent_token_digest"):
                 vals["token_digest"] = context["consent_token_digest"]
             vals_list.append(vals)

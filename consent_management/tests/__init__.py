@@ -11,4 +11,5 @@ from . import (
     test_security,
     test_settings_wizard,
     test_tours,
+    test_withdrawal_final,
 )

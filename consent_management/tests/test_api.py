@@ -84,12 +84,18 @@ class TestConsentApi(ConsentCase):
         self.assertEqual(self.anna.emarketing_state, "withdrawn")
         self.set_privacy(True)
         self.assertFalse(self.anna._consent_may_send("emarketing"))
-        self.anna._consent_grant("emarketing")
+        with self.assertRaises(UserError):
+            self.anna._consent_grant("emarketing")  # staff, no evidence
+        self.assertEqual(record.state, "withdrawn")
+        # The person's own act: a double opt-in confirmation.
+        self.anna._consent_grant(
+            "emarketing", source="double_opt_in", event_type="confirm"
+        )
         self.assertTrue(self.anna._consent_may_send("emarketing"))
         self.assertFalse(record.withdrawn_at)
         self.assertEqual(
             self.events_of(self.anna, self.emarketing).mapped("event_type"),
-            ["grant", "withdraw", "grant"],
+            ["grant", "withdraw", "confirm"],
         )
 
     def test_withdraw_without_record_creates_withdrawn_record(self):

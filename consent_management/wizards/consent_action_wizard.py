@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.consent_purpose import LEGAL_BASIS_SELECTION
+from ..models.consent_record import OFFICER_GROUP
 
 SYSTEM_SOURCES = frozenset(
     {
@@ -52,6 +53,22 @@ class ConsentActionWizard(models.TransientModel):
         readonly=False,
     )
     description = fields.Text(string="Note", help="Kept in the consent history.")
+    withdrawn_partner_ids = fields.Many2many(
+        "res.partner",
+        string="Withdrawn contacts",
+        compute="_compute_withdrawn_partner_ids",
+        help="Selected contacts who withdrew from this purpose.",
+    )
+    is_consent_officer = fields.Boolean(compute="_compute_is_consent_officer")
+    evidence_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "consent_action_wizard_evidence_rel",
+        "wizard_id",
+        "attachment_id",
+        string="Evidence",
+        help="For a contact who withdrew: the signed form, e-mail or recording "
+        "in which the person gave their consent again. Kept with the history.",
+    )
     partners_without_email = fields.Char(
         string="Contacts without e-mail", compute="_compute_partners_without_email"
     )
@@ -77,11 +94,90 @@ class ConsentActionWizard(models.TransientModel):
         for wizard in self:
             wizard.consent_text = wizard.purpose_id.consent_text
 
+    @api.depends("partner_ids", "purpose_id")
+    def _compute_withdrawn_partner_ids(self):
+        Record = self.env["consent.record"].sudo()
+        for wizard in self:
+            wizard.withdrawn_partner_ids = Record.search(
+                [
+                    ("partner_id", "in", wizard.partner_ids.ids),
+                    ("purpose_id", "=", wizard.purpose_id.id),
+                    ("state", "=", "withdrawn"),
+                ]
+            ).partner_id
+
+    def _compute_is_consent_officer(self):
+        is_officer = self.env.user.has_group(OFFICER_GROUP)
+        for wizard in self:
+            wizard.is_consent_officer = is_officer
+
     @api.depends("partner_ids", "operation")
     def _compute_partners_without_email(self):
         for wizard in self:
             missing = wizard.partner_ids.filtered(lambda p: not p.email)
             wizard.partners_without_email = ", ".join(missing.mapped("display_name"))
+
+    def _check_new_consent_after_withdrawal(self):
+        """A Consent officer records a new consent for a contact who withdrew:
+        only as consent for marketing, with a note and evidence, one contact at
+        a time. Returns the ids of the evidence files, kept on the contact."""
+        withdrawn = self.withdrawn_partner_ids
+        names = ", ".join(withdrawn.mapped("display_name"))
+        if not self.env.user.has_group(OFFICER_GROUP):
+            raise AccessError(
+                self.env._(
+                    "%(contacts)s withdrew from %(purpose)s. Only the person can "
+                    "give it again (double opt-in, preferences page, portal or a "
+                    "signed web form); if they gave it to you in writing, ask a "
+                    "Consent officer to record it.",
+                    contacts=names,
+                    purpose=self.purpose_id.name,
+                )
+            )
+        if self.purpose_id.is_marketing and self.legal_basis != "consent":
+            raise UserError(
+                self.env._(
+                    "%(contacts)s objected to %(purpose)s. Legitimate interest or "
+                    "any basis other than the person's consent can never override "
+                    "an objection to direct marketing (GDPR Art. 21(3)).",
+                    contacts=names,
+                    purpose=self.purpose_id.name,
+                )
+            )
+        if len(withdrawn) > 1:
+            raise UserError(
+                self.env._(
+                    "Record a new consent for a contact who withdrew one contact "
+                    "at a time: the evidence belongs to one person (%(contacts)s).",
+                    contacts=names,
+                )
+            )
+        if not (self.description or "").strip():
+            raise UserError(
+                self.env._(
+                    "Write a note saying how and when %(contact)s gave their "
+                    "consent again.",
+                    contact=names,
+                )
+            )
+        if not self.evidence_attachment_ids:
+            raise UserError(
+                self.env._(
+                    "Attach the evidence (signed form, e-mail, recording) of the "
+                    "new consent of %(contact)s.",
+                    contact=names,
+                )
+            )
+        # Only files the officer may read; copied, so no other document loses
+        # its attachment.
+        self.evidence_attachment_ids.check_access("read")
+        self.evidence_attachment_ids.check("read")  # the document's own rights
+        kept = self.env["ir.attachment"]
+        for attachment in self.evidence_attachment_ids.sudo():
+            kept |= attachment.copy(
+                {"res_model": "res.partner", "res_id": withdrawn.id}
+            )
+        return kept.ids
 
     def action_apply(self):
         self.env["res.partner"]._consent_check_internal_user()
@@ -98,6 +194,8 @@ class ConsentActionWizard(models.TransientModel):
                 consent_text=self.consent_text or False,
                 consent_text_version=self.purpose_id.consent_text_version or False,
             )
+            if self.withdrawn_partner_ids:
+                evidence["attachment_ids"] = self._check_new_consent_after_withdrawal()
             partners._consent_grant(code, self.legal_basis, self.source, evidence)
         elif self.operation == "withdraw":
             partners._consent_withdraw(code, self.source, evidence)
