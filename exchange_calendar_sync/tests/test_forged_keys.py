@@ -159,6 +159,32 @@ class TestForgedGraphKeys(ForgedKeyMixin, ExchangeSyncCase):
             self.env[EVENT].search_count([("name", "=", "Mit eget møde")]), 1
         )
 
+    def test_signed_key_of_own_mailbox_still_links_a_task(self):
+        partner = self.env["res.partner"].create({"name": "Bos kunde"})
+        activity = partner.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Bos opgave", user_id=self.bo.id
+        )
+        task = self.fake.add_task(
+            self.bo_box,
+            "Bos opgave",
+            linkedResources=[
+                {
+                    "applicationName": "Odoo",
+                    "displayName": "Bos opgave",
+                    "externalId": self.mb_bo._odoo_key(ACTIVITY, activity.id),
+                }
+            ],
+        )
+        self.sync(self.mb_bo)
+        link = self.links(self.mb_bo, ACTIVITY)
+        self.assertEqual(link.remote_id, task["id"])
+        self.assertEqual(link.res_id, activity.id)
+        self.assertEqual(len(self.fake.tasks(self.bo_box)), 1)
+        # completing it in Outlook completes the linked activity
+        self.fake.update_task(self.bo_box, task["id"], status="completed")
+        self.sync(self.mb_bo)
+        self.assertFalse(activity.exists())
+
 
 @tagged("post_install", "-at_install")
 class TestForgedEwsKeys(ForgedKeyMixin, ExchangeSyncCase):
