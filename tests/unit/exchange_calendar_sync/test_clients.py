@@ -1,10 +1,10 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.ews import FakeEws
 from nordic_crm_fakes.msgraph import FakeGraph
+
 from tests.unit.svc import load
 
 graph_client = load("exchange_calendar_sync", "graph_client")
@@ -286,3 +286,29 @@ def test_token_is_shared_between_clients_and_renewed_when_refused(fake):
     second.get_calendar(BOX)
     assert second.token_count == 1
     assert len(fake.calls("POST")) == 2
+
+
+def test_ews_reads_a_key_an_outlook_user_wrote_themselves():
+    """The fake writes the property as any EWS client can: the sync must see
+    such keys (and then refuse the ones it did not sign)."""
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        start = datetime(2026, 3, 2, 9)
+        event_id = server.add_event(
+            BOX, "E", start, start + timedelta(hours=1), odoo_key="forged-event"
+        )
+        task_id = server.add_task(BOX, "T", odoo_key="forged-task")
+        assert server.odoo_key(BOX, event_id) == "forged-event"
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=0,
+        )
+        events, _state, _done = client.sync_page(BOX, "calendar", None)
+        tasks, _state, _done = client.sync_page(BOX, "tasks", None)
+        assert [(i["id"], i["odoo_key"]) for i in events] == [
+            (event_id, "forged-event")
+        ]
+        assert [(i["id"], i["odoo_key"]) for i in tasks] == [(task_id, "forged-task")]
