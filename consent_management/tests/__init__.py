@@ -4,6 +4,7 @@ from . import (
     test_double_opt_in,
     test_event_append_only,
     test_expiry_export,
+    test_history_complete,
     test_initializer,
     test_merge,
     test_new_contacts,
