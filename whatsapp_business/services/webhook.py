@@ -11,6 +11,32 @@ _DIGITS = re.compile(r"^\+?\d{6,16}$")
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3}
+# Meta batches a few hundred notifications of a few KB each; larger is not Meta.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_PARAM_LENGTH = 256
+_CHALLENGE = re.compile(r"^[0-9A-Za-z_.-]{1,128}$")
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value):
+    """The dict items of a JSON list (anything else is ignored)."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _text(value):
+    """A JSON scalar as text without NUL bytes (PostgreSQL refuses them)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "") or None
 
 
 def compute_signature(app_secret, raw_body):
@@ -35,17 +61,29 @@ def verify_signature(app_secret, raw_body, header):
     return hmac.compare_digest(expected.encode(), header.lower().encode())
 
 
+def is_valid_param(value):
+    """A query parameter we may look at: text, not too long, no control character."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_PARAM_LENGTH
+        and value.isprintable()
+    )
+
+
 def verify_challenge(params, verify_tokens):
     """The handshake answer for ``GET ?hub.mode&hub.verify_token&hub.challenge``.
 
     Returns the challenge to echo, or None when the token matches none of
-    ``verify_tokens`` (compared in constant time).
+    ``verify_tokens`` (compared in constant time) or the challenge is not the
+    short token Meta sends (we never echo arbitrary text).
     """
     if params.get("hub.mode") != "subscribe":
         return None
     token = params.get("hub.verify_token") or ""
     challenge = params.get("hub.challenge")
-    if not token or challenge is None:
+    if not isinstance(token, str) or not token or not isinstance(challenge, str):
+        return None
+    if not _CHALLENGE.match(challenge):
         return None
     matched = False
     for candidate in verify_tokens:
@@ -62,160 +100,156 @@ def is_phone(value):
 def _timestamp(value):
     try:
         return datetime.fromtimestamp(int(value), tz=timezone.utc).replace(tzinfo=None)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
 def _message_text(message):
     kind = message.get("type")
+    part = _dict(message.get(kind)) if isinstance(kind, str) else {}
     if kind == "text":
-        return (message.get("text") or {}).get("body") or ""
+        return _text(part.get("body")) or ""
     if kind in MEDIA_TYPES:
-        return (message.get(kind) or {}).get("caption") or ""
+        return _text(part.get("caption")) or ""
     if kind == "button":
-        return (message.get("button") or {}).get("text") or ""
+        return _text(part.get("text")) or ""
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
-        return reply.get("title") or ""
+        reply = _dict(part.get("button_reply")) or _dict(part.get("list_reply"))
+        return _text(reply.get("title")) or ""
     if kind == "reaction":
-        return (message.get("reaction") or {}).get("emoji") or ""
+        return _text(part.get("emoji")) or ""
     if kind == "location":
-        loc = message.get("location") or {}
-        label = " ".join(str(loc[k]) for k in ("name", "address") if loc.get(k))
-        coords = f"{loc.get('latitude')}, {loc.get('longitude')}"
+        label = " ".join(
+            filter(None, (_text(part.get(k)) for k in ("name", "address")))
+        )
+        coords = f"{_text(part.get('latitude'))}, {_text(part.get('longitude'))}"
         return f"{label} ({coords})" if label else coords
     if kind == "contacts":
-        names = [
-            (c.get("name") or {}).get("formatted_name") or ""
-            for c in message.get("contacts") or []
-        ]
+        contacts = _dicts(message.get("contacts"))
+        names = [_text(_dict(c.get("name")).get("formatted_name")) for c in contacts]
         phones = [
-            p.get("phone") or ""
-            for c in message.get("contacts") or []
-            for p in c.get("phones") or []
+            _text(p.get("phone")) for c in contacts for p in _dicts(c.get("phones"))
         ]
         return ", ".join(filter(None, names + phones))
     return ""
 
 
 def _normalise_message(message, contacts, metadata, waba_id):
-    sender = message.get("from") or ""
+    sender = _text(message.get("from")) or ""
     contact = next(
         (
             c
             for c in contacts
-            if sender and sender in (c.get("wa_id"), c.get("user_id"))
+            if sender and sender in (_text(c.get("wa_id")), _text(c.get("user_id")))
         ),
         contacts[0] if len(contacts) == 1 else {},
     )
-    wa_id = contact.get("wa_id") or (sender if is_phone(sender) else None)
+    wa_id = _text(contact.get("wa_id")) or (sender if is_phone(sender) else None)
     user_id = (
-        message.get("from_user_id")
-        or contact.get("user_id")
+        _text(message.get("from_user_id"))
+        or _text(contact.get("user_id"))
         or (sender if sender and not is_phone(sender) else None)
     )
-    kind = message.get("type") or "unknown"
+    kind = _text(message.get("type")) or "unknown"
     media = None
     if kind in MEDIA_TYPES:
-        data = message.get(kind) or {}
+        data = _dict(message.get(kind))
         media = {
-            "id": data.get("id"),
-            "mime_type": data.get("mime_type"),
-            "filename": data.get("filename"),
-            "caption": data.get("caption"),
+            "id": _text(data.get("id")),
+            "mime_type": _text(data.get("mime_type")),
+            "filename": _text(data.get("filename")),
+            "caption": _text(data.get("caption")),
         }
     return {
-        "wamid": message.get("id"),
+        "wamid": _text(message.get("id")),
         "waba_id": waba_id,
-        "phone_number_id": metadata.get("phone_number_id"),
+        "phone_number_id": _text(metadata.get("phone_number_id")),
         "phone": wa_id if is_phone(wa_id) else None,
         "user_id": user_id,
-        "profile_name": (contact.get("profile") or {}).get("name"),
+        "profile_name": _text(_dict(contact.get("profile")).get("name")),
         "timestamp": _timestamp(message.get("timestamp")),
         "type": kind,
         "body": _message_text(message),
         "media": media,
-        "context_id": (message.get("context") or {}).get("id"),
+        "context_id": _text(_dict(message.get("context")).get("id")),
     }
 
 
 def _normalise_status(status, metadata, waba_id):
-    errors = status.get("errors") or []
-    pricing = status.get("pricing") or {}
-    conversation = status.get("conversation") or {}
+    errors = _dicts(status.get("errors"))
+    pricing = _dict(status.get("pricing"))
+    conversation = _dict(status.get("conversation"))
     billable = pricing.get("billable")
     return {
-        "wamid": status.get("id"),
+        "wamid": _text(status.get("id")),
         "waba_id": waba_id,
-        "phone_number_id": metadata.get("phone_number_id"),
-        "status": status.get("status"),
+        "phone_number_id": _text(metadata.get("phone_number_id")),
+        "status": _text(status.get("status")),
         "timestamp": _timestamp(status.get("timestamp")),
-        "recipient_id": status.get("recipient_id") or status.get("recipient_user_id"),
+        "recipient_id": _text(status.get("recipient_id"))
+        or _text(status.get("recipient_user_id")),
         "error": "; ".join(_error_line(e) for e in errors) or None,
-        "pricing_category": pricing.get("category"),
-        "pricing_model": pricing.get("pricing_model"),
-        "pricing_type": pricing.get("type"),
+        "pricing_category": _text(pricing.get("category")),
+        "pricing_model": _text(pricing.get("pricing_model")),
+        "pricing_type": _text(pricing.get("type")),
         "billable": bool(billable) if billable is not None else None,
-        "conversation_id": conversation.get("id"),
+        "conversation_id": _text(conversation.get("id")),
     }
 
 
 def _error_line(error):
-    code = error.get("code")
-    text = error.get("message") or error.get("title") or ""
-    details = (error.get("error_data") or {}).get("details")
+    code = _text(error.get("code"))
+    text = _text(error.get("message")) or _text(error.get("title")) or ""
+    details = _text(_dict(error.get("error_data")).get("details"))
     if details and details not in text:
         text = f"{text}: {details}" if text else details
     return f"(#{code}) {text}" if code else text
 
 
+def _template_update(value, waba_id):
+    return {
+        "waba_id": waba_id,
+        "template_id": _text(value.get("message_template_id")) or "",
+        "name": _text(value.get("message_template_name")),
+        "language": _text(value.get("message_template_language")),
+    }
+
+
 def parse_payload(payload):
     """Split a webhook body into ``{"messages": [...], "statuses": [...],
-    "template_updates": [...]}`` of plain dicts. Unknown fields are ignored."""
+    "template_updates": [...]}`` of plain dicts. Unknown fields are ignored, and
+    so is anything of an unexpected JSON type; texts carry no NUL byte."""
     result = {"messages": [], "statuses": [], "template_updates": []}
     if not isinstance(payload, dict) or payload.get("object") != (
         "whatsapp_business_account"
     ):
         return result
-    for entry in payload.get("entry") or []:
-        waba_id = str(entry.get("id") or "") or None
-        for change in entry.get("changes") or []:
+    for entry in _dicts(payload.get("entry")):
+        waba_id = _text(entry.get("id"))
+        for change in _dicts(entry.get("changes")):
             field = change.get("field")
-            value = change.get("value") or {}
+            value = _dict(change.get("value"))
             if field == "messages":
-                metadata = value.get("metadata") or {}
-                contacts = value.get("contacts") or []
-                for message in value.get("messages") or []:
+                metadata = _dict(value.get("metadata"))
+                contacts = _dicts(value.get("contacts"))
+                for message in _dicts(value.get("messages")):
                     result["messages"].append(
                         _normalise_message(message, contacts, metadata, waba_id)
                     )
-                for status in value.get("statuses") or []:
+                for status in _dicts(value.get("statuses")):
                     result["statuses"].append(
                         _normalise_status(status, metadata, waba_id)
                     )
             elif field == "message_template_status_update":
-                result["template_updates"].append(
-                    {
-                        "waba_id": waba_id,
-                        "template_id": str(value.get("message_template_id") or ""),
-                        "name": value.get("message_template_name"),
-                        "language": value.get("message_template_language"),
-                        "status": (value.get("event") or "").lower(),
-                        "reason": value.get("reason"),
-                    }
-                )
+                update = _template_update(value, waba_id)
+                update["status"] = (_text(value.get("event")) or "").lower()
+                update["reason"] = _text(value.get("reason"))
+                result["template_updates"].append(update)
             elif field == "template_category_update":
                 # Meta may re-categorise a template (e.g. utility -> marketing)
-                result["template_updates"].append(
-                    {
-                        "waba_id": waba_id,
-                        "template_id": str(value.get("message_template_id") or ""),
-                        "name": value.get("message_template_name"),
-                        "language": value.get("message_template_language"),
-                        "category": (value.get("new_category") or "").lower(),
-                    }
-                )
+                update = _template_update(value, waba_id)
+                update["category"] = (_text(value.get("new_category")) or "").lower()
+                result["template_updates"].append(update)
     return result
 
 

@@ -3,3 +3,4 @@ from . import test_media_header
 from . import test_provider_security
 from . import test_message_access
 from . import test_conversation_routing
+from . import test_webhook_hardening

@@ -222,3 +222,68 @@ def test_parse_template_category_update():
     assert updates[0]["template_id"] == "1001"
     assert updates[0]["category"] == "marketing"
     assert "status" not in updates[0]
+
+
+def test_signature_compared_in_constant_time(monkeypatch):
+    compared = []
+    real = webhook.hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(webhook.hmac, "compare_digest", spy)
+    body = b'{"a": 1}'
+    good = webhook.compute_signature(SECRET, body)
+    assert webhook.verify_signature(SECRET, body, good)
+    assert not webhook.verify_signature(SECRET, body, good[:-1] + "0")
+    assert len(compared) == 2, "every well-formed header goes through compare_digest"
+
+
+def test_odd_shapes_and_nul_bytes():
+    assert (
+        webhook.parse_payload({"object": "whatsapp_business_account", "entry": "x"})[
+            "messages"
+        ]
+        == []
+    )
+    parsed = webhook.parse_payload(
+        envelope(
+            {
+                "metadata": META,
+                "contacts": "x",
+                "messages": [
+                    {"id": ["a"], "from": {}, "type": "text", "text": "x"},
+                    {
+                        "id": "w\x001",
+                        "from": "4512345678",
+                        "type": "text",
+                        "text": {"body": "Hej\x00"},
+                        "timestamp": "99999999999999999",
+                    },
+                ],
+                "statuses": [{"id": 5, "status": ["read"], "errors": "x"}],
+            }
+        )
+    )
+    first, second = parsed["messages"]
+    assert first["wamid"] is None and first["body"] == ""
+    assert second["wamid"] == "w1" and second["body"] == "Hej"
+    assert second["timestamp"] is None
+    assert parsed["statuses"][0]["wamid"] == "5"
+    assert parsed["statuses"][0]["status"] is None
+
+
+def test_challenge_must_be_a_short_token():
+    params = {"hub.mode": "subscribe", "hub.verify_token": "tok"}
+    assert (
+        webhook.verify_challenge({**params, "hub.challenge": "<b>x</b>"}, ["tok"])
+        is None
+    )
+    assert (
+        webhook.verify_challenge({**params, "hub.challenge": "1" * 200}, ["tok"])
+        is None
+    )
+    assert not webhook.is_valid_param("a\x00b")
+    assert not webhook.is_valid_param("x" * 300)
+    assert webhook.is_valid_param("é")
