@@ -579,14 +579,13 @@ class ExchangeSyncMailbox(models.Model):
             key = self._verified_key(item.get("transaction_id"))
             if key and key[0] == EVENT:
                 record = Event.browse(key[1]).exists()
-            else:
-                key = None
+            from_key = bool(record)  # a key this mailbox signed for a live record
             if not record and item.get("ical_uid") in by_uid:
                 record = self._meeting_match(Event, item, by_uid[item["ical_uid"]])
             if not record and item.get("organizer_email") not in (None, self.email):
                 # a colleague's meeting whose copy carries no usable iCalUId
                 record = self._same_meeting(Event, item, linked_here)
-            if record and not key and not self._is_invited(record):
+            if record and not from_key and not self._is_invited(record):
                 # an iCalUId or subject and time alone never joins a meeting
                 # the user is not invited to in Odoo
                 record = Event
@@ -601,7 +600,7 @@ class ExchangeSyncMailbox(models.Model):
                         res_id=record.id,
                         mailbox_id=self.id,
                         seen_run=run,
-                        is_origin=bool(key),
+                        is_origin=from_key,
                     )
                 )
                 if self.user_id.partner_id not in record.partner_ids:

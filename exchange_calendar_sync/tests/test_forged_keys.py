@@ -4,9 +4,9 @@ naming another user's event or activity must never link it (issue 14, case 7).""
 import secrets
 from datetime import date, timedelta
 
-from odoo.tests import tagged
-
 from nordic_crm_fakes.ews import FakeEws
+
+from odoo.tests import tagged
 
 from .common import ExchangeSyncCase
 
@@ -252,6 +252,26 @@ class TestForgedEwsKeys(ForgedKeyMixin, ExchangeSyncCase):
             self.base + timedelta(hours=1),
             uid=uid,
         )
+        # a key Bo's mailbox signed for a record that is gone lends no trust
+        gone = self.new_event(name="Bos slettede møde", user_id=self.bo.id)
+        gone_key = self.mb_bo._odoo_key(EVENT, gone.id)
+        gone.unlink()
+        self.ews.add_event(
+            self.bo_box,
+            "Kopi 2",
+            self.base,
+            self.base + timedelta(hours=1),
+            uid=uid,
+            odoo_key=gone_key,
+        )
         self.sync(self.mb_bo)
         self.assert_anna_records_untouched()
-        self.assertEqual(len(self.links(self.mb_bo)), 1)
+        self.assertEqual(len(self.links(self.mb_bo)), 2)
+        self.assertEqual(
+            sorted(
+                self.env[EVENT]
+                .browse(self.links(self.mb_bo).mapped("res_id"))
+                .mapped("name")
+            ),
+            ["Kopi", "Kopi 2"],
+        )
