@@ -130,10 +130,13 @@ class UnitelController(http.Controller):
             ):
                 raise BadInput("'res_id' must be a record id")
         except BadInput as exc:
+            _logger.info("unitel_telephony: refused /unitel/call: %s", exc)
             return {
                 "ok": False,
                 "message": _(
-                    "This number cannot be called: %(reason)s", reason=str(exc)
+                    "This number cannot be called: it must be given as text of "
+                    "at most %(max)s letters, digits and signs.",
+                    max=MAX_NUMBER,
                 ),
             }
         try:

@@ -19,8 +19,9 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         cls._unitel_refuse_large_bodies(rule)
+        return result
 
     @classmethod
     def _unitel_refuse_large_bodies(cls, rule):
