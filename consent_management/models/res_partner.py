@@ -70,7 +70,7 @@ class ResPartner(models.Model):
             )
 
     # ------------------------------------------------------------------
-    # Public API other addons call (see consent-api.md / readme)
+    # Public API other addons call (listed in readme/USAGE.md, "Public API")
     # ------------------------------------------------------------------
     @api.model
     def _consent_privacy_enabled(self):
