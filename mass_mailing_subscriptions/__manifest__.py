@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/preferences_templates.xml",
+        "views/mailing_templates.xml",
         "views/portal_templates.xml",
         "views/mass_mailing_subscriptions_menus.xml",
     ],

@@ -1,11 +1,62 @@
+import re
+
 from markupsafe import Markup, escape
-from werkzeug.exceptions import NotFound, Unauthorized
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, Unauthorized
 
 from odoo import Command, http
 from odoo.http import Response, request
 from odoo.tools import format_date
 
 from odoo.addons.mass_mailing.controllers.main import MassMailController
+
+# Mailing recipient tokens are SHA-512 HMACs in hex.
+RECIPIENT_TOKEN = re.compile(r"[0-9a-f]{128}\Z")
+DOCUMENT_ID = re.compile(r"[0-9]{1,10}\Z")
+# RFC 5321: a forward path is at most 256 octets; leave room for a display name.
+MAX_EMAIL_LENGTH = 320
+MAX_FORM_BYTES = 16 * 1024
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+PREFERENCE_ACTIONS = ("save", "withdraw_all")
+
+
+def _bad_request(message):
+    """A 400 with a plain message, before anything is read or written."""
+    return BadRequest(message)
+
+
+def _single_values(names):
+    """Refuse a repeated query or form parameter: which one would be meant?"""
+    values = request.httprequest.values
+    for name in names:
+        if len(values.getlist(name)) > 1:
+            raise _bad_request(
+                request.env._("The parameter %(name)s is repeated.", name=name)
+            )
+
+
+def _clean_recipient_params(document_id, email, hash_token, required=True):
+    """Validate the triplet of a mailing link; a 400 for anything malformed.
+
+    With ``required`` (one-click), the token is the only credential for
+    everyone, logged-in mass-mailing users included: the route takes no CSRF
+    token, so a cross-site form must not be able to act for any contact.
+    """
+    _single_values(("document_id", "email", "hash_token"))
+    if not required and not hash_token and not document_id and not email:
+        return None, None, None
+    if not (hash_token and document_id and email):
+        raise _bad_request(
+            request.env._(
+                "This link is incomplete: document, e-mail and token are needed."
+            )
+        )
+    if not DOCUMENT_ID.match(document_id):
+        raise _bad_request(request.env._("This link names no valid document."))
+    if len(email) > MAX_EMAIL_LENGTH or not email.isprintable():
+        raise _bad_request(request.env._("This link names no valid e-mail address."))
+    if not RECIPIENT_TOKEN.match(hash_token):
+        raise _bad_request(request.env._("This link has no valid token."))
+    return int(document_id), email, hash_token
 
 
 def _evidence(purpose=None, description=None):
@@ -29,6 +80,12 @@ class SubscriptionPreferencesController(http.Controller):
 
     def _preferences_partner(self, partner_id, token):
         Partner = request.env["res.partner"].sudo()
+        if request.httprequest.query_string:
+            _single_values(request.httprequest.args.keys())
+        # A 404 on a website route looks the path up as an attachment, which
+        # fails on a NUL byte: refuse such a token before that, as a 400.
+        if not (token.isascii() and token.isprintable()) or len(token) > 128:
+            raise _bad_request(request.env._("This link is not valid."))
         # Same answer for an unknown contact and a wrong token: reveal nothing.
         if not Partner._subscription_check_preferences_token(partner_id, token):
             raise NotFound()
@@ -56,13 +113,42 @@ class SubscriptionPreferencesController(http.Controller):
                 return lang
         return "en_US"
 
-    def _preferences_save(self, partner, form):
+    def _preferences_form(self):
+        """The submitted choices, or a 400 when the request is not this page's
+        own form: nothing is written for a malformed request."""
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_FORM_BYTES:
+            raise _bad_request(request.env._("The request is too large."))
+        if httprequest.mimetype not in FORM_CONTENT_TYPES:
+            raise _bad_request(request.env._("Send the preferences form, please."))
+        form = httprequest.form
+        _single_values(("action", "emarketing", "csrf_token"))
+        action = form.get("action")
+        if action not in PREFERENCE_ACTIONS:
+            raise _bad_request(request.env._("Unknown action."))
+        if form.get("emarketing") not in (None, "1"):
+            raise _bad_request(request.env._("Unknown e-marketing choice."))
+        offered = request.env["mailing.subscription.type"].sudo().search([])
+        chosen_ids = set()
+        for value in form.getlist("subscription_type_ids"):
+            # str.isdigit() accepts "²", which int() refuses.
+            if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
+                raise _bad_request(request.env._("Unknown subscription type."))
+            chosen_ids.add(int(value))
+        return {
+            "action": action,
+            "emarketing": form.get("emarketing") == "1",
+            "offered": offered,
+            "chosen": offered.filtered(lambda t: t.id in chosen_ids),
+        }
+
+    def _preferences_save(self, partner, choices):
         purpose = partner._consent_get_purpose("emarketing")
         evidence = _evidence(purpose)
         writer = partner.with_context(
             consent_source="portal", consent_evidence=evidence
         )
-        if form.get("action") == "withdraw_all":
+        if choices["action"] == "withdraw_all":
             # "All marketing": e-mail, and every other marketing purpose the
             # contact gave consent to (WhatsApp, SMS, ...), in one step.
             codes = {"emarketing"} | set(
@@ -74,24 +160,18 @@ class SubscriptionPreferencesController(http.Controller):
                 partner._consent_withdraw(code, source="portal", evidence=evidence)
             if partner.subscription_type_ids:
                 writer.write({"subscription_type_ids": [Command.clear()]})
+            partner._subscription_core_optout()
             return "withdrawn"
-        wants_emarketing = form.get("emarketing") == "1"
-        if wants_emarketing and partner.emarketing_state != "active":
+        if choices["emarketing"] and partner.emarketing_state != "active":
             partner._consent_grant(
                 "emarketing", legal_basis="consent", source="portal", evidence=evidence
             )
-        elif not wants_emarketing and partner.emarketing_state == "active":
+        elif not choices["emarketing"] and partner.emarketing_state == "active":
             partner._consent_withdraw("emarketing", source="portal", evidence=evidence)
-        offered = request.env["mailing.subscription.type"].sudo().search([])
-        chosen_ids = {
-            int(value)
-            for value in form.getlist("subscription_type_ids")
-            if value.isdigit()
-        }
+            partner._subscription_core_optout()
+        offered = choices["offered"]
         # Types no longer offered on the page are kept as they are.
-        new_types = (partner.subscription_type_ids - offered) | offered.filtered(
-            lambda t: t.id in chosen_ids
-        )
+        new_types = (partner.subscription_type_ids - offered) | choices["chosen"]
         if new_types != partner.subscription_type_ids:
             writer.write({"subscription_type_ids": [Command.set(new_types.ids)]})
         return "saved"
@@ -166,7 +246,8 @@ class SubscriptionPreferencesController(http.Controller):
         partner = partner.with_context(lang=lang)
         result = None
         if request.httprequest.method == "POST":
-            result = self._preferences_save(partner, request.httprequest.form)
+            choices = self._preferences_form()
+            result = self._preferences_save(partner, choices)
             partner.invalidate_recordset()
         response = request.render(
             "mass_mailing_subscriptions.preferences_page",
@@ -193,21 +274,19 @@ class MassMailSubscriptionsController(MassMailController):
     def mailing_confirm_unsubscribe(
         self, mailing_id, document_id=None, email=None, hash_token=None
     ):
-        """Unsubscribe links of e-mails sent before the switch was on lead to
-        the contact's preferences page too (after Odoo's token check)."""
+        """Unsubscribe links lead to the contact's preferences page (after
+        Odoo's token check), whatever the privacy switch."""
+        document_id, email, hash_token = _clean_recipient_params(
+            document_id, email, hash_token, required=False
+        )
         mailing_sudo = request.env["mailing.mailing"].sudo().browse(mailing_id).exists()
-        if (
-            hash_token
-            and mailing_sudo
-            and mailing_sudo.mailing_type == "mail"
-            and request.env["res.partner"].sudo()._consent_privacy_enabled()
-        ):
+        if hash_token and mailing_sudo and mailing_sudo.mailing_type == "mail":
             try:
                 self._check_mailing_email_token(
                     mailing_id, document_id, email, hash_token, required_mailing_id=True
                 )
-            except NotFound as exc:
-                raise Unauthorized() from exc
+            except (NotFound, Unauthorized) as exc:  # reveal nothing
+                raise Forbidden() from exc
             partner = mailing_sudo._consent_recipient_partners(document_id, email)[:1]
             if partner:
                 return request.redirect(partner._subscription_preferences_path())
@@ -220,35 +299,43 @@ class MassMailSubscriptionsController(MassMailController):
         self, mailing_id, document_id=None, email=None, hash_token=None, **post
     ):
         """RFC 8058 one-click: leave the mailing's subscription type, or
-        withdraw E-marketing when the mailing has none."""
-        mailing_sudo = request.env["mailing.mailing"].sudo().browse(mailing_id).exists()
-        if (
-            not mailing_sudo
-            or mailing_sudo.mailing_type != "mail"
-            or not request.env["res.partner"].sudo()._consent_privacy_enabled()
-        ):
-            return super().mailing_unsubscribe_oneclick(
-                mailing_id,
-                document_id=document_id,
-                email=email,
-                hash_token=hash_token,
-                **post,
-            )
+        withdraw E-marketing when the mailing has none.
+
+        The route takes no CSRF token (mail programs post it), so the link's
+        token is required for everyone: without it a cross-site form could
+        act for any contact a mass-mailing user names.
+        """
+        if (request.httprequest.content_length or 0) > MAX_FORM_BYTES:
+            raise _bad_request(request.env._("The request is too large."))
+        document_id, email, hash_token = _clean_recipient_params(
+            document_id, email, hash_token
+        )
         try:
-            self._check_mailing_email_token(
+            mailing_sudo = self._check_mailing_email_token(
                 mailing_id, document_id, email, hash_token, required_mailing_id=True
             )
-        except NotFound as exc:  # do not leak whether the mailing exists
-            raise Unauthorized() from exc
-        partners = mailing_sudo._consent_recipient_partners(document_id, email)
-        if not partners:
-            return super().mailing_unsubscribe_oneclick(
-                mailing_id,
-                document_id=document_id,
-                email=email,
-                hash_token=hash_token,
-                **post,
-            )
+        except (NotFound, Unauthorized) as exc:  # reveal nothing
+            raise Forbidden() from exc
+        partners = (
+            mailing_sudo._consent_recipient_partners(document_id, email)
+            if mailing_sudo.mailing_type == "mail"
+            else request.env["res.partner"]
+        )
+        if partners:
+            self._oneclick_record_choice(mailing_sudo, partners)
+            if partners._consent_privacy_enabled():
+                return Response(status=200)
+        # No contact, or the privacy switch is off: Odoo's own opt-out (list
+        # or blocklist) is what keeps the next mailing away.
+        return super().mailing_unsubscribe_oneclick(
+            mailing_id,
+            document_id=document_id,
+            email=email,
+            hash_token=hash_token,
+            **post,
+        )
+
+    def _oneclick_record_choice(self, mailing_sudo, partners):
         evidence = _evidence(
             description=request.env._(
                 "One-click unsubscribe from the mailing “%(mailing)s”.",
@@ -269,4 +356,3 @@ class MassMailSubscriptionsController(MassMailController):
             partners._consent_withdraw(
                 "emarketing", source="unsubscribe_link", evidence=evidence
             )
-        return Response(status=200)

@@ -59,24 +59,36 @@ class ConsentInitializer(models.AbstractModel):
         self.env.flush_all()
         # Subscribe first: afterwards the E-marketing record exists and the
         # contact no longer qualifies, which keeps the rule idempotent.
+        # One statement: the subscriptions and, per contact subscribed, one
+        # `preference` event naming the types (the history stays complete).
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO %(rel)s (partner_id, type_id)
-                SELECT m.id, st.id
-                  FROM (SELECT DISTINCT p.id FROM res_partner p
-                         WHERE p.id IN (%(mailed)s)
-                           AND NOT EXISTS (
-                               SELECT 1 FROM consent_record r
-                                WHERE r.partner_id = p.id
-                                  AND r.purpose_id = %(purpose)s)) m
-                 CROSS JOIN mailing_subscription_type st
-                 WHERE st.active
-                ON CONFLICT DO NOTHING
+                WITH subscribed AS (
+                    INSERT INTO %(rel)s (partner_id, type_id)
+                    SELECT m.id, st.id
+                      FROM (SELECT DISTINCT p.id FROM res_partner p
+                             WHERE p.id IN (%(mailed)s)
+                               AND NOT EXISTS (
+                                   SELECT 1 FROM consent_record r
+                                    WHERE r.partner_id = p.id
+                                      AND r.purpose_id = %(purpose)s)) m
+                     CROSS JOIN mailing_subscription_type st
+                     WHERE st.active
+                    ON CONFLICT DO NOTHING
+                    RETURNING partner_id, type_id
+                )
+                %(events)s
                 """,
                 rel=SQL.identifier(SUBSCRIPTION_REL),
                 mailed=mailed,
                 purpose=purpose.id,
+                events=self.env["res.partner"]._subscription_events_sql(
+                    SQL("subscribed"),
+                    "initialisation",
+                    self.env._("Already received a mass mailing."),
+                    removed=False,
+                ),
             )
         )
         self.env["res.partner"].invalidate_model(["subscription_type_ids"])

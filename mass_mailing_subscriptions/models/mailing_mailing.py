@@ -8,7 +8,13 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-CONSENT_FAILURE_TYPES = ("mail_no_consent", "mail_not_subscribed")
+CONSENT_FAILURE_TYPES = (
+    "mail_no_consent",
+    "mail_not_subscribed",
+    "mail_address_withdrawn",
+)
+# Stands for the withdrawn contact's name in the translated reason.
+CONTACT_MARKER = "\x1fcontact\x1f"
 SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
 
 
@@ -91,14 +97,16 @@ class MailingMailing(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get("bypass_consent") for vals in vals_list):
+        mailings = super().create(vals_list)
+        # Checked on the records: ``default_bypass_consent`` in the context or
+        # a personal ``ir.default`` only arrive inside create.
+        if mailings.filtered("bypass_consent"):
             self._check_bypass_consent_access()
-        return super().create(vals_list)
+        return mailings
 
     def write(self, vals):
-        if "bypass_consent" in vals and any(
-            mailing.bypass_consent != bool(vals["bypass_consent"]) for mailing in self
-        ):
+        # Switching it off is always allowed: it only makes a send-out safer.
+        if vals.get("bypass_consent") and self.filtered(lambda m: not m.bypass_consent):
             self._check_bypass_consent_access()
         return super().write(vals)
 
@@ -116,6 +124,8 @@ class MailingMailing(models.Model):
         )
 
     def action_view_consent_excluded(self):
+        # Returns no data, but callable by anyone over JSON-RPC: ask the ACL.
+        self.check_access("read")
         return self._action_view_traces_filtered("consent_excluded")
 
     # ------------------------------------------------------------------
@@ -194,32 +204,54 @@ class MailingMailing(models.Model):
         key = "id" if link == "self" else "partner_id"
         return key, consent_ids, subscribed_set or None
 
+    @api.model
+    def _consent_withdrawn_addresses_query(self):
+        """SQL of ``(email, name)``: one contact per normalised address that
+        withdrew from E-marketing. A withdrawal speaks for the address: no
+        other contact sharing it may be mailed (issue 15)."""
+        return SQL(
+            """SELECT DISTINCT ON (p.email_normalized)
+                      p.email_normalized AS email, p.name
+                 FROM consent_record cr
+                 JOIN consent_purpose cp ON cp.id = cr.purpose_id
+                 JOIN res_partner p ON p.id = cr.partner_id
+                WHERE cp.code = 'emarketing' AND cr.state = 'withdrawn'
+                  AND p.email_normalized IS NOT NULL
+             ORDER BY p.email_normalized, p.id"""
+        )
+
     def _consent_verdict_query(self, res_ids, with_email=False):
         """SQL giving, for each id of ``res_ids``, whether consent and
         subscription choices let it receive this mailing.
 
         Columns: ``id``, ``email`` (only with ``with_email``), ``has_consent``,
-        ``is_subscribed``. One statement: the id list is one array parameter,
-        consent and subscriptions are hashed sub-plans.
+        ``is_subscribed``, ``withdrawn_by`` (name of a contact with the
+        recipient's address who withdrew, else NULL) and ``own_consent``
+        (whether ``has_consent`` is the recipient's own standing). One
+        statement: the id list is one array parameter, consent, subscriptions
+        and withdrawn addresses are hashed sub-plans.
         """
         self.ensure_one()
         link = self._consent_recipient_link()
         target = self.env[self.mailing_model_real]
         key_field, consent_set, subscribed_set = self._consent_rule_sets()
-        key = (
-            SQL("r.id") if key_field == "id" else SQL("t.%s", SQL.identifier(key_field))
-        )
         # A text literal parses much faster than ARRAY[...] of 100,000 items.
         ids = SQL("%s::int[]", "{%s}" % ",".join(map(str, res_ids)))
+        join = SQL("JOIN %s t ON t.id = r.id", SQL.identifier(target._table))
+        if link == "self":
+            key, address = SQL("r.id"), SQL("t.email_normalized")
+        elif link == "partner":
+            key, address = SQL("t.partner_id"), SQL("pp.email_normalized")
+            join = SQL("%s LEFT JOIN res_partner pp ON pp.id = t.partner_id", join)
+        else:
+            key = SQL("t.%s", SQL.identifier(key_field))
+            address = key
         email = SQL("NULL::varchar")
         if with_email:
             if "email_normalized" in target._fields:
                 email = SQL("t.email_normalized")
             elif getattr(target, "_primary_email", None) in target._fields:
                 email = SQL("t.%s", SQL.identifier(target._primary_email))
-        join = SQL()
-        if link != "self" or with_email:
-            join = SQL("JOIN %s t ON t.id = r.id", SQL.identifier(target._table))
         is_subscribed = (
             SQL("COALESCE(%s IN (%s), FALSE)", key, subscribed_set)
             if subscribed_set is not None
@@ -229,29 +261,55 @@ class MailingMailing(models.Model):
             """
             SELECT r.id, %(email)s AS email,
                    COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
-                   %(is_subscribed)s AS is_subscribed
+                   %(is_subscribed)s AS is_subscribed,
+                   w.name AS withdrawn_by,
+                   %(own_consent)s AS own_consent
               FROM unnest(%(ids)s) AS r(id)
                    %(join)s
+              LEFT JOIN (%(withdrawn)s) w ON w.email = %(address)s
             """,
             email=email,
             key=key,
             consent_set=consent_set,
             is_subscribed=is_subscribed,
+            own_consent=link != "email",
             ids=ids,
             join=join,
+            withdrawn=self._consent_withdrawn_addresses_query(),
+            address=address,
         )
 
     def _consent_exclusion_query(self, res_ids, with_email=False):
-        """SQL selecting ``(id, email, failure_type)`` of the excluded recipients."""
+        """SQL selecting ``(id, email, failure_type, failure_reason)`` of the
+        excluded recipients; the reason names the contact whose withdrawal
+        closed a shared address."""
+        reasons = self._consent_failure_reasons()
         return SQL(
             """
-            SELECT v.id, v.email,
-                   CASE WHEN v.has_consent THEN 'mail_not_subscribed'
-                        ELSE 'mail_no_consent' END AS failure_type
-              FROM (%s) v
-             WHERE NOT v.has_consent OR NOT v.is_subscribed
+            SELECT x.id, x.email, x.failure_type,
+                   CASE x.failure_type
+                        WHEN 'mail_no_consent' THEN %(no_consent)s
+                        WHEN 'mail_address_withdrawn'
+                        THEN replace(%(withdrawn)s, %(marker)s, x.withdrawn_by)
+                        ELSE %(not_subscribed)s END AS failure_reason
+              FROM (
+                SELECT v.id, v.email, v.withdrawn_by,
+                       CASE WHEN NOT v.has_consent
+                                 AND (v.own_consent OR v.withdrawn_by IS NULL)
+                            THEN 'mail_no_consent'
+                            WHEN v.withdrawn_by IS NOT NULL
+                            THEN 'mail_address_withdrawn'
+                            ELSE 'mail_not_subscribed' END AS failure_type
+                  FROM (%(verdict)s) v
+                 WHERE NOT v.has_consent OR NOT v.is_subscribed
+                    OR v.withdrawn_by IS NOT NULL
+              ) x
             """,
-            self._consent_verdict_query(res_ids, with_email=with_email),
+            no_consent=reasons["mail_no_consent"],
+            withdrawn=reasons["mail_address_withdrawn"],
+            marker=CONTACT_MARKER,
+            not_subscribed=reasons["mail_not_subscribed"],
+            verdict=self._consent_verdict_query(res_ids, with_email=with_email),
         )
 
     def _consent_failure_reasons(self):
@@ -261,6 +319,11 @@ class MailingMailing(models.Model):
             "mail_no_consent": self.env._("no e-marketing consent"),
             "mail_not_subscribed": self.env._(
                 "not subscribed to %(type)s", type=self.subscription_type_id.name
+            ),
+            "mail_address_withdrawn": self.env._(
+                "%(contact)s, another contact with this e-mail address, "
+                "withdrew from e-marketing",
+                contact=CONTACT_MARKER,
             ),
         }
 
@@ -280,7 +343,8 @@ class MailingMailing(models.Model):
             self.env.cr.execute(
                 SQL(
                     """SELECT COALESCE(array_agg(v.id), '{}')
-                         FROM (%s) v WHERE v.has_consent AND v.is_subscribed""",
+                         FROM (%s) v WHERE v.has_consent AND v.is_subscribed
+                                       AND v.withdrawn_by IS NULL""",
                     self._consent_verdict_query(batch),
                 )
             )
@@ -288,7 +352,8 @@ class MailingMailing(models.Model):
         return [res_id for res_id in res_ids if res_id in kept]
 
     def _consent_classify_recipients(self, res_ids):
-        """Return ``{res_id: failure_type}`` of excluded recipients (no write)."""
+        """Return ``{res_id: (failure_type, failure_reason)}`` of excluded
+        recipients (no write)."""
         self.ensure_one()
         if not res_ids or not self._consent_recipient_link():
             return {}
@@ -297,8 +362,8 @@ class MailingMailing(models.Model):
         for batch in self._consent_batches(res_ids):
             self.env.cr.execute(self._consent_exclusion_query(batch))
             excluded.update(
-                (res_id, failure_type)
-                for res_id, _email, failure_type in self.env.cr.fetchall()
+                (res_id, (failure_type, reason))
+                for res_id, _email, failure_type, reason in self.env.cr.fetchall()
             )
         return excluded
 
@@ -318,7 +383,6 @@ class MailingMailing(models.Model):
             )
             return set()
         self.env.flush_all()
-        reasons = self._consent_failure_reasons()
         excluded = set()
         for batch in self._consent_batches(res_ids):
             self.env.cr.execute(
@@ -330,8 +394,7 @@ class MailingMailing(models.Model):
                             create_uid, create_date, write_uid, write_date)
                     SELECT 'mail', x.email, %(model)s, x.id, %(mailing_id)s,
                            %(campaign_id)s, 'cancel', x.failure_type,
-                           CASE x.failure_type WHEN 'mail_no_consent'
-                                THEN %(no_consent)s ELSE %(not_subscribed)s END,
+                           x.failure_reason,
                            %(uid)s, NOW() AT TIME ZONE 'UTC',
                            %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM (%(exclusion)s) x
@@ -344,8 +407,6 @@ class MailingMailing(models.Model):
                     model=self.mailing_model_real,
                     mailing_id=self.id,
                     campaign_id=self.campaign_id.id or None,
-                    no_consent=reasons["mail_no_consent"],
-                    not_subscribed=reasons["mail_not_subscribed"],
                     uid=self.env.uid,
                     exclusion=self._consent_exclusion_query(batch, with_email=True),
                 )
@@ -433,11 +494,48 @@ class MailingMailing(models.Model):
             )
         return Partner
 
+    def _subscription_recipient_langs(self, res_ids):
+        """``{res_id: language code}`` of recipients of this mailing, for the
+        texts the suite adds to each e-mail: the record's own language, else
+        that of the contact it stands for. One read per batch."""
+        self.ensure_one()
+        records = self.env[self.mailing_model_real].sudo().browse(res_ids).exists()
+        fields_ = records._fields
+        langs = {}
+        if "lang" in fields_ and fields_["lang"].type in ("char", "selection"):
+            langs = {r.id: r.lang for r in records if r.lang}
+        elif "lang_id" in fields_ and fields_["lang_id"].comodel_name == "res.lang":
+            langs = {r.id: r.lang_id.code for r in records if r.lang_id}
+        missing = records.filtered(lambda r: r.id not in langs)
+        link = self._consent_recipient_link()
+        if missing and link == "partner":
+            langs.update(
+                (r.id, r.partner_id.lang) for r in missing if r.partner_id.lang
+            )
+        elif missing and link == "email":
+            emails = set(missing.mapped("email_normalized")) - {False}
+            by_email = {}
+            for partner in (
+                self.env["res.partner"]
+                .sudo()
+                .search_fetch(
+                    [("email_normalized", "in", list(emails)), ("lang", "!=", False)],
+                    ["email_normalized", "lang"],
+                    order="id",
+                )
+            ):
+                by_email.setdefault(partner.email_normalized, partner.lang)
+            langs.update(
+                (r.id, by_email[r.email_normalized])
+                for r in missing
+                if r.email_normalized in by_email
+            )
+        return langs
+
     def _get_unsubscribe_url(self, email_to, res_id):
-        if (
-            self.mailing_type == "mail"
-            and self.env["res.partner"]._consent_privacy_enabled()
-        ):
+        # The preferences page whatever the privacy switch (issue 15): a
+        # withdrawal there also blocks the address while the switch is off.
+        if self.mailing_type == "mail":
             partner = self._consent_recipient_partners(res_id, email_to)[:1]
             if partner:
                 return werkzeug.urls.url_join(

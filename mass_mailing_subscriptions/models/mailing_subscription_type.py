@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .res_partner import SUBSCRIPTION_REL
 
 
 class MailingSubscriptionType(models.Model):
@@ -30,6 +33,31 @@ class MailingSubscriptionType(models.Model):
         ("name_uniq", "unique(name)", "A subscription type with this name exists."),
     ]
 
+    def unlink(self):
+        """A deleted type unsubscribes its contacts: one `preference` event
+        per contact in their consent history (one statement)."""
+        if self:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """WITH removed AS (
+                           SELECT partner_id, type_id FROM %(rel)s
+                            WHERE type_id IN %(ids)s)
+                       %(events)s""",
+                    rel=SQL.identifier(SUBSCRIPTION_REL),
+                    ids=tuple(self.ids),
+                    events=self.env["res.partner"]._subscription_events_sql(
+                        SQL("removed"),
+                        "manual",
+                        self.env._("The subscription type was deleted."),
+                        removed=True,
+                    ),
+                )
+            )
+            self.env["consent.event"].invalidate_model()
+            self.env["res.partner"].invalidate_model(["consent_event_ids"])
+        return super().unlink()
+
     @api.depends("partner_ids")
     def _compute_partner_count(self):
         counts = dict(
@@ -56,6 +84,7 @@ class MailingSubscriptionType(models.Model):
 
     def action_view_partners(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "base.action_partner_form"
         )
@@ -70,6 +99,7 @@ class MailingSubscriptionType(models.Model):
 
     def action_view_mailings(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "mass_mailing.mailing_mailing_action_mail"
         )

@@ -8,5 +8,6 @@ class MailingTrace(models.Model):
         selection_add=[
             ("mail_no_consent", "No e-marketing consent"),
             ("mail_not_subscribed", "Not subscribed to the mailing's type"),
+            ("mail_address_withdrawn", "Address withdrawn by another contact"),
         ]
     )

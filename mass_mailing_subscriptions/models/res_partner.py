@@ -3,8 +3,14 @@ from collections import defaultdict
 import werkzeug.urls
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
-from odoo.tools import consteq
+from odoo import Command, api, fields, models, tools
+from odoo.tools import SQL, consteq
+
+from odoo.addons.consent_management.models.consent_initializer import EMAIL_HASH_SQL
+
+SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
+# Stands for the list of type names in a translated event note.
+TYPES_MARKER = "\x1ftypes\x1f"
 
 # Sources where the contact acted themselves (a salesperson wants to know).
 CONTACT_SOURCES = ("portal", "unsubscribe_link", "email", "web_form", "spam_report")
@@ -46,7 +52,9 @@ class ResPartner(models.Model):
     @api.model
     def _subscription_check_preferences_token(self, partner_id, token):
         """Constant-time check of a preferences token; False for any bad input."""
-        if not token or not isinstance(token, str):
+        if not token or not isinstance(token, str) or not token.isascii():
+            return False  # consteq() raises on non-ASCII text
+        if len(token) > 128:
             return False
         return consteq(self._subscription_preferences_token(partner_id), token)
 
@@ -143,6 +151,51 @@ class ResPartner(models.Model):
             for removed, partners in by_types.items():
                 partners._subscription_notify_salesperson(removed)
 
+    @api.model
+    def _subscription_events_sql(self, changes, source, note, removed=False):
+        """SQL inserting one `preference` consent event per contact of
+        ``changes`` (SQL of ``(partner_id, type_id)`` rows, e.g. a CTE name),
+        its note listing the types: set-based, for bulk changes that bypass
+        the ORM (initialisation, deleted types)."""
+        purpose = self._consent_get_purpose("emarketing")
+        if removed:
+            template = self.env._("Unsubscribed from: %(types)s.", types=TYPES_MARKER)
+        else:
+            template = self.env._("Subscribed to: %(types)s.", types=TYPES_MARKER)
+        lang = self.env.lang or "en_US"
+        now = fields.Datetime.now()
+        return SQL(
+            """
+            INSERT INTO consent_event (
+                partner_id, partner_email_hash, purpose_id, record_id, event_type,
+                legal_basis, state, source, user_id, description,
+                create_uid, create_date, write_uid, write_date)
+            SELECT c.partner_id, %(email_hash)s, %(purpose)s, r.id, 'preference',
+                   r.legal_basis, r.state, %(source)s, %(uid)s,
+                   %(note)s || ' ' || replace(%(template)s, %(marker)s, c.names),
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM (SELECT ch.partner_id,
+                           string_agg(COALESCE(st.name->>%(lang)s, st.name->>'en_US'),
+                                      ', ' ORDER BY st.sequence, st.id) AS names
+                      FROM %(changes)s ch
+                      JOIN mailing_subscription_type st ON st.id = ch.type_id
+                     GROUP BY ch.partner_id) c
+              JOIN res_partner p ON p.id = c.partner_id
+              LEFT JOIN consent_record r
+                     ON r.partner_id = c.partner_id AND r.purpose_id = %(purpose)s
+            """,
+            email_hash=EMAIL_HASH_SQL,
+            purpose=purpose.id,
+            source=source,
+            uid=self.env.uid,
+            note=note,
+            template=template,
+            marker=TYPES_MARKER,
+            lang=lang,
+            now=now,
+            changes=changes,
+        )
+
     def _subscription_unsubscribe(self, sub_types, source, evidence=None):
         """Remove ``sub_types`` from the contacts, logged as `preference` events."""
         partners = self.filtered(lambda p: p.subscription_type_ids & sub_types)
@@ -151,6 +204,63 @@ class ResPartner(models.Model):
                 consent_source=source, consent_evidence=evidence or {}
             ).write({"subscription_type_ids": [(3, t.id) for t in sub_types]})
         return partners
+
+    def _subscription_core_optout(self):
+        """While the e-marketing privacy switch is off, Odoo's blocklist is
+        what keeps mailings away: a withdrawal also blocks the address."""
+        if not self or self._consent_privacy_enabled():
+            return
+        Blacklist = self.env["mail.blacklist"].sudo()
+        message = Markup("<p>%s</p>") % self.env._(
+            "Withdrew from e-marketing on the preferences page."
+        )
+        for email in set(self.filtered("email_normalized").mapped("email_normalized")):
+            Blacklist._add(email, message=message)
+
+    # ------------------------------------------------------------------
+    # Contacts merged (Odoo's merge wizard)
+    # ------------------------------------------------------------------
+
+    def _consent_merge_into(self, dst_partner):
+        """Subscription types of merged contacts: the intersection when any
+        of them withdrew from e-marketing (the most restrictive choice wins),
+        the union otherwise. Logged on the kept contact as a `preference`
+        event of source `merge`."""
+        src = self - dst_partner
+        if not src:
+            return super()._consent_merge_into(dst_partner)
+        partners = src | dst_partner
+        withdrawn = any(p.emarketing_state == "withdrawn" for p in partners)
+        types = dst_partner.subscription_type_ids
+        for partner in src:
+            if withdrawn:
+                types &= partner.subscription_type_ids
+            else:
+                types |= partner.subscription_type_ids
+        res = super()._consent_merge_into(dst_partner)
+        # Odoo would move the merged contacts' rows onto the kept contact
+        # (a union): they disappear with them instead.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE partner_id IN %s",
+                SQL.identifier(SUBSCRIPTION_REL),
+                tuple(src.ids),
+            )
+        )
+        src.invalidate_recordset(["subscription_type_ids"])
+        self.env["mailing.subscription.type"].invalidate_model(["partner_ids"])
+        if types != dst_partner.subscription_type_ids:
+            dst_partner.with_context(
+                consent_source="merge",
+                consent_evidence={
+                    "description": self.env._(
+                        "Merged with contact %(contacts)s.",
+                        contacts=", ".join(f"{p.display_name} (#{p.id})" for p in src),
+                    )
+                },
+            ).write({"subscription_type_ids": [Command.set(types.ids)]})
+        return res
 
     # ------------------------------------------------------------------
     # Tell the salesperson

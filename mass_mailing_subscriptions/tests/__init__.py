@@ -6,3 +6,7 @@ from . import test_unsubscribe
 from . import test_tour
 from . import test_smtp_wire
 from . import test_subscription_type
+from . import test_access
+from . import test_routes
+from . import test_shared_address
+from . import test_history

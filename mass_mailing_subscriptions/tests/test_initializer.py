@@ -40,7 +40,7 @@ class TestInitializer(SubscriptionsCase):
             {"name": "Old catalogue", "active": False}
         )
 
-        report = dict(self.env["consent.initializer"].run_rules())
+        report = dict(self.env["consent.initializer"]._run_rules())
         label = next(
             r["name"]
             for r in self.env["consent.initializer"]._get_rules()
@@ -72,5 +72,5 @@ class TestInitializer(SubscriptionsCase):
         self.assertEqual(self.p_newsletter.subscription_type_ids, self.type_newsletter)
 
         # Idempotent: a second run touches nobody.
-        second = dict(self.env["consent.initializer"].run_rules())
+        second = dict(self.env["consent.initializer"]._run_rules())
         self.assertEqual(second[label], 0)

@@ -1,4 +1,6 @@
-from odoo import models
+from odoo import models, tools
+
+from ..models.mailing_mailing import CONSENT_FAILURE_TYPES
 
 
 class MailComposeMessage(models.TransientModel):
@@ -28,25 +30,58 @@ class MailComposeMessage(models.TransientModel):
         excluded = mailing._consent_classify_recipients(candidates)
         if not excluded:
             return mail_values_dict
-        reasons = mailing._consent_failure_reasons()
-        for res_id, failure_type in excluded.items():
+        for res_id, (failure_type, reason) in excluded.items():
             mail_values_dict[res_id].update(
                 {
                     "state": "cancel",
                     "failure_type": failure_type,
-                    "failure_reason": reasons[failure_type],
+                    "failure_reason": reason,
                     "is_notification": False,
                 }
             )
         return mail_values_dict
 
+    def _prepare_mail_values(self, res_ids):
+        """Every e-mail of a mass mailing ends with a "Manage subscriptions"
+        link in the recipient's language, whatever the body kept of Odoo's
+        unsubscribe snippet. The link is Odoo's own placeholder: at sending,
+        ``mailing.mailing._get_unsubscribe_url`` makes it the recipient's
+        preferences page."""
+        mail_values_all = super()._prepare_mail_values(res_ids)
+        mailing = self.mass_mailing_id
+        if (
+            self.composition_mode != "mass_mail"
+            or not mailing
+            or mailing.mailing_type != "mail"
+            or not self.model_is_thread
+        ):
+            return mail_values_all
+        langs = mailing._subscription_recipient_langs(list(mail_values_all))
+        base_url = mailing.get_base_url()
+        footers = {}
+        for res_id, values in mail_values_all.items():
+            if not values.get("body_html"):
+                continue
+            lang = langs.get(res_id) or self.env.lang
+            if lang not in footers:
+                footers[lang] = (
+                    self.env["ir.qweb"]
+                    .with_context(lang=lang)
+                    ._render(
+                        "mass_mailing_subscriptions.mailing_preferences_footer",
+                        {"base_url": base_url},
+                        minimal_qcontext=True,
+                    )
+                )
+            values["body_html"] = tools.mail.append_content_to_html(
+                values["body_html"], footers[lang], plaintext=False
+            )
+        return mail_values_all
+
     def _prepare_mail_values_mailing_traces(self, mail_values_all):
         trace_values_all = super()._prepare_mail_values_mailing_traces(mail_values_all)
         for res_id, trace_values in trace_values_all.items():
             values = mail_values_all.get(res_id) or {}
-            if trace_values and values.get("failure_type") in (
-                "mail_no_consent",
-                "mail_not_subscribed",
-            ):
+            if trace_values and values.get("failure_type") in CONSENT_FAILURE_TYPES:
                 trace_values["failure_reason"] = values.get("failure_reason")
         return trace_values_all
