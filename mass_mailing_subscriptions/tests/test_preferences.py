@@ -234,3 +234,25 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.assertIn(
             "Gem mine præferencer", self.url_open(self._path(self.p_offers)).text
         )
+
+    def test_withdrawal_with_the_switch_off_blocks_the_address(self):
+        """Switch off, only Odoo's blocklist stops mailings: a withdrawal on
+        the page puts the address on it; saving other choices does not."""
+        self._set_privacy(False)
+        self._post(
+            self._path(self.p_newsletter),
+            action="save",
+            emarketing="1",
+            subscription_type_ids=[str(self.type_offers.id)],
+        )
+        self.p_newsletter.invalidate_recordset()
+        self.assertFalse(self.p_newsletter.is_blacklisted)
+        self._post(self._path(self.p_newsletter), action="withdraw_all")
+        self.p_newsletter.invalidate_recordset()
+        self.assertEqual(self.p_newsletter.emarketing_state, "withdrawn")
+        self.assertTrue(self.p_newsletter.is_blacklisted)
+        # Switch on, the consent record is enough: no blocklist entry.
+        self._set_privacy(True)
+        self._post(self._path(self.p_offers), action="withdraw_all")
+        self.p_offers.invalidate_recordset()
+        self.assertFalse(self.p_offers.is_blacklisted)
