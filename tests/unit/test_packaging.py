@@ -75,3 +75,16 @@ def test_metapackage_depends_on_every_addon():
     for addon in ADDONS:
         assert f'"odoo-addon-{addon}==18.0.*"' in text, addon
 
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_readme_rst_is_generated_from_the_fragments(addon):
+    pytest.importorskip("pypandoc", reason="pypandoc-binary: requirements-test.txt")
+    sys.path.insert(0, str(ROOT / "tests" / "harness"))
+    import readme
+
+    text = readme.render(ROOT / addon)
+    assert readme.rst_problems(text) == ""
+    assert (ROOT / addon / "README.rst").read_text() == text, (
+        f"{addon}/README.rst is not what its readme/ fragments give: "
+        "run python3 tests/harness/readme.py"
+    )
