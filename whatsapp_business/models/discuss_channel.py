@@ -398,10 +398,12 @@ class DiscussChannel(models.Model):
 
     def action_whatsapp_leave(self):
         self.ensure_one()
+        self.check_access("read")
         self.action_unfollow()
 
     def action_open_discuss(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.client",
             "tag": "mail.action_discuss",

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class ResPartner(models.Model):
@@ -105,8 +106,14 @@ class ResPartner(models.Model):
                     result[item["wamid"]] = partner
         return result
 
+    def _check_whatsapp_internal(self):
+        if not self.env.user._is_internal():
+            raise AccessError(self.env._("WhatsApp is for internal users only."))
+        self.check_access("read")
+
     def action_send_whatsapp(self):
         self.ensure_one()
+        self._check_whatsapp_internal()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Send WhatsApp"),
@@ -118,6 +125,7 @@ class ResPartner(models.Model):
 
     def action_view_whatsapp_conversations(self):
         self.ensure_one()
+        self._check_whatsapp_internal()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "whatsapp_business.discuss_channel_whatsapp_action"
         )

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class WhatsappTemplateVariable(models.Model):
@@ -62,6 +62,16 @@ class WhatsappTemplateVariable(models.Model):
                         placeholder=variable.display_name,
                     )
                 )
+            field = self.env["res.partner"]._fields.get(variable.field_id.name)
+            if field and field.groups and field.groups != "base.group_user":
+                # every sender would see it in the preview, and the customer too
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s is restricted to some users; it cannot fill a "
+                        "WhatsApp template.",
+                        field=variable.field_id.field_description,
+                    )
+                )
 
     def _value_for(self, partner):
         """Text for this placeholder when sending to ``partner``."""
@@ -70,7 +80,11 @@ class WhatsappTemplateVariable(models.Model):
             return self.fixed_text or ""
         if not self.field_id or not partner:
             return ""
-        value = partner.sudo()[self.field_id.name]
+        try:
+            # read as the sender: the value shows in their preview
+            value = partner[self.field_id.name]
+        except AccessError:
+            return ""
         if self.field_id.ttype == "many2one":
             return value.display_name or ""
         if self.field_id.ttype == "selection":

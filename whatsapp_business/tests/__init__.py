@@ -4,3 +4,4 @@ from . import test_provider_security
 from . import test_message_access
 from . import test_conversation_routing
 from . import test_webhook_hardening
+from . import test_public_methods
