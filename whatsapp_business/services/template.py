@@ -24,14 +24,6 @@ def placeholders(text):
     return sorted({int(n) for n in PLACEHOLDER.findall(text or "")})
 
 
-def check_placeholders(text):
-    """Meta requires ``{{1}}..{{n}}`` without gaps; return the missing numbers."""
-    found = placeholders(text)
-    if not found:
-        return []
-    return [n for n in range(1, max(found) + 1) if n not in found]
-
-
 def render(text, values):
     """Replace ``{{n}}`` by ``values[n]`` (int keys); unknown ones stay visible."""
 

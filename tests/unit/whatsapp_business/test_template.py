@@ -5,11 +5,10 @@ from tests.unit.svc import load
 template = load("whatsapp_business", "template")
 
 
-def test_placeholders_and_gaps():
+def test_placeholders():
     assert template.placeholders("Hej {{2}} og {{ 1 }} {{2}}") == [1, 2]
     assert template.placeholders("") == []
-    assert template.check_placeholders("{{1}} {{3}}") == [2]
-    assert template.check_placeholders("{{1}} {{2}}") == []
+    assert template.placeholders(None) == []
 
 
 def test_render_keeps_missing_visible():
