@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/mail_mail_views.xml",
         "views/mail_message_views.xml",
+        "views/mail_compose_message_views.xml",
         "views/mailing_mailing_views.xml",
         "views/mailing_trace_views.xml",
         "views/ir_mail_server_views.xml",
@@ -28,7 +29,10 @@
     ],
     "demo": ["demo/sendgrid_demo.xml"],
     "assets": {
-        "web.assets_backend": ["sendgrid_delivery/static/src/**/*.js"],
+        "web.assets_backend": [
+            "sendgrid_delivery/static/src/**/*.js",
+            "sendgrid_delivery/static/src/**/*.xml",
+        ],
         "web.assets_tests": ["sendgrid_delivery/static/tests/tours/*.js"],
     },
     "installable": True,

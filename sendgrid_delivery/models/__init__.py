@@ -8,6 +8,7 @@ from . import mail_notification
 from . import mailing_contact
 from . import mailing_mailing
 from . import mailing_trace
+from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sendgrid_event

@@ -1,8 +1,35 @@
-from odoo import models
+from odoo import api, fields, models
 
 
 class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
+
+    sendgrid_bounce_warning = fields.Text(
+        string="Bounced recipients", compute="_compute_sendgrid_bounce_warning"
+    )
+
+    @api.depends_context("lang", "tz")
+    @api.depends("partner_ids", "composition_mode")
+    def _compute_sendgrid_bounce_warning(self):
+        blocked = self.env["mail.mail"]._sendgrid_blocks_invalid_emails()
+        for composer in self:
+            if composer.composition_mode == "mass_mail":
+                composer.sendgrid_bounce_warning = False
+                continue
+            bounced = composer.partner_ids.sudo().filtered("is_email_invalid")
+            lines = [
+                f"{partner.display_name} <{partner.email_normalized}>: "
+                f"{partner._sendgrid_bounce_text()}"
+                for partner in bounced
+            ]
+            if lines and blocked:
+                lines.append(
+                    self.env._(
+                        "Sending to invalid addresses is blocked: these recipients "
+                        "will not get the message."
+                    )
+                )
+            composer.sendgrid_bounce_warning = "\n".join(lines) or False
 
     def _process_mail_values_state(self, mail_values_dict):
         """Mass mails skip contacts whose e-mail hard-bounced (reason on the trace)."""

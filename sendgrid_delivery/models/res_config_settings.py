@@ -51,6 +51,16 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="sendgrid_delivery.link_branding_subdomain",
         help="e.g. url5678 (leave empty without link branding)",
     )
+    sendgrid_block_invalid_emails = fields.Boolean(
+        string="Block invalid addresses",
+        config_parameter="sendgrid_delivery.block_invalid_emails",
+        help="Never send to an address that bounced permanently: quotations, "
+        "invoices and chatter messages to it fail with the bounce reason "
+        "instead of being sent.",
+    )
+    sendgrid_documents_from_default = fields.Boolean(
+        related="company_id.sendgrid_documents_from_default", readonly=False
+    )
     sendgrid_mail_server_id = fields.Many2one(
         "ir.mail_server",
         string="SendGrid mail server",

@@ -26,12 +26,52 @@ class ResPartner(models.Model):
     sendgrid_event_count = fields.Integer(
         string="E-mail log", compute="_compute_sendgrid_event_count"
     )
+    sendgrid_bounce_warning = fields.Char(
+        string="Bounce warning", compute="_compute_sendgrid_bounce_warning"
+    )
 
     @api.depends_context("uid")
     def _compute_sendgrid_event_count(self):
         counts = self.env["sendgrid.event"]._count_visible("partner_id", self.ids)
         for partner in self:
             partner.sendgrid_event_count = counts.get(partner.id, 0)
+
+    @api.depends_context("lang", "tz")
+    @api.depends("is_email_invalid", "email_invalid_date", "email_invalid_reason")
+    def _compute_sendgrid_bounce_warning(self):
+        for partner in self:
+            partner.sendgrid_bounce_warning = (
+                partner._sendgrid_bounce_text() if partner.is_email_invalid else False
+            )
+
+    def _sendgrid_bounce_text(self):
+        """'This address bounced on <date>: <reason>' in the reader's language."""
+        self.ensure_one()
+        return self.env._(
+            "This address bounced on %(date)s: %(reason)s",
+            date=tools.format_date(
+                self.env,
+                fields.Datetime.context_timestamp(self, self.email_invalid_date),
+            )
+            if self.email_invalid_date
+            else self.env._("an unknown date"),
+            reason=self.email_invalid_reason or self.env._("hard bounce"),
+        )
+
+    @api.model
+    def _sendgrid_bounced_partners(self, emails):
+        """Contacts whose address (normalised, one of ``emails``) hard-bounced."""
+        emails = [email for email in emails if email]
+        if not emails:
+            return self.browse()
+        return (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [("is_email_invalid", "=", True), ("email_normalized", "in", emails)],
+                order="email_invalid_date desc, id",
+            )
+        )
 
     def write(self, vals):
         # a new address gets a fresh chance

@@ -110,12 +110,27 @@ class SendgridSenderIdentity(models.Model):
         return addresses
 
     @api.model
+    def _user_addresses(self, emails):
+        """Which of ``emails`` (normalised) are internal users' own addresses."""
+        emails = [email for email in emails if email]
+        if not emails:
+            return set()
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("share", "=", False), ("email_normalized", "in", emails)])
+        )
+        return set(users.mapped("email_normalized"))
+
+    @api.model
     def _apply_to_mail_values(self, vals_list):
         """Set sender, reply-to and server of new mail.mail values in place.
 
         An identity bound to the document type wins; the default identity
-        replaces a missing or generic sender. Skipped with context
-        ``sendgrid_keep_sender``.
+        replaces a missing or generic sender and, when its company says
+        "documents leave from the default sender address", a user's own
+        address. Skipped with context ``sendgrid_keep_sender``.
         """
         if self.env.context.get("sendgrid_keep_sender"):
             return
@@ -127,7 +142,11 @@ class SendgridSenderIdentity(models.Model):
             for model in identity.model_ids:
                 by_model.setdefault(model.model, identity)
         default = identities.filtered("is_default")[:1]
-        generic = self._generic_from_addresses() if default else set()
+        replaceable = self._generic_from_addresses() if default else set()
+        if default.company_id.sendgrid_documents_from_default:
+            replaceable |= self._user_addresses(
+                [tools.email_normalize(v.get("email_from") or "") for v in vals_list]
+            )
         messages = (
             self.env["mail.message"]
             .sudo()
@@ -141,7 +160,7 @@ class SendgridSenderIdentity(models.Model):
             identity = by_model.get(model)
             if not identity and default:
                 current = tools.email_normalize(vals.get("email_from") or "")
-                if not current or current in generic:
+                if not current or current in replaceable:
                     identity = default
             if not identity:
                 continue

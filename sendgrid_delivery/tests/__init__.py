@@ -1,4 +1,5 @@
 from . import test_access
+from . import test_bounced_addresses
 from . import test_dns_check
 from . import test_ingest
 from . import test_public_methods

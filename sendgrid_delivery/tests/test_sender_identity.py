@@ -1,12 +1,15 @@
 """Sender addresses: bound document types, default sender, own server."""
 
+from nordic_crm_fakes.smtp import FakeSMTPServer
+
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .common import real_smtp_sending
 
 
-@tagged("post_install", "-at_install")
-class TestSenderIdentity(TransactionCase):
+class SenderIdentityCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -38,6 +41,9 @@ class TestSenderIdentity(TransactionCase):
             dict({"subject": "x", "body_html": "<p>x</p>"}, **values)
         )
 
+
+@tagged("post_install", "-at_install")
+class TestSenderIdentity(SenderIdentityCase):
     def test_bound_document_type_fixes_sender_reply_to_and_server(self):
         mail = self._mail(model="res.partner", res_id=self.partner.id)
         self.assertEqual(mail.email_from, '"Nordlys Booking" <booking@sg-test.example>')
@@ -72,3 +78,86 @@ class TestSenderIdentity(TransactionCase):
             self.env["sendgrid.sender.identity"].create(
                 {"name": "Broken", "email": "not-an-address"}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentsFromDefaultSender(SenderIdentityCase):
+    """Company setting: the default identity replaces users' own addresses too."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.seller = new_test_user(
+            cls.env,
+            login="seller.sg",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user",
+            name="Sofie Sælger",
+            email="sofie@sg-test.example",
+        )
+        cls.smtp = FakeSMTPServer().start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.env["ir.mail_server"].create(
+            {
+                "name": "loopback",
+                "smtp_host": cls.smtp.host,
+                "smtp_port": cls.smtp.port,
+                "smtp_encryption": "none",
+                "sequence": 1,
+            }
+        )
+        cls.document = cls.env["mailing.mailing"].create(
+            {"subject": "Tilbud", "body_html": "<p>x</p>"}
+        )
+
+    def switch(self, on):
+        settings = self.env["res.config.settings"].create(
+            {"sendgrid_documents_from_default": on}
+        )
+        settings.execute()
+        self.assertEqual(self.env.company.sendgrid_documents_from_default, on)
+
+    def test_users_own_address_stays_without_the_setting(self):
+        self.switch(False)
+        mail = self._mail(email_from=self.seller.email_formatted)
+        self.assertEqual(mail.email_from, self.seller.email_formatted)
+
+    def test_users_own_address_replaced_with_the_setting(self):
+        self.switch(True)
+        mail = self._mail(email_from=self.seller.email_formatted)
+        self.assertEqual(mail.email_from, '"Nordlys ApS" <info@sg-test.example>')
+        # an address that is no user's (a forwarded customer mail) is kept
+        other = self._mail(email_from="kunde@klant.example")
+        self.assertEqual(other.email_from, "kunde@klant.example")
+
+    def test_bound_document_type_still_wins(self):
+        self.switch(True)
+        mail = self._mail(
+            model="res.partner",
+            res_id=self.partner.id,
+            email_from=self.seller.email_formatted,
+        )
+        self.assertEqual(mail.email_from, '"Nordlys Booking" <booking@sg-test.example>')
+
+    def test_message_posted_by_user_leaves_from_default_on_the_wire(self):
+        self.switch(True)
+        self.smtp.clear()
+        message = (
+            self.document.with_user(self.seller)
+            .with_context(mail_notify_force_send=False)
+            .message_post(
+                body="<p>Her er tilbuddet.</p>",
+                partner_ids=self.partner.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        )
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        )
+        self.assertEqual(mails.email_from, '"Nordlys ApS" <info@sg-test.example>')
+        with real_smtp_sending():
+            mails.send(raise_exception=True)
+        received = self.smtp.messages_to("kunde@klant.example")
+        self.assertEqual(len(received), 1)
+        self.assertIn("info@sg-test.example", str(received[0].message["From"]))
+        self.assertNotIn("sofie@", str(received[0].message["From"]))

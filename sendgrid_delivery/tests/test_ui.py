@@ -1,8 +1,8 @@
 """What an administrator and a salesperson see, clicked through in the browser."""
 
-from odoo.tests import HttpCase, tagged
-
 from nordic_crm_fakes.dns import FakeDNSServer
+
+from odoo.tests import HttpCase, tagged
 
 from .common import SendgridCommon
 
@@ -38,6 +38,28 @@ class TestSendgridTours(SendgridCommon, HttpCase):
             f"/odoo/res.partner/{self.partner.id}",
             "sendgrid_partner_log_tour",
             login="sofie.sg",
+        )
+
+    def test_composer_warns_about_bounced_recipient(self):
+        self.receive([self.event("bounce", reason="550 5.1.1 no such user")])
+        action = self.env["ir.actions.act_window"].create(
+            {
+                "name": "Compose",
+                "res_model": "mail.compose.message",
+                "view_mode": "form",
+                "target": "new",
+                "context": repr(
+                    {
+                        "default_model": "res.partner",
+                        "default_res_ids": self.partner_nl.ids,
+                        "default_composition_mode": "comment",
+                        "default_partner_ids": (self.partner | self.partner_nl).ids,
+                    }
+                ),
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-{action.id}", "sendgrid_composer_bounce_tour", login="admin"
         )
 
     def test_my_customers_behaviour(self):

@@ -81,3 +81,22 @@ registry.category("web_tour.tours").add("sendgrid_chatter_status_tour", {
         },
     ],
 });
+
+// Writing to a contact whose address bounced: the composer says when and why,
+// and the recipient chip turns red with the same words.
+registry.category("web_tour.tours").add("sendgrid_composer_bounce_tour", {
+    steps: () => [
+        {
+            content: "The composer warns about the bounced recipient",
+            trigger: ".o_sendgrid_bounce_warning:contains('This address bounced on'):contains('550 5.1.1 no such user')",
+        },
+        {
+            content: "The bounced recipient's chip is marked",
+            trigger: ".o_field_many2many_tags_email .o_tag.o_sendgrid_bounced:contains('Anne Andersen') i[title*='550 5.1.1 no such user']",
+        },
+        {
+            content: "The other recipient's chip is not",
+            trigger: ".o_field_many2many_tags_email .o_tag:not(.o_sendgrid_bounced):contains('Bram de Vries')",
+        },
+    ],
+});
