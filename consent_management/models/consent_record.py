@@ -115,7 +115,15 @@ class ConsentRecord(models.Model):
         return records
 
     def write(self, vals):
-        if vals.get("state") == "active":
+        if not self.env.su and {"partner_id", "purpose_id"}.intersection(vals):
+            # Moving a record would leave its purpose free to be granted anew.
+            raise UserError(
+                self.env._(
+                    "The contact and purpose of a legal basis cannot be changed; "
+                    "record a new one instead."
+                )
+            )
+        if vals.get("state", "withdrawn") != "withdrawn":
             self.filtered(lambda r: r.state == "withdrawn")._check_may_reactivate(vals)
         if not LOGGED_FIELDS.intersection(vals):
             return super().write(vals)
@@ -127,7 +135,8 @@ class ConsentRecord(models.Model):
     def _check_may_reactivate(self, vals):
         """A withdrawal is final until the person acts (GDPR Art. 7(3), 21(3)).
 
-        ``self`` are withdrawn records ``vals`` would make active. Allowed: the
+        ``self`` are withdrawn records ``vals`` would make active (or expired,
+        a step towards active). Allowed: the
         person's own act (a source of ``SUBJECT_SOURCES``, set by server code
         only), or a Consent officer recording a new consent with a note and
         evidence files (``consent_evidence`` in the context, as the Grant

@@ -196,7 +196,14 @@ class TestWithdrawalIsFinal(ConsentCase):
             record.with_user(self.officer).write(
                 {"state": "active", "source": "double_opt_in"}
             )
+        with self.assertRaises(UserError):
+            record.with_user(self.officer).write({"state": "expired"})
+        with self.assertRaises(UserError):
+            record.with_user(self.officer).write({"purpose_id": self.whatsapp.id})
+        with self.assertRaises(UserError):
+            record.with_user(self.officer).write({"partner_id": self.carla.id})
         self.assertEqual(record.state, "withdrawn")
+        self.assertEqual(record.partner_id, self.anna)
 
     def test_non_marketing_purpose_officer_may_use_another_basis(self):
         self.anna._consent_withdraw("sales_service", source="email")
