@@ -117,8 +117,19 @@ class ConsentInitializer(models.AbstractModel):
         Called by ``res.partner.create`` for every way a contact is created
         (by hand, import, signup, mail, WhatsApp): one statement per batch.
         """
-        if partners:
-            self._rule_sales_service(partners)
+        if not partners:
+            return
+        purpose = (
+            self.env["consent.purpose"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("code", "=", "sales_service")], limit=1)
+        )
+        if not purpose:
+            # A renamed purpose must not make every contact creation fail.
+            _logger.warning("No consent purpose sales_service: new contacts skipped")
+            return
+        self._rule_sales_service(partners)
 
     @api.model
     def _blacklisted_partner_ids_query(self):

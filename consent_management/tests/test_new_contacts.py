@@ -115,3 +115,12 @@ class TestBasisFromBirth(ConsentCase):
         self.assertEqual(
             report["Every contact: Sales and service (legitimate interest)"], 0
         )
+
+    def test_renamed_purpose_does_not_block_creation(self):
+        self.sales.code = "sales_and_service_renamed"
+        with self.assertLogs(
+            "odoo.addons.consent_management.models.consent_initializer", "WARNING"
+        ):
+            partner = self.Partner.create({"name": "Still Created"})
+        self.assertTrue(partner.exists())
+        self.assertFalse(partner.consent_record_ids)
