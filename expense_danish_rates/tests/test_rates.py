@@ -5,8 +5,34 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import ValidationError
 from odoo.tools import mute_logger
 
-from ..services import rates as shipped
 from .common import DanishRatesCase
+
+# Skattestyrelsen's figures the shipped data must hold.
+# year: (food, lodging, published hourly supplement or None for food/24, confirmed)
+PER_DIEM = {
+    2018: (498.00, 214.00, 20.75, True),
+    2019: (509.00, 219.00, 21.21, False),
+    2020: (521.00, 223.00, 21.71, True),
+    2021: (532.00, 228.00, None, False),
+    2022: (539.00, 231.00, None, False),
+    2023: (555.00, 238.00, None, False),
+    2024: (574.00, 246.00, 23.92, True),
+    2025: (597.00, 256.00, 24.88, True),
+    2026: (625.00, 268.00, None, False),
+}
+# (valid from, valid to, car up to 20,000 km, car above, bicycle/moped)
+MILEAGE = [
+    (date(2018, 1, 1), date(2018, 12, 31), 3.54, 1.94, 0.53),
+    (date(2019, 1, 1), date(2019, 12, 31), 3.56, 1.98, 0.53),
+    (date(2020, 1, 1), date(2020, 12, 31), 3.52, 1.96, 0.54),
+    (date(2021, 1, 1), date(2021, 12, 31), 3.44, 1.90, 0.54),
+    (date(2022, 1, 1), date(2022, 4, 30), 3.51, 1.98, 0.55),
+    (date(2022, 5, 1), date(2022, 12, 31), 3.70, 2.17, 0.55),
+    (date(2023, 1, 1), date(2023, 12, 31), 3.73, 2.19, 0.61),
+    (date(2024, 1, 1), date(2024, 12, 31), 3.79, 2.23, 0.62),
+    (date(2025, 1, 1), date(2025, 12, 31), 3.81, 2.23, 0.63),
+    (date(2026, 1, 1), date(2026, 12, 31), 3.94, 2.28, 0.64),
+]
 
 
 class TestDanishRates(DanishRatesCase):
@@ -14,16 +40,16 @@ class TestDanishRates(DanishRatesCase):
         records = self.env["hr.expense.dk.rate"].search([])
         by_year = {rate.date_from.year: rate for rate in records}
         self.assertEqual(sorted(by_year), list(range(2018, 2027)))
-        for year, (food, lodging, hourly, confirmed) in shipped.PER_DIEM.items():
+        for year, (food, lodging, hourly, confirmed) in PER_DIEM.items():
             rate = by_year[year]
             self.assertEqual(rate.name, str(year))
             self.assertEqual(
                 (rate.date_from, rate.date_to), (date(year, 1, 1), date(year, 12, 31))
             )
-            self.assertAlmostEqual(rate.food_rate, float(food))
-            self.assertAlmostEqual(rate.lodging_rate, float(lodging))
+            self.assertAlmostEqual(rate.food_rate, food)
+            self.assertAlmostEqual(rate.lodging_rate, lodging)
             if hourly is not None:
-                self.assertAlmostEqual(rate.hourly_supplement, float(hourly))
+                self.assertAlmostEqual(rate.hourly_supplement, hourly)
             self.assertEqual(rate.is_confirmed, confirmed, year)
             self.assertIn("Skattestyrelsen", rate.source_note)
         rate_2023 = by_year[2023]
@@ -46,10 +72,7 @@ class TestDanishRates(DanishRatesCase):
             )
             for r in records
         ]
-        expected = [
-            (start, end, float(low), float(high), float(bike), 20000.0)
-            for start, end, low, high, bike, _confirmed in shipped.MILEAGE
-        ]
+        expected = [(*rates, 20000.0) for rates in MILEAGE]
         self.assertEqual(got, expected)
         may = records.filtered(lambda r: r.date_from == date(2022, 5, 1))
         self.assertEqual(

@@ -5,12 +5,12 @@ from decimal import Decimal as D
 
 import pytest
 
+from tests.unit.expense_danish_rates.shipped import mileage_rates
 from tests.unit.svc import load
 
 mileage = load("expense_danish_rates", "mileage")
-rates = load("expense_danish_rates", "rates")
 
-RATES = rates.mileage_rates()
+RATES = mileage_rates()
 
 
 def test_threshold_crossed_inside_one_trip_2024():

@@ -5,13 +5,13 @@ from decimal import Decimal as D
 
 import pytest
 
+from tests.unit.expense_danish_rates.shipped import per_diem_rates
 from tests.unit.svc import load
 
 perdiem = load("expense_danish_rates", "perdiem")
-rates = load("expense_danish_rates", "rates")
 money = load("expense_danish_rates", "money")
 
-RATES = rates.per_diem_rates()
+RATES = per_diem_rates()
 
 
 def utc(*args):
@@ -196,9 +196,13 @@ def test_money_rounds_half_up_not_bankers():
     assert money.percent_of(D("574.00"), 30) == D("172.20")
 
 
-def test_shipped_hourly_overrides_equal_the_computed_value():
-    for rate in RATES:
-        assert rate.hourly_amount == perdiem.hourly_supplement(rate.food), rate.ref
+def test_shipped_food_rates_give_the_published_hourly_supplements():
+    # Hourly supplements Skattestyrelsen published (the data ships none: 1/24).
+    published = {2018: "20.75", 2020: "21.71", 2024: "23.92", 2025: "24.88"}
+    by_year = {rate.ref: rate for rate in RATES}
+    assert sorted(by_year) == list(range(2018, 2027))
+    for year, hourly in published.items():
+        assert by_year[year].hourly_amount == D(hourly), year
 
 
 def test_meal_reductions_follow_the_published_table():
