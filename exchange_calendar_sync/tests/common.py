@@ -6,9 +6,9 @@ Other addons may reuse :class:`ExchangeSyncCase` to sync against the fakes.
 
 from datetime import datetime, timedelta
 
-from odoo.tests import TransactionCase, new_test_user
-
 from nordic_crm_fakes.msgraph import FakeGraph
+
+from odoo.tests import TransactionCase, new_test_user
 
 
 class ExchangeSyncCase(TransactionCase):

@@ -1,9 +1,9 @@
 from datetime import date, timedelta
 
-from odoo.tests import tagged
-
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.ews import FakeEws
+
+from odoo.tests import tagged
 
 from .common import ExchangeSyncCase
 

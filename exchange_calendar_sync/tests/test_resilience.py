@@ -1,11 +1,11 @@
 import time
 from datetime import timedelta
 
+from nordic_crm_fakes.base import Reply
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-
-from nordic_crm_fakes.base import Reply
 
 from .common import ExchangeSyncCase
 
