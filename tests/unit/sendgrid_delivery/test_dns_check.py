@@ -1,8 +1,8 @@
 """Domain check against a real DNS server on 127.0.0.1 serving test zones."""
 
 import pytest
-
 from nordic_crm_fakes.dns import FakeDNSServer
+
 from tests.unit.svc import load
 
 dns_check = load("sendgrid_delivery", "dns_check")

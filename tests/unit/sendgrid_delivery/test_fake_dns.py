@@ -2,7 +2,6 @@
 
 import dns.resolver
 import pytest
-
 from nordic_crm_fakes.dns import FakeDNSServer
 
 

@@ -4,7 +4,6 @@ import smtplib
 from email.message import EmailMessage
 
 import pytest
-
 from nordic_crm_fakes.smtp import FakeSMTPServer
 
 
