@@ -16,6 +16,7 @@ PUBLIC_METHODS = {
     "mailing.subscription.type": {
         "action_view_partners": "internal users (ACL)",
         "action_view_mailings": "internal users (ACL)",
+        "unlink": "mass mailing users (ACL)",
     },
     "res.partner": {
         "create": "ACL of res.partner",
