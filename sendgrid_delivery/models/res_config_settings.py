@@ -3,6 +3,8 @@ from odoo.exceptions import AccessError, UserError
 
 from ..services import webhook
 
+SECRET_FIELDS = ("sendgrid_api_key", "sendgrid_verification_key")
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -100,12 +102,19 @@ class ResConfigSettings(models.TransientModel):
         # core fills config_parameter fields as superuser, whoever asks: a
         # portal user calling default_get(["sendgrid_api_key"]) got the key
         res = super().default_get(fields_list)
-        if not self.env.su:
-            for name in list(res):
-                field = self._fields.get(name)
-                if field and not field.is_accessible(self.env):
-                    del res[name]
+        for name in self._sendgrid_hidden_secrets():
+            res.pop(name, None)
         return res
+
+    def _sendgrid_hidden_secrets(self):
+        """This addon's secret settings the current user may not read."""
+        if self.env.su:
+            return []
+        return [
+            name
+            for name in SECRET_FIELDS
+            if not self._fields[name].is_accessible(self.env)
+        ]
 
     @api.model
     def get_values(self):
@@ -121,6 +130,10 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
+        # public, and core's version writes as superuser: without this any
+        # internal user wiped every setting with set_values on no record
+        if not self.env.is_system():
+            raise AccessError(_("Only administrators can change the settings."))
         super().set_values()
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(

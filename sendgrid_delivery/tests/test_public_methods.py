@@ -159,3 +159,17 @@ class TestPublicMethods(SendgridCommon, HttpCase):
             [self.mailing.ids],
         )
         self.assertEqual(action["res_model"], "sendgrid.event")
+
+    def test_set_values_is_for_administrators(self):
+        """set_values on no record, over JSON-RPC, wiped every setting."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("sendgrid_delivery.dns_target", "u1.wl1.sendgrid.net")
+        self.users["manager"].groups_id += self.env.ref("base.group_erp_manager")
+        for role in NOT_ADMIN:
+            self.assert_denied(role, "res.config.settings", "set_values", [[]])
+        self.assertEqual(
+            params.get_param("sendgrid_delivery.api_key"), "SG.very-secret"
+        )
+        self.assertEqual(
+            params.get_param("sendgrid_delivery.dns_target"), "u1.wl1.sendgrid.net"
+        )
