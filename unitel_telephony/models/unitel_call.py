@@ -188,7 +188,11 @@ class UnitelCall(models.Model):
             document = call._get_document()
             if document and document != call.partner_id:
                 targets = [call.partner_id, document] if call.partner_id else [document]
-            author = call.user_id.partner_id or self.env.user.partner_id
+            author = call.user_id.partner_id or (
+                self.env.ref("base.partner_root")
+                if self.env.su
+                else self.env.user.partner_id
+            )
             for target in targets or []:
                 if not hasattr(target, "_message_log"):
                     continue
@@ -594,7 +598,9 @@ class UnitelCall(models.Model):
             return record
         if record is not None and "partner_id" in record._fields:
             partner = record.partner_id
+            # a document's contact the user may not read is left out of the log
             if partner and partner._name == "res.partner":
-                return partner
+                if partner.has_access("read"):
+                    return partner
         partners = self.env["res.partner"]._unitel_search_e164(e164, limit=2)
         return partners if len(partners) == 1 else self.env["res.partner"]

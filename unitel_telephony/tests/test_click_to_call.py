@@ -151,7 +151,11 @@ class TestClickToCall(UnitelCommon, HttpCase):
     def test_portal_user_never_reaches_the_pbx(self):
         self.use_api()
         self._unitel_roles()
-        self.roles["portal"].unitel_own_number = "2902"
+        # portal users get no own number any more; one stored before that
+        self.env.cr.execute(
+            "UPDATE res_users SET unitel_own_number = '2902' WHERE id = %s",
+            self.roles["portal"].ids,
+        )
         self.authenticate("unitel_portal", "unitel_portal_pw1")
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             self.call("12345678", self.roles["portal"].partner_id)
