@@ -119,8 +119,9 @@ class DiscussChannel(models.Model):
     def create(self, vals_list):
         channels = super().create(vals_list)
         # checked on the result: defaults (default_* context, ir.default) arrive late
+        # sudo: read only; portal users creating a chat cannot read whatsapp.message
         if not self.env.su and any(
-            channel[fname] for channel in channels for fname in ROUTING_FIELDS
+            channel[fname] for channel in channels.sudo() for fname in ROUTING_FIELDS
         ):
             raise self._whatsapp_routing_error()
         return channels
