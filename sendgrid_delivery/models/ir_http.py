@@ -14,9 +14,10 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         if rule.endpoint.routing.get("sendgrid_webhook"):
             cls._sendgrid_check_webhook_request(request.httprequest)
+        return result
 
     @classmethod
     def _sendgrid_check_webhook_request(cls, httprequest):

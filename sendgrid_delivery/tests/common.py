@@ -13,10 +13,9 @@ import uuid
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from nordic_crm_fakes.smtp import odoo_sends_mail
 
 from odoo.tests import TransactionCase
-
-from nordic_crm_fakes.smtp import odoo_sends_mail
 
 from ..services import webhook
 

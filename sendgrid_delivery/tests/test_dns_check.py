@@ -1,9 +1,9 @@
 """Check sending domain: real DNS queries to a DNS server on 127.0.0.1."""
 
+from nordic_crm_fakes.dns import FakeDNSServer
+
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
-
-from nordic_crm_fakes.dns import FakeDNSServer
 
 TARGET = "u7654321.wl042.sendgrid.net"
 ZONES = {

@@ -1,11 +1,11 @@
 """Storing webhook events once and what they change (set-based)."""
 
+from nordic_crm_fakes.smtp import FakeSMTPServer
+
 from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.mail.tools.discuss import Store
-
-from nordic_crm_fakes.smtp import FakeSMTPServer
 
 from .common import SendgridCommon, real_smtp_sending
 

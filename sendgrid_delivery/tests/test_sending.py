@@ -2,9 +2,9 @@
 
 import json
 
-from odoo.tests import tagged
-
 from nordic_crm_fakes.smtp import FakeSMTPServer
+
+from odoo.tests import tagged
 
 from ..services import smtpapi
 from .common import SendgridCommon, real_smtp_sending
