@@ -355,7 +355,14 @@ class MailingMailing(models.Model):
         """Return ``{res_id: (failure_type, failure_reason)}`` of excluded
         recipients (no write)."""
         self.ensure_one()
-        if not res_ids or not self._consent_recipient_link():
+        if not res_ids:
+            return {}
+        if not self._consent_recipient_link():
+            _logger.info(
+                "Mass-mailing %s targets %s: no e-mail or contact to check consent",
+                self,
+                self.mailing_model_real,
+            )
             return {}
         self.env.flush_all()
         excluded = {}
@@ -366,108 +373,6 @@ class MailingMailing(models.Model):
                 for res_id, _email, failure_type, reason in self.env.cr.fetchall()
             )
         return excluded
-
-    def _consent_exclude_recipients(self, res_ids):
-        """Write a cancelled trace with its reason for every excluded recipient
-        among ``res_ids`` that has no trace for this mailing yet (one INSERT ...
-        SELECT per batch) and return their ids. The traces make the exclusions
-        visible in the mailing's statistics."""
-        self.ensure_one()
-        if not res_ids:
-            return set()
-        if not self._consent_recipient_link():
-            _logger.info(
-                "Mass-mailing %s targets %s: no e-mail or contact to check consent",
-                self,
-                self.mailing_model_real,
-            )
-            return set()
-        self.env.flush_all()
-        excluded = set()
-        for batch in self._consent_batches(res_ids):
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO mailing_trace
-                           (trace_type, email, model, res_id, mass_mailing_id,
-                            campaign_id, trace_status, failure_type, failure_reason,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT 'mail', x.email, %(model)s, x.id, %(mailing_id)s,
-                           %(campaign_id)s, 'cancel', x.failure_type,
-                           x.failure_reason,
-                           %(uid)s, NOW() AT TIME ZONE 'UTC',
-                           %(uid)s, NOW() AT TIME ZONE 'UTC'
-                      FROM (%(exclusion)s) x
-                     WHERE NOT EXISTS (
-                           SELECT 1 FROM mailing_trace t
-                            WHERE t.mass_mailing_id = %(mailing_id)s
-                              AND t.model = %(model)s AND t.res_id = x.id)
-                 RETURNING res_id
-                    """,
-                    model=self.mailing_model_real,
-                    mailing_id=self.id,
-                    campaign_id=self.campaign_id.id or None,
-                    uid=self.env.uid,
-                    exclusion=self._consent_exclusion_query(batch, with_email=True),
-                )
-            )
-            excluded.update(row[0] for row in self.env.cr.fetchall())
-        if excluded:
-            self.env["mailing.trace"].invalidate_model()
-            self.invalidate_recordset()
-            _logger.info(
-                "Mass-mailing %s: %s recipients excluded by consent or subscription",
-                self,
-                len(excluded),
-            )
-        return excluded
-
-    def _get_recipients(self):
-        """Leave out the recipients consent or subscription choices exclude.
-
-        Filtering here, before Odoo's "already mailed" check, keeps the whole
-        recipient computation close to Odoo's own cost. When sending
-        (``consent_record_exclusions`` in the context, see
-        :meth:`_action_send_mail`) every excluded recipient also gets a
-        cancelled trace with the reason; a plain computation only filters,
-        unless nobody is left (the mail queue then closes the mailing: record
-        the reasons now).
-        """
-        res_ids = super()._get_recipients()
-        if not res_ids or not self._consent_is_enforced():
-            return res_ids
-        kept = self._consent_kept_recipients(res_ids)
-        if len(kept) < len(res_ids) and (
-            not kept or self.env.context.get("consent_record_exclusions")
-        ):
-            self._consent_exclude_recipients(res_ids)
-        return kept
-
-    def _action_send_mail(self, res_ids=None):
-        mailings = self.with_context(consent_record_exclusions=True)
-        if res_ids is None:
-            # Odoo refuses "Send" when nobody is left ("no recipients"), which
-            # would roll back the exclusions too: close such a mailing instead,
-            # as the mail queue does, so its statistics show who was left out.
-            closed = mailings.filtered(
-                lambda m: (
-                    m._consent_is_enforced()
-                    and not m._get_remaining_recipients()
-                    and m.consent_excluded_count
-                )
-            )
-            for mailing in closed:
-                mailing.write(
-                    {
-                        "state": "done",
-                        "sent_date": fields.Datetime.now(),
-                        "kpi_mail_required": not mailing.sent_date,
-                    }
-                )
-            mailings -= closed
-            if not mailings:
-                return True
-        return super(MailingMailing, mailings)._action_send_mail(res_ids=res_ids)
 
     # ------------------------------------------------------------------
     # "Manage subscriptions" instead of "unsubscribe"

@@ -105,3 +105,28 @@ class TestSharedAddress(SubscriptionsCase):
         self.assertEqual(twin.trace_status, "cancel")
         self.assertEqual(twin.failure_type, "mail_address_withdrawn")
         self.assertIn("Walter Withdrawn", twin.failure_reason)
+
+    @users("user_marketing")
+    def test_consenting_contact_is_mailed_beside_one_without_record(self):
+        """Shared address, one contact without any record (not a withdrawal):
+        the consenting one is mailed, not taken for a duplicate of the other."""
+        Partner = self.env["res.partner"].sudo()
+        nobody = Partner.create({"name": "Aaron Nobody", "email": "shared@example.com"})
+        consenting = Partner.create(
+            {
+                "name": "Zed Consent",
+                "email": "shared@example.com",
+                "subscription_type_ids": [Command.set(self.type_offers.ids)],
+            }
+        )
+        consenting._consent_grant("emarketing", source="manual")
+        mailing = self._create_partner_mailing(
+            self.type_offers, partners=nobody | consenting
+        )
+        mails = self._send(mailing)
+        self.assertEqual(
+            mails.filtered(lambda m: m.state != "cancel").res_id, consenting.id
+        )
+        self.assertEqual(
+            self._trace_of(mailing, nobody.id).failure_type, "mail_no_consent"
+        )

@@ -10,26 +10,30 @@ class MailComposeMessage(models.TransientModel):
         """Cancel, with the reason, the mails of recipients that consent or
         subscription choices exclude (one query per composer batch).
 
-        Mailings sent by their own flow already left those recipients out
-        (see ``mailing.mailing._get_remaining_recipients``); this catches
-        send-outs given explicit records, e.g. the list view's mass mail.
+        Odoo's own mechanism for blocklisted and duplicate addresses: the
+        recipient stays in Odoo's recipient computation, its mail is created
+        cancelled and its trace says why, so the mailing's statistics show
+        everyone left out. Every send-out goes through here (send now, the
+        mail queue, A/B tests, the list view's mass mail).
         """
-        mail_values_dict = super()._process_mail_values_state(mail_values_dict)
         mailing = self.mass_mailing_id
         if (
             not mailing
             or self.model != mailing.mailing_model_real
             or not mailing._consent_is_enforced()
         ):
-            return mail_values_dict
-        candidates = [
-            res_id
-            for res_id, values in mail_values_dict.items()
-            if values.get("state") != "cancel"
-        ]
-        excluded = mailing._consent_classify_recipients(candidates)
-        if not excluded:
-            return mail_values_dict
+            return super()._process_mail_values_state(mail_values_dict)
+        excluded = mailing._consent_classify_recipients(list(mail_values_dict))
+        # Odoo's checks (blocklist, invalid, duplicates) run on the others
+        # only: an excluded contact must not count as the address's first
+        # mail, or a consenting contact sharing it would become a duplicate.
+        super()._process_mail_values_state(
+            {
+                res_id: values
+                for res_id, values in mail_values_dict.items()
+                if res_id not in excluded
+            }
+        )
         for res_id, (failure_type, reason) in excluded.items():
             mail_values_dict[res_id].update(
                 {
