@@ -210,6 +210,16 @@ def test_the_wheel_config_leaves_the_checkout_off_the_addons_path(tmp_path):
     assert with_checkout[-1] == str(ROOT)
 
 
+def test_wheel_run_must_load_addons_from_the_venv_only():
+    venv = Path("/tmp/w/venv")
+    line = "2026-12-01 22:52:33,913 5162 INFO ? odoo: addons paths: {}"
+    wheel = ["/opt/odoo/addons", f"{venv}/lib/python3.11/site-packages/odoo/addons"]
+    assert harness.addons_from_wheel(line.format(wheel), venv)
+    checkout = [*wheel, str(ROOT / ".local/data/addons/18.0")]
+    assert not harness.addons_from_wheel(line.format(checkout), venv)
+    assert not harness.addons_from_wheel(line.format(wheel[:1]), venv)
+
+
 def test_dependency_closure_follows_manifests(tmp_path, monkeypatch):
     for name, depends in {"a": ["b"], "b": ["c", "mail"], "c": [], "mail": []}.items():
         (tmp_path / name).mkdir()
