@@ -73,7 +73,10 @@ LOG_LINE = re.compile(
 )
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading")
 # Lines by which Odoo's runner reports a failure it also counts in RESULT.
-COUNTED = re.compile(r"(FAIL|ERROR): |.* tests when loading |At least one test failed")
+COUNTED = re.compile(
+    r"(FAIL|ERROR): |.* tests when loading |At least one test failed"
+    r"|Module \w+: \d+ failures, \d+ errors of \d+ tests"
+)
 
 
 def read_test_log(text, returncode):

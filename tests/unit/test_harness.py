@@ -65,6 +65,7 @@ def test_failures_and_errors_of_tests_are_failures():
         ("ERROR", "odoo.addons.a.tests.test_x", "FAIL: T.test_one"),
         ("ERROR", "odoo.addons.a.tests.test_x", "ERROR: T.test_two"),
         ("ERROR", "odoo.modules.loading", "At least one test failed when loading"),
+        ("ERROR", "odoo.modules.loading", "Module a: 1 failures, 1 errors of 6 tests"),
         closing(failed=1, errors=1, tests=6, level="ERROR"),
     )
     assert results.read_test_log(text, 1) == (4, 2, 0, [])
