@@ -287,6 +287,9 @@ class DiscussChannel(models.Model):
 
     def _whatsapp_check_free_text(self, post_kwargs):
         self.ensure_one()
+        if not self.env.user._is_internal():
+            # an invited portal user or guest never writes from the company number
+            raise AccessError(self.env._("Only internal users can answer on WhatsApp."))
         self._whatsapp_check_files(post_kwargs)
         if not self.whatsapp_number:
             raise UserError(

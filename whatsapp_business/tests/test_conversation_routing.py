@@ -232,3 +232,25 @@ class TestConversationRouting(WhatsappCommon, HttpCase):
             self.group_chat.with_user(self.agent).action_whatsapp_join()
         self.channel.with_user(self.wa_manager).action_whatsapp_join()
         self.assertIn(self.wa_manager.partner_id, self.members())
+
+    def test_invited_portal_user_cannot_write_on_whatsapp(self):
+        self.channel._whatsapp_open_window(fields.Datetime.now())
+        self.channel._add_members(users=self.portal)
+        self.authenticate("wa_portal", "wa_portal")
+        with self.assertRaises(JsonRpcException) as error:
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "discuss.channel",
+                    "thread_id": self.channel.id,
+                    "post_data": {
+                        "body": "Hej fra portalen",
+                        "message_type": "comment",
+                        "subtype_xmlid": "mail.mt_comment",
+                    },
+                },
+            )
+        self.assertEqual(error.exception.args[0], "odoo.exceptions.AccessError")
+        self.assertFalse(
+            self.env["whatsapp.message"].search([("channel_id", "=", self.channel.id)])
+        )
