@@ -16,7 +16,9 @@ class MailComposeMessage(models.TransientModel):
             if composer.composition_mode == "mass_mail":
                 composer.sendgrid_bounce_warning = False
                 continue
-            bounced = composer.partner_ids.sudo().filtered("is_email_invalid")
+            # only contacts the writer may read: the reason is theirs to see
+            readable = composer.partner_ids._filtered_access("read")
+            bounced = readable.filtered("is_email_invalid")
             lines = [
                 f"{partner.display_name} <{partner.email_normalized}>: "
                 f"{partner._sendgrid_bounce_text()}"

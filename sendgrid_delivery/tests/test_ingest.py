@@ -155,11 +155,12 @@ class TestIngest(SendgridCommon):
     def test_unsubscribe_withdraws_consent(self):
         self.receive([self.event("unsubscribe")])
         self.assertEqual(self.partner.emarketing_state, "withdrawn")
-        self.assertEqual(
-            self.env["consent.event"]
-            .search([("partner_id", "=", self.partner.id)], limit=1)
-            .source,
+        # the contact's history names the unsubscribe (whatever else it holds)
+        self.assertIn(
             "unsubscribe_link",
+            self.env["consent.event"]
+            .search([("partner_id", "=", self.partner.id)])
+            .mapped("source"),
         )
         self.assertTrue(
             self.env["mail.blacklist"].search([("email", "=", "anne@kunde.example")])
