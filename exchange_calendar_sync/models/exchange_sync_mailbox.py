@@ -87,6 +87,20 @@ class ExchangeSyncMailbox(models.Model):
         "next run starts with a full sync.",
     )
     task_sync_state = fields.Char("Tasks sync state", readonly=True, copy=False)
+    event_window_start = fields.Datetime(
+        "Synced from",
+        readonly=True,
+        copy=False,
+        help="Start of the period the calendar sync state covers; each run moves "
+        "it to today minus the days back.",
+    )
+    event_window_end = fields.Datetime(
+        "Synced until",
+        readonly=True,
+        copy=False,
+        help="End of the period the calendar sync state covers; each run moves it "
+        "to today plus the days ahead.",
+    )
     event_full_sync_run = fields.Integer(readonly=True, copy=False)
     task_full_sync_run = fields.Integer(readonly=True, copy=False)
     is_event_full_sync = fields.Boolean(readonly=True, copy=False)
@@ -386,6 +400,7 @@ class ExchangeSyncMailbox(models.Model):
                 self._detect_folders(backend)
             box = self._box()
         window = self.config_id._window()
+        self._move_window(backend, box, window, stats)
         self._pull(backend, box, EVENT, window, stats)
         self._push_events(backend, box, window, stats)
         if self.config_id.sync_tasks:
@@ -396,6 +411,39 @@ class ExchangeSyncMailbox(models.Model):
         if not self.is_initial_push_done:
             self.is_initial_push_done = True
         return stats
+
+    def _move_window(self, backend, box, window, stats):
+        """Follow the rolling window [today - days back, today + days ahead].
+
+        Events that enter it arrive; events that leave it are left alone on
+        both sides. A Graph delta link is bound to the range it started with, so
+        a moved window starts a new delta round; an EWS sync state covers the
+        whole folder, so only the days that entered the window are fetched.
+        """
+        old = (self.event_window_start, self.event_window_end)
+        if old == tuple(window):
+            return
+        new_window = {"event_window_start": window[0], "event_window_end": window[1]}
+        if not self.event_sync_state and not self.is_event_full_sync:
+            self.write(new_window)  # the first round covers the window anyway
+        elif backend.state_follows_window:
+            for span in _entered_spans(old, window):
+                with self.env.cr.savepoint():
+                    items = backend.window_events(box, span)
+                    self._apply_event_page(items, stats)
+                self._commit_batch()
+            self.write(new_window)
+        else:
+            _logger.info("Sync window of %s moved: new delta round", self.email)
+            self.write(
+                dict(
+                    new_window,
+                    event_sync_state=False,
+                    is_event_full_sync=True,
+                    event_full_sync_run=self.event_full_sync_run + 1,
+                )
+            )
+        self._commit_batch()
 
     def _pull(self, backend, box, model, window, stats):
         state_field = "event_sync_state" if model == EVENT else "task_sync_state"
@@ -433,7 +481,7 @@ class ExchangeSyncMailbox(models.Model):
                     self._apply_task_page(page.items, stats)
                 vals = {state_field: page.state}
                 if page.done and self[full_field]:
-                    self._purge_unseen(model, window, stats)
+                    self._purge_unseen(backend, box, model, window, stats)
                     vals[full_field] = False
                 self.write(vals)
             self._commit_batch()
@@ -445,8 +493,12 @@ class ExchangeSyncMailbox(models.Model):
             [("mailbox_id", "=", self.id), ("res_model", "=", model), *domain]
         )
 
-    def _purge_unseen(self, model, window, stats):
-        """After a full sync: linked items Outlook no longer has were deleted there."""
+    def _purge_unseen(self, backend, box, model, window, stats):
+        """After a full sync: linked items Outlook no longer has were deleted there.
+
+        Events the round did not list may only have moved out of the window:
+        the backend is asked for those, and they are updated, not deleted.
+        """
         run = self.event_full_sync_run if model == EVENT else self.task_full_sync_run
         unseen = self._links(
             model, [("seen_run", "!=", run), ("pending_action", "=", False)]
@@ -461,7 +513,12 @@ class ExchangeSyncMailbox(models.Model):
                     link.res_id in in_window.ids or link.res_id not in events.ids
                 )
             )
-            for link in unseen:
+            moved = backend.refetch_events(box, unseen.mapped("remote_id"))
+            if moved:
+                self._apply_event_page(moved, stats)
+                found = {item["remote_id"] for item in moved}
+                unseen = unseen.filtered(lambda link: link.remote_id not in found)
+            for link in unseen.exists():
                 self._remote_event_removed(link)
         else:
             for link in unseen:
@@ -567,8 +624,10 @@ class ExchangeSyncMailbox(models.Model):
                     self._remote_event_removed(link)
                     stats["pulled"] += 1
                 continue
-            if item.get("series") and not item.get("start"):
-                continue
+            if (item.get("series") and not item.get("start")) or (
+                item.get("left_window") and not link
+            ):
+                continue  # no occurrence to show, or outside the window: not taken in
             if link:
                 link.seen_run = run or link.seen_run
                 self._apply_linked_event(link, item, partners, users, now, stats)
@@ -1076,3 +1135,15 @@ class ExchangeSyncMailbox(models.Model):
             stats,
             now,
         )
+
+
+def _entered_spans(old, new):
+    """The parts of window ``new`` that window ``old`` did not cover."""
+    if not (old[0] and old[1]) or old[1] <= new[0] or new[1] <= old[0]:
+        return [new]
+    spans = []
+    if new[0] < old[0]:
+        spans.append((new[0], old[0]))
+    if new[1] > old[1]:
+        spans.append((old[1], new[1]))
+    return spans

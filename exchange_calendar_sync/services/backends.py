@@ -33,6 +33,8 @@ class GraphBackend:
     """Microsoft Graph: calendarView delta + Microsoft To Do."""
 
     name = "graph"
+    # a calendarView delta link is bound to the range it started with
+    state_follows_window = False
 
     def __init__(self, client):
         self.client = client
@@ -64,11 +66,32 @@ class GraphBackend:
             page = self.client.calendar_delta_page(
                 box.email, mapping.iso_utc(window[0]), mapping.iso_utc(window[1])
             )
-        items = [mapping.event_from_graph(e) for e in page.items]
-        items = [
-            i for i in items if i["removed"] or not _is_series_master(i, page.items)
-        ]
+        items = []
+        for raw in page.items:
+            item = mapping.event_from_graph(raw)
+            if "@removed" in raw:
+                # calendarView delta reports an event moved out of its range as
+                # removed: only a 404 proves it was deleted
+                item = self._still_there(box, item["remote_id"]) or item
+            elif _is_series_master(item, page.items):
+                continue
+            items.append(item)
         return Page(items=items, state=page.resume_link, done=not page.next_link)
+
+    def _still_there(self, box, remote_id):
+        raw = self.client.get_event(box.email, remote_id)
+        if raw is None or raw.get("isCancelled") or raw.get("type") == "seriesMaster":
+            return None
+        return dict(mapping.event_from_graph(raw), left_window=True)
+
+    def refetch_events(self, box, remote_ids):
+        """Those of ``remote_ids`` that still exist outside the synced range.
+
+        A full round only lists the events of its range, so a linked event it
+        did not list was deleted *or* moved out of the range.
+        """
+        found = (self._still_there(box, remote_id) for remote_id in remote_ids)
+        return [item for item in found if item]
 
     def window_events(self, box, window):
         events = self.client.calendar_view(
@@ -144,6 +167,8 @@ class EwsBackend:
     """Exchange Web Services (on-premises Exchange Server) via exchangelib."""
 
     name = "ews"
+    # SyncFolderItems covers the whole folder: the window only filters it
+    state_follows_window = True
 
     def __init__(self, client):
         self.client = client
@@ -174,9 +199,15 @@ class EwsBackend:
         for item in changes:
             values = mapping.event_from_ews(item)
             if not values["removed"] and not _overlaps(values, window):
-                continue  # EWS syncs the whole folder; keep to the window
+                # EWS syncs the whole folder: outside the window only linked
+                # items are followed, nothing new is taken in
+                values["left_window"] = True
             items.append(values)
         return Page(items=items, state=new_state, done=done)
+
+    def refetch_events(self, box, remote_ids):
+        # a full SyncFolderItems round lists the whole folder: unseen is deleted
+        return []
 
     def window_events(self, box, window):
         return [

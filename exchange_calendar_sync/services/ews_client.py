@@ -233,13 +233,23 @@ class EwsClient:
         return items
 
     def list_calendar(self, email, start, end):
-        """Every event of the folder overlapping [start, end] (naive UTC)."""
-        result = []
-        for item in self._all(email, "calendar"):
-            item_start, item_end = _naive(item.get("start")), _naive(item.get("end"))
-            if item_start and item_end and item_start < end and item_end >= start:
-                result.append(item)
-        return result
+        """Every event overlapping [start, end] (naive UTC).
+
+        FindItem with a CalendarView (exchangelib's ``folder.view``): Exchange
+        filters by date, so a moved window costs the days that entered it, not
+        the whole folder; GetItem then reads the fields we map.
+        """
+        folder = self._call(self._folder, email, "calendar")
+        self.request_count += 1
+        ids = self._call(
+            lambda: [
+                (item_id, changekey)
+                for item_id, changekey in folder.view(
+                    start=_ews_time(start), end=_ews_time(end)
+                ).values_list("id", "changekey")
+            ]
+        )
+        return self._fetch(email, "calendar", ids) if ids else []
 
     def list_tasks(self, email):
         return [i for i in self._all(email, "tasks") if i.get("status") != "Completed"]
@@ -346,14 +356,6 @@ class EwsClient:
             if isinstance(outcome, Exception):
                 raise EwsError(str(outcome))
         return True
-
-
-def _naive(value):
-    if isinstance(value, datetime):
-        return _plain_time(value)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    return None
 
 
 def _ews_time(value):

@@ -270,6 +270,19 @@ class GraphClient:
             f"{self._user(mailbox)}/calendarView", params=params, headers=self._prefer()
         )
 
+    def get_event(self, mailbox, event_id):
+        """One event, or None when it no longer exists (HTTP 404)."""
+        try:
+            return self._request(
+                "GET",
+                f"{self._user(mailbox)}/events/{quote(event_id, safe='')}",
+                headers=self._prefer(page=False),
+            )
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def create_event(self, mailbox, payload, transaction_id=None):
         """Create an event; ``transaction_id`` makes a retried POST idempotent."""
         body = dict(payload)

@@ -8,3 +8,4 @@ from . import test_views
 from . import test_tour
 from . import test_forged_keys
 from . import test_access
+from . import test_rolling_window

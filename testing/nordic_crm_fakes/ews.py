@@ -70,6 +70,7 @@ class FakeEws(FakeServer):
         self._ids = itertools.count(1)
         self.cursors = {}
         self.operations = []  # SOAP operation names, in order
+        self.calendar_views = []  # (start, end) of each FindItem CalendarView
         self.fail_when = None  # callable(operation_name) -> Reply | None
         # callable(operation_name) -> Reply | None, asked after the operation ran
         # (simulates an answer lost after Exchange did the work)
@@ -478,6 +479,84 @@ class FakeEws(FakeServer):
             _sub(message, m("Items")).append(copy.deepcopy(folder["items"][item_id]))
             messages.append(message)
         return messages
+
+    # FindItem (CalendarView only: the sync filters calendars by date)
+    def _op_FindItem(self, operation, email):
+        view = operation.find(m("CalendarView"))
+        if view is None:
+            return [
+                self._message(
+                    "FindItem",
+                    "ErrorInvalidRequest",
+                    "The fake answers FindItem with a CalendarView only.",
+                )
+            ]
+        start = self._parse_stamp(view.get("StartDate"))
+        end = self._parse_stamp(view.get("EndDate"))
+        if start is None or end is None or end <= start:
+            return [
+                self._message(
+                    "FindItem",
+                    "ErrorInvalidRequest",
+                    "The CalendarView needs a StartDate before its EndDate.",
+                )
+            ]
+        messages = []
+        for container in operation.find(m("ParentFolderIds")):
+            _owner, kind, folder = self._target_folder_id(container, email)
+            if folder is None or kind != "calendar":
+                messages.append(
+                    self._message("FindItem", "ErrorFolderNotFound", "No folder")
+                )
+                continue
+            found = [
+                elem
+                for elem in folder["items"].values()
+                if self._parse_stamp(elem.findtext(t("Start"))) < end
+                and self._parse_stamp(elem.findtext(t("End"))) > start
+            ]
+            self.calendar_views.append((start, end))
+            message = self._message("FindItem")
+            root = _sub(
+                message,
+                m("RootFolder"),
+                TotalItemsInView=str(len(found)),
+                IncludesLastItemInRange="true",
+            )
+            items = _sub(root, t("Items"))
+            for elem in found:
+                shell = _sub(items, elem.tag)
+                ident = elem.find(t("ItemId"))
+                _sub(
+                    shell,
+                    t("ItemId"),
+                    Id=ident.get("Id"),
+                    ChangeKey=ident.get("ChangeKey"),
+                )
+            messages.append(message)
+        return messages
+
+    def _target_folder_id(self, ident, email):
+        if etree.QName(ident).localname == "FolderId":
+            return self._folder_by_id(ident.get("Id"))
+        kind = ident.get("Id")
+        mailbox = ident.find(f"{t('Mailbox')}/{t('EmailAddress')}")
+        owner = mailbox.text.lower() if mailbox is not None else email
+        folders = self.mailboxes.get(owner, {}).get("folders", {})
+        return owner, kind, folders.get(kind)
+
+    @staticmethod
+    def _parse_stamp(value):
+        if not value:
+            return None
+        try:
+            return (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                .astimezone(timezone.utc)
+                .replace(tzinfo=None)
+            )
+        except ValueError:
+            return None
 
     # CreateItem
     def _op_CreateItem(self, operation, email):

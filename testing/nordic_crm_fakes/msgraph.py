@@ -349,6 +349,28 @@ class FakeGraph(FakeServer):
         event = self.update_event(mailbox, event_id, **request.json())
         return Reply(200, event)
 
+    @staticmethod
+    def _asks_other_range(request, cursor):
+        start, end = cursor["window"]
+        asked = (request.query.get("startDateTime"), request.query.get("endDateTime"))
+        if asked == (None, None):
+            return False
+        try:
+            return (_parse(asked[0]), _parse(asked[1])) != (start, end)
+        except (TypeError, ValueError):
+            return True
+
+    def delta_ranges(self, mailbox):
+        """(start, end) of each calendarView delta round started for ``mailbox``."""
+        return [
+            (_parse(r.query["startDateTime"]), _parse(r.query["endDateTime"]))
+            for r in self.requests
+            if r.path.endswith(f"/users/{mailbox.lower()}/calendarView/delta")
+            and "startDateTime" in r.query
+            and "$deltatoken" not in r.query
+            and "$skiptoken" not in r.query
+        ]
+
     def _calendar_view(self, request, mailbox):
         start = _parse(request.query["startDateTime"])
         end = _parse(request.query["endDateTime"])
@@ -375,6 +397,14 @@ class FakeGraph(FakeServer):
                     410,
                     "fullSyncRequired",
                     "The sync state is no longer valid; a full sync is required.",
+                )
+            if kind == "events" and self._asks_other_range(request, cursor):
+                # a calendarView delta link is bound to the range it was made for
+                return _error(
+                    400,
+                    "ErrorInvalidParameter",
+                    "startDateTime and endDateTime cannot change within a delta "
+                    "round; start a new round without a delta token.",
                 )
             if "$deltatoken" in request.query:
                 # a new round: everything logged since the token was issued
