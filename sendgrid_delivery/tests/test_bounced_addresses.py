@@ -185,3 +185,13 @@ class TestBouncedAddresses(SendgridCommon):
         )
         self.block(False)
         self.assertFalse(self.env["mail.mail"]._sendgrid_blocks_invalid_emails())
+
+    def test_warning_speaks_danish_and_dutch(self):
+        for lang, words in (("da_DK", "blev afvist den"), ("nl_NL", "is gebounced op")):
+            self.env["res.lang"]._activate_lang(lang)
+            self.env["ir.module.module"]._load_module_terms(
+                ["sendgrid_delivery"], [lang], overwrite=True
+            )
+            partner = self.partner.with_context(lang=lang)
+            self.assertIn(words, partner.sendgrid_bounce_warning)
+            self.assertIn(BOUNCE_REASON, partner.sendgrid_bounce_warning)
