@@ -1,5 +1,6 @@
 import hmac
 import logging
+from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
@@ -478,7 +479,7 @@ class ExchangeSyncMailbox(models.Model):
                 if model == EVENT:
                     self._apply_event_page(page.items, stats)
                 else:
-                    self._apply_task_page(page.items, stats)
+                    self._apply_task_page(page.items, stats, backend, box)
                 vals = {state_field: page.state}
                 if page.done and self[full_field]:
                     self._purge_unseen(backend, box, model, window, stats)
@@ -956,7 +957,7 @@ class ExchangeSyncMailbox(models.Model):
         return result
 
     # -- tasks: Outlook → Odoo -----------------------------------------------
-    def _apply_task_page(self, items, stats):
+    def _apply_task_page(self, items, stats, backend, box):
         Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT)
         Link = self.env["exchange.item.link"]
         run = self.task_full_sync_run if self.is_task_full_sync else 0
@@ -971,7 +972,8 @@ class ExchangeSyncMailbox(models.Model):
         todo_type = self.env.ref(
             "mail.mail_activity_data_todo", raise_if_not_found=False
         )
-        model_id = self.env["ir.model"]._get_id(self._name)
+        # Outlook-born tasks: activities on the user's own contact (see readme)
+        model_id = self.env["ir.model"]._get_id("res.partner")
         for item in items:
             link = by_remote.get(item["remote_id"])
             if item["removed"]:
@@ -1008,12 +1010,11 @@ class ExchangeSyncMailbox(models.Model):
                 activity.write(self._activity_vals(item))
                 link.write(self._link_vals(item, now, need_push=False))
                 continue
-            key = self._verified_key(item.get("odoo_key"))
-            activity = (
-                Activity.browse(key[1]).exists() if key and key[0] == ACTIVITY else None
-            )
-            if activity and self._links(ACTIVITY, [("res_id", "=", activity.id)]):
-                activity = None  # a copy of a task already linked here
+            activity = self._own_task_activity(backend, box, item)
+            if activity and item["done"]:
+                activity._action_done()  # completed in Outlook before it was linked
+                stats["pulled"] += 1
+                continue
             if activity:
                 Link.create(
                     dict(
@@ -1031,7 +1032,7 @@ class ExchangeSyncMailbox(models.Model):
             vals = dict(
                 self._activity_vals(item),
                 res_model_id=model_id,
-                res_id=self.id,
+                res_id=self.user_id.partner_id.id,
                 user_id=self.user_id.id,
                 activity_type_id=todo_type.id if todo_type else False,
             )
@@ -1050,6 +1051,27 @@ class ExchangeSyncMailbox(models.Model):
                 )
             )
             stats["pulled"] += 1
+
+    def _own_task_activity(self, backend, box, item):
+        """The activity an unlinked task was created for by this mailbox (a run
+        that died between creating the task and committing its link), if any.
+
+        Finished tasks are only asked about when changed since the last run,
+        so years of completed To Do history cost no request.
+        """
+        Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT)
+        recent = self.last_sync and (item.get("last_modified") or self.last_sync) >= (
+            self.last_sync - timedelta(hours=1)
+        )
+        if item["done"] and not recent:
+            return Activity
+        key = self._verified_key(backend.task_key(box, item))
+        if not key or key[0] != ACTIVITY:
+            return Activity
+        activity = Activity.browse(key[1]).exists()
+        if activity and self._links(ACTIVITY, [("res_id", "=", activity.id)]):
+            return Activity  # a copy of a task already linked here
+        return activity
 
     @staticmethod
     def _activity_vals(item):

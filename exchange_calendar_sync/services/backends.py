@@ -132,6 +132,14 @@ class GraphBackend:
             for t in self.client.list_tasks(box.email, list_id)
         ]
 
+    def task_key(self, box, item):
+        """Our key on a task not linked yet: a delta never carries the open
+        extension, so the task is read once with ``$expand=extensions``."""
+        if item.get("odoo_key"):
+            return item["odoo_key"]
+        task = self.client.get_task(box.email, self._todo_list(box), item["remote_id"])
+        return mapping.task_key_from_graph(task) if task else None
+
     def create_task(self, box, values, key):
         list_id = self._todo_list(box)
         created = self.client.create_task(
@@ -242,6 +250,10 @@ class EwsBackend:
 
     def window_tasks(self, box):
         return [mapping.task_from_ews(i) for i in self.client.list_tasks(box.email)]
+
+    def task_key(self, box, item):
+        # GetItem already read the PublicStrings property with the task
+        return item.get("odoo_key")
 
     def create_task(self, box, values, key):
         return mapping.task_from_ews(

@@ -344,6 +344,19 @@ class GraphClient:
             self._tasks_path(mailbox, list_id), headers=self._prefer(timezone=False)
         )
 
+    def get_task(self, mailbox, list_id, task_id, expand="extensions"):
+        """One task with its ``expand`` relationships, or None once it is gone."""
+        try:
+            return self._request(
+                "GET",
+                f"{self._tasks_path(mailbox, list_id)}/{quote(task_id, safe='')}",
+                params={"$expand": expand} if expand else None,
+            )
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def create_task(self, mailbox, list_id, payload):
         return self._request("POST", self._tasks_path(mailbox, list_id), json=payload)
 

@@ -64,6 +64,9 @@ ODOO_KEY_RE = re.compile(
 
 
 # -- time helpers -----------------------------------------------------------
+TASK_EXTENSION = "com.nordiccrm.odoo.sync"  # open extension on To Do tasks
+
+
 def zone(name):
     """A ``ZoneInfo`` for an IANA or Windows zone name (UTC when unknown)."""
     name = WINDOWS_ZONES.get(name or "UTC", name or "UTC")
@@ -362,14 +365,29 @@ def task_to_graph(values, key=None):
         else None
     )
     if key:
-        payload["linkedResources"] = [
+        # an open extension: the documented place for our data on a todoTask,
+        # created with the task in one POST (read back with $expand=extensions)
+        payload["extensions"] = [
             {
-                "applicationName": "Odoo",
-                "displayName": values.get("summary") or "",
-                "externalId": key,
+                "@odata.type": "microsoft.graph.openTypeExtension",
+                "extensionName": TASK_EXTENSION,
+                "odooKey": key,
             }
         ]
     return payload
+
+
+def task_key_from_graph(task):
+    """Our key in a todoTask read with ``$expand=extensions`` (None without)."""
+    return next(
+        (
+            extension.get("odooKey")
+            for extension in task.get("extensions") or []
+            if extension.get("extensionName") == TASK_EXTENSION
+            or (extension.get("id") or "").endswith(TASK_EXTENSION)
+        ),
+        None,
+    )
 
 
 def task_from_graph(task):
@@ -379,14 +397,8 @@ def task_from_graph(task):
         "removed": "@removed" in task,
         "last_modified": parse_datetime(task.get("lastModifiedDateTime")),
         "change_key": task.get("@odata.etag") or task.get("lastModifiedDateTime"),
-        "odoo_key": next(
-            (
-                r.get("externalId")
-                for r in task.get("linkedResources") or []
-                if r.get("applicationName") == "Odoo"
-            ),
-            None,
-        ),
+        # lists and deltas never carry the extension: see task_key_from_graph
+        "odoo_key": task_key_from_graph(task),
     }
     if "@removed" in task:
         return values

@@ -103,8 +103,12 @@ class TestForgedGraphKeys(ForgedKeyMixin, ExchangeSyncCase):
             self.fake.add_task(
                 self.bo_box,
                 f"Kapret opgave {n}",
-                linkedResources=[
-                    {"applicationName": "Odoo", "displayName": "x", "externalId": key}
+                extensions=[
+                    {
+                        "@odata.type": "microsoft.graph.openTypeExtension",
+                        "extensionName": "com.nordiccrm.odoo.sync",
+                        "odooKey": key,
+                    }
                 ],
             )
             for n, key in enumerate(self.forged_keys(ACTIVITY, self.activity.id))
@@ -167,11 +171,11 @@ class TestForgedGraphKeys(ForgedKeyMixin, ExchangeSyncCase):
         task = self.fake.add_task(
             self.bo_box,
             "Bos opgave",
-            linkedResources=[
+            extensions=[
                 {
-                    "applicationName": "Odoo",
-                    "displayName": "Bos opgave",
-                    "externalId": self.mb_bo._odoo_key(ACTIVITY, activity.id),
+                    "@odata.type": "microsoft.graph.openTypeExtension",
+                    "extensionName": "com.nordiccrm.odoo.sync",
+                    "odooKey": self.mb_bo._odoo_key(ACTIVITY, activity.id),
                 }
             ],
         )

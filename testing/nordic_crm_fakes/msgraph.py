@@ -10,7 +10,9 @@ Speaks the documented JSON of the calls the Exchange sync makes:
 * ``POST /v1.0/users/{u}/calendar/events`` (honours ``transactionId``),
   ``PATCH``/``DELETE /v1.0/users/{u}/events/{id}``; meetings are copied to the
   attendees' mailboxes with the same ``iCalUId`` as Exchange does
-* Microsoft To Do: ``/todo/lists``, ``/todo/lists/{l}/tasks`` (+ ``/delta``)
+* Microsoft To Do: ``/todo/lists``, ``/todo/lists/{l}/tasks`` (+ ``/delta``,
+  ``/{id}``); a task's open extensions and linked resources are relationships:
+  stored when POSTed inline, returned only by ``GET /tasks/{id}?$expand=...``
 
 Tests drive the "Outlook side" with :meth:`FakeGraph.add_event` and friends,
 and script failures with :meth:`queue` (429 + Retry-After, 5xx) or
@@ -26,6 +28,13 @@ from datetime import datetime, timedelta, timezone
 from nordic_crm_fakes.base import FakeServer, Reply
 
 PAGE_SIZE = 100
+# todoTask relationships: never in lists or deltas, only with $expand on one task
+NAVIGATION_PROPERTIES = {
+    "extensions",
+    "linkedResources",
+    "checklistItems",
+    "attachments",
+}
 
 
 def _now():
@@ -298,23 +307,69 @@ class FakeGraph(FakeServer):
             if tail == "/delta" and method == "GET":
                 return self._delta(request, mailbox, "tasks", list_id=list_id)
             if tail is None and method == "GET":
-                return Reply(200, {"value": list(todo_list["tasks"].values())})
+                return Reply(
+                    200,
+                    {
+                        "value": [
+                            self._task_view(task, request)
+                            for task in todo_list["tasks"].values()
+                        ]
+                    },
+                )
             if tail is None and method == "POST":
                 data = request.json()
+                problem = self._check_extensions(data.get("extensions"))
+                if problem:
+                    return _error(400, "invalidRequest", problem)
                 due = data.pop("dueDateTime", None)
                 task = self.add_task(mailbox, data.pop("title", ""), **data)
                 if due:
                     task["dueDateTime"] = due
-                return Reply(201, task)
+                return Reply(201, self._task_view(task))
             task_id = (tail or "/")[1:]
             if task_id not in todo_list["tasks"]:
                 return _error(404, "ErrorItemNotFound", "The task was not found.")
+            if method == "GET":
+                return Reply(200, self._task_view(todo_list["tasks"][task_id], request))
             if method == "PATCH":
-                return Reply(200, self.update_task(mailbox, task_id, **request.json()))
+                data = request.json()
+                if set(data) & NAVIGATION_PROPERTIES:
+                    return _error(
+                        400,
+                        "invalidRequest",
+                        "Navigation properties cannot be changed with PATCH.",
+                    )
+                task = self.update_task(mailbox, task_id, **data)
+                return Reply(200, self._task_view(task))
             if method == "DELETE":
                 self.delete_task(mailbox, task_id)
                 return Reply(204)
         return _error(400, "BadRequest", f"Unsupported {method} {rest}")
+
+    @staticmethod
+    def _task_view(task, request=None):
+        """A todoTask as Graph returns it: its relationships (open extensions,
+        linked resources) only when asked for with ``$expand``."""
+        expand = (request.query.get("$expand", "") if request else "").split(",")
+        wanted = {name.split("(")[0].strip() for name in expand}
+        return {
+            key: value
+            for key, value in task.items()
+            if key not in NAVIGATION_PROPERTIES or key in wanted
+        }
+
+    @staticmethod
+    def _check_extensions(extensions):
+        for extension in extensions or []:
+            if extension.get("@odata.type") != "microsoft.graph.openTypeExtension":
+                return "An open extension needs @odata.type openTypeExtension."
+            name = extension.get("extensionName") or ""
+            if not name or name.lower().startswith(
+                ("com.microsoft", "com.onmicrosoft")
+            ):
+                return "An open extension needs its own extensionName."
+            extension.setdefault("id", name)
+        return None
 
     # -- events ------------------------------------------------------------
     @staticmethod
@@ -389,6 +444,14 @@ class FakeGraph(FakeServer):
         else:
             store, log = box["lists"][list_id]["tasks"], box["lists"][list_id]["log"]
         base = f"{self.url}{request.path}"
+        if "$expand" in request.query:
+            # as Graph answers a delta query that expands the task's extensions
+            return _error(
+                400,
+                "BadRequest",
+                "Parsing OData Select and Expand failed: Value cannot be null. "
+                "(Parameter 'initialState')",
+            )
         token = request.query.get("$skiptoken") or request.query.get("$deltatoken")
         if token:
             cursor = self.cursors.get(token)
@@ -445,7 +508,7 @@ class FakeGraph(FakeServer):
                 if not cursor["initial"]:
                     value.append({"id": item_id, "@removed": {"reason": "deleted"}})
                 continue
-            value.append(item)
+            value.append(item if kind == "events" else self._task_view(item))
         body = {"value": value}
         rest = cursor["ids"][cursor["offset"] + size :]
         if rest:

@@ -122,13 +122,23 @@ def test_tasks_both_ways():
     )
     assert payload["status"] == "completed"
     assert payload["dueDateTime"]["dateTime"] == "2026-03-04T00:00:00"
-    assert payload["linkedResources"][0]["externalId"] == "odoo-abc-mail.activity-7-2"
+    extension = payload["extensions"][0]
+    assert extension["@odata.type"] == "microsoft.graph.openTypeExtension"
+    assert extension["odooKey"] == "odoo-abc-mail.activity-7-2"
+    assert "linkedResources" not in payload
+    # a task read with $expand=extensions carries the key
     back = mapping.task_from_graph(
         dict(payload, id="t1", lastModifiedDateTime="2026-03-01T00:00:00Z")
     )
     assert back["deadline"] == date(2026, 3, 4)
     assert back["done"] is True
     assert back["odoo_key"] == "odoo-abc-mail.activity-7-2"
+    # as in a list or delta: no extension, no key (and linkedResources never count)
+    listed = {k: v for k, v in payload.items() if k != "extensions"}
+    listed["linkedResources"] = [
+        {"applicationName": "Odoo", "externalId": "odoo-abc-mail.activity-7-2"}
+    ]
+    assert mapping.task_from_graph(dict(listed, id="t1"))["odoo_key"] is None
     ews = mapping.task_to_ews(
         {"summary": "Ring", "deadline": date(2026, 3, 4), "done": False}
     )
