@@ -64,6 +64,41 @@ def register_key_property():
             model.register(KEY_FIELD, OdooSyncKey)
 
 
+def bounded_back_off(max_wait):
+    """exchangelib's FaultTolerance with ``max_wait`` seconds of waiting in all.
+
+    FaultTolerance bounds each single back-off only, so a server that stays
+    busy would be retried for ever; this one gives up once the waits of the
+    run add up to ``max_wait``. A 401 after the handshake is a refused login,
+    not throttling (FaultTolerance would retry it).
+    """
+    from exchangelib.errors import RateLimitError, UnauthorizedError
+    from exchangelib.protocol import FaultTolerance
+
+    class BoundedBackOff(FaultTolerance):
+        def __init__(self, max_wait):
+            super().__init__(max_wait=max_wait)
+            self.waited = 0.0
+
+        def back_off(self, seconds):
+            if seconds is None:
+                seconds = min(self.DEFAULT_BACKOFF, self.max_wait)
+            if self.waited + seconds > self.max_wait:
+                raise RateLimitError(
+                    f"Exchange is busy; gave up after waiting {self.waited:g}s",
+                    wait=seconds,
+                )
+            self.waited += seconds
+            return super().back_off(seconds)
+
+        def raise_response_errors(self, response):
+            if response.status_code == 401:
+                raise UnauthorizedError(f"Invalid credentials for {response.url}")
+            return super().raise_response_errors(response)
+
+    return BoundedBackOff(max_wait)
+
+
 class EwsError(Exception):
     """An EWS call failed for good."""
 
@@ -94,7 +129,6 @@ class EwsClient:
             Configuration,
             Credentials,
             FailFast,
-            FaultTolerance,
         )
         from exchangelib.version import Build, Version
 
@@ -108,8 +142,9 @@ class EwsClient:
             credentials=Credentials(username=username, password=password),
             auth_type=NTLM if auth_type == "ntlm" else BASIC,
             version=Version(build=Build(major, minor)),
-            # exchangelib backs off on throttling (ErrorServerBusy) and 5xx itself
-            retry_policy=FaultTolerance(max_wait=max_wait) if max_wait else FailFast(),
+            # exchangelib backs off on throttling (ErrorServerBusy, honouring its
+            # BackOffMilliseconds) and 5xx; the policy bounds the total wait
+            retry_policy=bounded_back_off(max_wait) if max_wait else FailFast(),
             max_connections=2,
         )
         self._accounts = {}

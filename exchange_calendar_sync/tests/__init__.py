@@ -9,3 +9,4 @@ from . import test_tour
 from . import test_forged_keys
 from . import test_access
 from . import test_rolling_window
+from . import test_ews_deployment

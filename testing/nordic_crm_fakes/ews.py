@@ -71,6 +71,10 @@ class FakeEws(FakeServer):
         self.cursors = {}
         self.operations = []  # SOAP operation names, in order
         self.calendar_views = []  # (start, end) of each FindItem CalendarView
+        self.throttled = []  # (operation, back-off ms) answered ErrorServerBusy
+        self.impersonations = []  # PrimarySmtpAddress of each impersonated call
+        self.impersonation_granted = True  # ApplicationImpersonation role held
+        self.delegate_rights = None  # mailboxes the account may open; None: all
         self.fail_when = None  # callable(operation_name) -> Reply | None
         # callable(operation_name) -> Reply | None, asked after the operation ran
         # (simulates an answer lost after Exchange did the work)
@@ -260,6 +264,9 @@ class FakeEws(FakeServer):
         operation = body[0]
         name = etree.QName(operation).localname
         self.operations.append(name)
+        refused = self._check_access(root, operation)
+        if refused is not None:
+            return refused
         if self.fail_when:
             reply = self.fail_when(name)
             if reply is not None:
@@ -277,6 +284,68 @@ class FakeEws(FakeServer):
         for message in messages:
             container.append(message)
         return self._envelope(response)
+
+    def _check_access(self, root, operation):
+        """What Exchange checks before acting for another user's mailbox.
+
+        With an ``ExchangeImpersonation`` SOAP header the service account must
+        hold the ApplicationImpersonation role (:attr:`impersonation_granted`)
+        and the address must be a mailbox; without it, a folder of another
+        mailbox (``DistinguishedFolderId/Mailbox``) needs delegate rights
+        (:attr:`delegate_rights`: None grants every mailbox).
+        """
+        header = root.find(f"{{{S}}}Header")
+        impersonated = (
+            header.findtext(
+                f".//{t('ExchangeImpersonation')}//{t('PrimarySmtpAddress')}"
+            )
+            if header is not None
+            else None
+        )
+        if impersonated:
+            self.impersonations.append(impersonated.lower())
+            if not self.impersonation_granted:
+                return self._soap_error(
+                    "ErrorImpersonateUserDenied",
+                    "The account does not have permission to impersonate the "
+                    "requested user.",
+                )
+            if impersonated.lower() not in self.mailboxes:
+                return self._soap_error(
+                    "ErrorNonExistentMailbox",
+                    f"The SMTP address {impersonated} has no mailbox associated "
+                    "with it.",
+                )
+            return None
+        if self.delegate_rights is None:
+            return None
+        for address in operation.iterfind(
+            f".//{t('DistinguishedFolderId')}/{t('Mailbox')}/{t('EmailAddress')}"
+        ):
+            if address.text.lower() not in self.delegate_rights:
+                return self._soap_error(
+                    "ErrorAccessDenied",
+                    "Access is denied. Check credentials and try again.",
+                )
+        return None
+
+    def _soap_error(self, code, text):
+        """A SOAP fault with an EWS ResponseCode, as Exchange sends for
+        request-level errors (HTTP 500)."""
+        errors = "http://schemas.microsoft.com/exchange/services/2006/errors"
+        envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
+        body = _sub(envelope, f"{{{S}}}Body")
+        fault = _sub(body, f"{{{S}}}Fault")
+        _sub(fault, "faultcode", f"a:{code}")
+        _sub(fault, "faultstring", text)
+        detail = _sub(fault, "detail")
+        _sub(detail, f"{{{errors}}}ResponseCode", code)
+        _sub(detail, f"{{{errors}}}Message", text)
+        return Reply(
+            500,
+            etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
 
     def _mailbox_of(self, root, operation):
         found = operation.find(f".//{t('Mailbox')}/{t('EmailAddress')}")
@@ -315,6 +384,41 @@ class FakeEws(FakeServer):
         return Reply(
             500, etree.tostring(envelope), headers={"Content-Type": "text/xml"}
         )
+
+    @staticmethod
+    def server_busy(back_off_ms):
+        """The SOAP fault Exchange answers a throttled request with (HTTP 500,
+        ``ErrorServerBusy`` and ``BackOffMilliseconds`` in ``MessageXml``)."""
+        errors = "http://schemas.microsoft.com/exchange/services/2006/errors"
+        text = "The server cannot service this request right now. Try again later."
+        envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
+        body = _sub(envelope, f"{{{S}}}Body")
+        fault = _sub(body, f"{{{S}}}Fault")
+        _sub(fault, "faultcode", "a:ErrorServerBusy")
+        _sub(fault, "faultstring", text)
+        detail = _sub(fault, "detail")
+        _sub(detail, f"{{{errors}}}ResponseCode", "ErrorServerBusy")
+        _sub(detail, f"{{{errors}}}Message", text)
+        xml = _sub(detail, t("MessageXml"))
+        _sub(xml, t("Value"), str(int(back_off_ms)), Name="BackOffMilliseconds")
+        return Reply(
+            500,
+            etree.tostring(envelope, xml_declaration=True, encoding="utf-8"),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
+
+    def throttle(self, operation, times=1, back_off_ms=1000):
+        """Answer the next ``times`` calls of ``operation`` with ErrorServerBusy."""
+        left = {"n": times}
+
+        def busy(name):
+            if name == operation and left["n"] > 0:
+                left["n"] -= 1
+                self.throttled.append((name, back_off_ms))
+                return self.server_busy(back_off_ms)
+            return None
+
+        self.fail_when = busy
 
     def _message(self, name, code="NoError", text=None):
         cls = "Success" if code == "NoError" else "Error"

@@ -1,3 +1,4 @@
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -312,3 +313,44 @@ def test_ews_reads_a_key_an_outlook_user_wrote_themselves():
             (event_id, "forged-event")
         ]
         assert [(i["id"], i["odoo_key"]) for i in tasks] == [(task_id, "forged-task")]
+
+
+def test_ews_server_busy_waits_the_back_off_and_retries():
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        server.add_event(BOX, "Møde", datetime(2026, 6, 1, 8), datetime(2026, 6, 1, 9))
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=5,
+        )
+        client.folder_names(BOX)
+        server.throttle("SyncFolderItems", times=2, back_off_ms=400)
+        started = time.monotonic()
+        items, _state, done = client.sync_page(BOX, "calendar", None)
+        waited = time.monotonic() - started
+        assert done and [i["subject"] for i in items] == ["Møde"]
+        assert server.throttled == [("SyncFolderItems", 400)] * 2
+        assert server.operations.count("SyncFolderItems") == 3
+        assert waited >= 0.8  # both back-offs were honoured
+
+
+def test_ews_server_busy_beyond_the_bound_gives_up():
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=1,
+        )
+        client.folder_names(BOX)
+        server.throttle("SyncFolderItems", times=50, back_off_ms=600)
+        started = time.monotonic()
+        with pytest.raises(ews_client.EwsError, match="busy"):
+            client.sync_page(BOX, "calendar", None)
+        assert time.monotonic() - started < 5
+        assert server.operations.count("SyncFolderItems") == 2
