@@ -10,8 +10,16 @@ class ResPartner(models.Model):
         compute="_compute_whatsapp_phone_e164",
         store=True,
         index="btree_not_null",
-        help="Mobile (or else phone) in international E.164 form, used to recognise "
-        "incoming WhatsApp messages.",
+        help="Mobile (or else phone) in international E.164 form: where WhatsApp "
+        "messages are sent, and used to recognise incoming ones.",
+    )
+    whatsapp_other_e164 = fields.Char(
+        string="Other WhatsApp Number (E.164)",
+        compute="_compute_whatsapp_phone_e164",
+        store=True,
+        index="btree_not_null",
+        help="Phone in E.164 form when the contact also has a different mobile: "
+        "incoming WhatsApp messages from it are recognised too.",
     )
     whatsapp_user_id = fields.Char(
         string="WhatsApp User ID",
@@ -30,11 +38,24 @@ class ResPartner(models.Model):
     @api.depends("mobile", "phone", "country_id")
     def _compute_whatsapp_phone_e164(self):
         for partner in self:
-            partner.whatsapp_phone_e164 = (
-                (partner.mobile and partner._phone_format(fname="mobile"))
-                or (partner.phone and partner._phone_format(fname="phone"))
-                or False
+            numbers = [
+                partner[fname] and partner._phone_format(fname=fname)
+                for fname in ("mobile", "phone")
+            ]
+            numbers = [n for n in numbers if n]
+            partner.whatsapp_phone_e164 = numbers[0] if numbers else False
+            partner.whatsapp_other_e164 = (
+                numbers[1] if len(numbers) > 1 and numbers[1] != numbers[0] else False
             )
+
+    def _whatsapp_numbers(self):
+        """Every E.164 number of the contact, without ``+`` (Meta's form)."""
+        self.ensure_one()
+        return {
+            number.lstrip("+")
+            for number in (self.whatsapp_phone_e164, self.whatsapp_other_e164)
+            if number
+        }
 
     def _compute_whatsapp_channel_count(self):
         counts = dict(
@@ -59,15 +80,37 @@ class ResPartner(models.Model):
     @api.model
     def _whatsapp_find_or_create(self, items):
         """``{wamid: partner}`` for parsed inbound messages: contacts are found by
-        E.164 number, then by Meta user id, and created when unknown."""
+        the E.164 form of their mobile or phone (a mobile match first), then by
+        Meta user id, and created when unknown."""
         phones = {"+" + i["phone"] for i in items if i.get("phone")}
         user_ids = {i["user_id"] for i in items if i.get("user_id")}
         by_phone, by_user = {}, {}
         if phones:
-            for partner in self.search(
-                [("whatsapp_phone_e164", "in", list(phones))], order="id"
-            ):
-                by_phone.setdefault(partner.whatsapp_phone_e164, partner)
+            found = self.search(
+                [
+                    "|",
+                    ("whatsapp_phone_e164", "in", list(phones)),
+                    ("whatsapp_other_e164", "in", list(phones)),
+                ],
+                order="id",
+            )
+            # a contact's mobile first, then their phone; the oldest contact first
+            tiers = (
+                (
+                    "whatsapp_phone_e164",
+                    found.filtered(
+                        lambda p: (
+                            p.mobile
+                            and p._phone_format(fname="mobile") == p.whatsapp_phone_e164
+                        )
+                    ),
+                ),
+                ("whatsapp_phone_e164", found),
+                ("whatsapp_other_e164", found),
+            )
+            for fname, partners in tiers:
+                for partner in partners:
+                    by_phone.setdefault(partner[fname], partner)
         if user_ids:
             for partner in self.search(
                 [("whatsapp_user_id", "in", list(user_ids))], order="id"

@@ -416,6 +416,9 @@ class WhatsappTemplate(models.Model):
             # whoever starts the conversation follows it in Discuss
             channel._add_members(users=user, post_joined_message=False)
         address = partner._whatsapp_address() or channel.whatsapp_number
+        if channel.whatsapp_number in partner._whatsapp_numbers():
+            # the number the customer writes from, be it their mobile or phone
+            address = channel.whatsapp_number
         if not address:
             raise UserError(
                 self.env._(

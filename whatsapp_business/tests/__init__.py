@@ -5,3 +5,4 @@ from . import test_message_access
 from . import test_conversation_routing
 from . import test_webhook_hardening
 from . import test_public_methods
+from . import test_contact_matching
