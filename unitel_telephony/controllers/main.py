@@ -18,6 +18,7 @@ MAX_BODY = 16 * 1024
 MAX_NUMBER = 64  # characters of a phone number, extension or SIP address
 MAX_ID = 128  # characters of a PBX call id, a login or a model name
 MAX_USERS = 20  # logins one PBX notification may name
+MAX_CONFIRMATIONS = 5  # answers to questions asked before dialling
 FORM_TYPES = ("", "application/x-www-form-urlencoded")
 
 
@@ -114,9 +115,22 @@ class UnitelController(http.Controller):
 
     # -- click-to-call from the web client --------------------------------------
     @http.route("/unitel/call", type="json", auth="user", max_content_length=MAX_BODY)
-    def click_to_call(self, number=None, res_model=None, res_id=None, **kwargs):
+    def click_to_call(
+        self, number=None, res_model=None, res_id=None, confirmations=None, **kwargs
+    ):
         if not request.env.user._is_internal():
             raise AccessError(_("Only internal users can place calls."))
+        try:
+            confirmations = self._confirmations(confirmations)
+        except BadInput as exc:
+            _logger.info("unitel_telephony: refused /unitel/call: %s", exc)
+            return {
+                "ok": False,
+                "message": _(
+                    "The answer to the question before the call is malformed; "
+                    "nothing was dialled. Click the call button again."
+                ),
+            }
         try:
             if isinstance(number, str):
                 # the phone widget may hold non-breaking or other wide spaces
@@ -141,7 +155,10 @@ class UnitelController(http.Controller):
             }
         try:
             return request.env["unitel.call"]._unitel_click_to_call(
-                number, res_model=res_model, res_id=res_id
+                number,
+                res_model=res_model,
+                res_id=res_id,
+                confirmations=confirmations,
             )
         except AccessError:
             raise
@@ -218,6 +235,19 @@ class UnitelController(http.Controller):
         )
 
     # -- helpers -----------------------------------------------------------------
+    @staticmethod
+    def _confirmations(value):
+        """The keys of the questions the user answered Yes to (see
+        ``unitel.call._unitel_before_dial``): a short list of short names."""
+        if value is None or value is False:
+            return frozenset()
+        if not isinstance(value, list) or len(value) > MAX_CONFIRMATIONS:
+            raise BadInput(
+                f"'confirmations' must be a list of at most {MAX_CONFIRMATIONS} names"
+            )
+        keys = (clean_text(key, "confirmations", MAX_ID) for key in value)
+        return frozenset(key for key in keys if key)
+
     @staticmethod
     def _presented_token():
         """The notification token, from a header only: query strings and

@@ -528,20 +528,49 @@ class UnitelCall(models.Model):
         return record
 
     @api.model
-    def _unitel_click_to_call(self, number, res_model=None, res_id=None):
+    def _unitel_before_dial(self, partner, e164, confirmations):
+        """Hook run before a click-to-call is logged or dialled.
+
+        Return None to go on, or a question the user must answer Yes to first:
+        ``{"key", "title", "message", "confirm_label"}``. The web client asks
+        it and repeats the request with ``key`` in ``confirmations``; until
+        then nothing is logged and the PBX is not asked. ``partner`` is the
+        contact called (maybe empty), ``confirmations`` a frozenset of keys.
+        """
+        return None
+
+    def _unitel_on_dial(self, confirmations):
+        """Hook run on the call just logged by click-to-call, before the PBX
+        is asked; override to record what the user confirmed."""
+        return None
+
+    @api.model
+    def _unitel_click_to_call(
+        self, number, res_model=None, res_id=None, confirmations=frozenset()
+    ):
         """Place a call from the web client's call button (route /unitel/call).
 
         In ``tel:``/``callto:`` mode the browser has already handed the number
         to the softphone; we only log the call. In HTTP API mode we ask the PBX
         to originate the call, and only after the call is logged: access rights
         and record rules have said yes before the PBX hears of it. Returns
-        ``{"ok", "message", "call_id"}``.
+        ``{"ok", "message", "call_id"}``, or ``{"ok": False, "confirm": question}``
+        when :meth:`_unitel_before_dial` asks a question first.
         """
         if not self.env.user._is_internal():
             raise AccessError(_("Only internal users can place calls."))
         record = self._unitel_called_record(res_model, res_id)
         e164 = self._unitel_normalise(number, self._unitel_region(record))
         partner = self._unitel_partner_of(record, e164)
+        confirmations = frozenset(confirmations or ())
+        question = self._unitel_before_dial(partner, e164, confirmations)
+        if question:
+            return {
+                "ok": False,
+                "confirm": question,
+                "message": question.get("message"),
+                "number": e164,
+            }
         call = self.with_context(unitel_defer_chatter=True).create(
             {
                 "direction": "outgoing",
@@ -554,6 +583,7 @@ class UnitelCall(models.Model):
                 "res_id": record.id if record is not None else False,
             }
         )
+        call._unitel_on_dial(confirmations)
         call.flush_recordset()
         mode = self._unitel_call_mode()
         result = {"ok": True, "mode": mode, "number": e164, "call_id": call.id}

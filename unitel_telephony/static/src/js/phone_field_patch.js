@@ -1,6 +1,8 @@
 /** @odoo-module **/
 // Click-to-call on every phone widget (contacts, leads, call log...): the
 // number link and a call button place the call the way Settings says.
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 import { rpc } from "@web/core/network/rpc";
 import { useService } from "@web/core/utils/hooks";
@@ -12,6 +14,7 @@ patch(PhoneField.prototype, {
     setup() {
         super.setup(...arguments);
         this.notification = useService("notification");
+        this.dialog = useService("dialog");
     },
 
     get unitelCallMode() {
@@ -30,15 +33,40 @@ patch(PhoneField.prototype, {
         if (!number) {
             return;
         }
-        const params = {
+        // The server may ask a question before anything is dialled (e.g. "is
+        // this a service call?"): the link is opened once it has said yes.
+        ev.preventDefault();
+        await this.unitelPlaceCall({
             number,
             res_model: this.props.record.resModel,
             res_id: this.props.record.resId || false,
-        };
-        if (this.unitelCallMode !== "api") {
-            // The link itself hands the number to the softphone (it must be
-            // opened inside the click); the server only logs the call.
-            const result = await rpc("/unitel/call", params, { silent: true });
+            confirmations: [],
+        });
+    },
+
+    async unitelPlaceCall(params) {
+        const href = this.phoneHref;
+        const linkMode = this.unitelCallMode !== "api";
+        const result = await rpc("/unitel/call", params, { silent: linkMode });
+        if (result && result.confirm) {
+            const question = result.confirm;
+            this.dialog.add(ConfirmationDialog, {
+                title: question.title,
+                body: question.message,
+                confirmLabel: question.confirm_label,
+                confirm: async () => {
+                    await this.unitelPlaceCall({
+                        ...params,
+                        confirmations: [...params.confirmations, question.key],
+                    });
+                },
+                cancel: () => {},
+            });
+            return;
+        }
+        if (linkMode) {
+            // The softphone takes the number from the link; the server only logs.
+            browser.location.assign(href);
             if (result && !result.ok) {
                 this.notification.add(result.message, {
                     title: _t("The call was not logged"),
@@ -47,8 +75,6 @@ patch(PhoneField.prototype, {
             }
             return;
         }
-        ev.preventDefault();
-        const result = await rpc("/unitel/call", params);
         this.notification.add(result.message, {
             title: result.ok ? _t("Calling") : _t("The call could not be started"),
             type: result.ok ? "success" : "danger",
