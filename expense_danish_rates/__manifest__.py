@@ -11,12 +11,16 @@
     "depends": ["hr_expense"],
     "data": [
         "security/ir.model.access.csv",
+        "security/expense_danish_rates_security.xml",
         "data/product_data.xml",
         "data/hr_expense_dk_rate_data.xml",
         "data/hr_expense_dk_mileage_rate_data.xml",
         "views/hr_expense_dk_rate_views.xml",
         "views/hr_expense_dk_mileage_rate_views.xml",
         "wizards/hr_expense_dk_per_diem_wizard_views.xml",
+        "wizards/hr_expense_dk_approval_wizard_views.xml",
+        "wizards/hr_expense_dk_statement_views.xml",
+        "report/hr_expense_dk_statement_report.xml",
         "views/hr_expense_views.xml",
         "views/hr_employee_views.xml",
         "views/product_template_views.xml",
@@ -24,6 +28,9 @@
         "views/expense_danish_rates_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "expense_danish_rates/static/src/components/*",
+        ],
         "web.assets_tests": [
             "expense_danish_rates/static/tests/tours/*.js",
         ],

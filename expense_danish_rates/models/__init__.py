@@ -3,6 +3,7 @@ from . import hr_expense_dk_dated_rate
 from . import hr_expense_dk_rate
 from . import hr_expense_dk_mileage_rate
 from . import hr_expense
+from . import hr_expense_dk_skat_rules
 from . import hr_expense_sheet
 from . import hr_employee
 from . import res_config_settings

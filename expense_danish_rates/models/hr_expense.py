@@ -92,6 +92,18 @@ class HrExpense(models.Model):
     mileage_split_child_ids = fields.One2many(
         "hr.expense", "mileage_split_parent_id", string="Lines above Threshold"
     )
+    dk_mileage_counter = fields.Char(
+        string="Car km Counter",
+        compute="_compute_dk_mileage_counter",
+        help="Car km of this expense's employee for its company in the year of "
+        "the expense, against the 20,000 km threshold.",
+    )
+    dk_skat_warnings = fields.Text(
+        string="Skat Warnings",
+        compute="_compute_dk_skat_warnings",
+        help="Rules Skattestyrelsen checks that this allowance may break. An "
+        "allowance that breaks them is taxable as a whole.",
+    )
     # Per diem (set by the Danish per diem wizard)
     dk_trip_departure = fields.Datetime(string="Departure", readonly=True, copy=False)
     dk_trip_return = fields.Datetime(string="Return", readonly=True, copy=False)
@@ -102,6 +114,57 @@ class HrExpense(models.Model):
         for expense in self:
             kind = expense.product_id.dk_expense_kind
             expense.mileage_vehicle = kind if kind in DK_MILEAGE_KINDS else False
+
+    @api.depends("employee_id", "company_id", "date", "mileage_km", "state")
+    def _compute_dk_mileage_counter(self):
+        # Whoever can read the expense (its employee, their approvers) sees the
+        # counter of that expense's employee only.
+        for expense in self:
+            if (
+                expense.mileage_vehicle == "car"
+                and expense.employee_id
+                and expense.date
+            ):
+                expense.dk_mileage_counter = expense.employee_id._dk_mileage_counter(
+                    expense.company_id, expense.date.year
+                )["text"]
+            else:
+                expense.dk_mileage_counter = False
+
+    @api.depends(
+        "date",
+        "employee_id",
+        "state",
+        "quantity",
+        "total_amount_currency",
+        "mileage_km",
+        "mileage_from",
+        "mileage_to",
+        "dk_trip_purpose",
+        "dk_trip_destination",
+    )
+    def _compute_dk_skat_warnings(self):
+        warnings = self._dk_skat_warnings()
+        for expense in self:
+            expense.dk_skat_warnings = "\n".join(warnings.get(expense, [])) or False
+
+    def _dk_skat_warnings(self):
+        """{expense: [warning, ...]}, by the rules of hr.expense.dk.skat.rules."""
+        return self.env["hr.expense.dk.skat.rules"]._dk_warnings(self)
+
+    @api.model
+    def get_dk_mileage_counter(self):
+        """The logged-in user's own car km counter for the current company
+        and year, for My Expenses; False when the user has no employee there."""
+        employee = self.env.user.employee_id
+        if not employee:
+            return False
+        company = self.env.company
+        if employee.company_id != company:
+            return False
+        year = fields.Date.context_today(self).year
+        counter = employee.sudo()._dk_mileage_counter(company, year)
+        return {key: counter[key] for key in ("km", "threshold", "year", "text")}
 
     def _compute_from_product(self):
         # Danish mileage is priced per km (quantity × rate) even though the
