@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import openpyxl
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
@@ -207,3 +207,39 @@ class TestStatement(DanishRatesCase):
             data = self.statement(manager, employee=self.employee)._dk_statement_data()
             self.assertEqual(data["employee"], "Freja Holm")
             self.assertEqual(len(data["mileage"]), 4)
+
+    def test_approve_anyway_logs_the_warnings(self):
+        bad = self.trip(50, date(2026, 3, 4), dk_trip_purpose=False)
+        sheet = self.env["hr.expense.sheet"].create(
+            {
+                "name": "March",
+                "employee_id": self.employee.id,
+                "expense_line_ids": [Command.set(bad.ids)],
+            }
+        )
+        sheet.action_submit_sheet()
+        action = sheet.action_approve_expense_sheets()
+        self.assertEqual(action["res_model"], "hr.expense.dk.approval.wizard")
+        self.assertEqual(sheet.state, "submit")
+        # The employee cannot approve their own report through the dialog.
+        own = (
+            self.env["hr.expense.dk.approval.wizard"]
+            .with_user(self.freja_user)
+            .create({"sheet_ids": [Command.set(sheet.ids)]})
+        )
+        with self.assertRaises(UserError):
+            own.action_approve()
+        self.assertEqual(sheet.state, "submit")
+        wizard = (
+            self.env["hr.expense.dk.approval.wizard"]
+            .with_context(**action["context"])
+            .create({})
+        )
+        wizard.action_approve()
+        self.assertEqual(sheet.state, "approve")
+        note = sheet.message_ids.filtered(
+            lambda m: "Approved despite the Skat warnings" in str(m.body)
+        )
+        self.assertEqual(len(note), 1)
+        self.assertIn("Missing purpose or route", str(note.body))
+        self.assertIn(bad.name, str(note.body))
