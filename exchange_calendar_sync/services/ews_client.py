@@ -165,6 +165,11 @@ class EwsClient:
                 else DELEGATE,
                 default_timezone=EWSTimeZone("UTC"),
             )
+            # exchangelib caches its Protocol per endpoint and login, with the
+            # config of the first client: give it this client's retry policy,
+            # so each run has its own waiting budget and a changed max wait counts
+            protocol = self._accounts[email].protocol
+            protocol.config.retry_policy = self.config.retry_policy
         return self._accounts[email]
 
     def _folder(self, email, kind):

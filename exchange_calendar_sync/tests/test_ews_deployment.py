@@ -103,3 +103,21 @@ class TestEwsAsDeployed(TestEws):
         self.assertEqual(self.mb_bo.sync_status, "ok")
         self.assertEqual(len(self.links(self.mb_bo)), 1)
         self.assertFalse(self.ews.impersonations)
+
+    def test_ntlm_login_as_exchangelib_does_by_default(self):
+        self.ews.auth = "ntlm"
+        self.config.ews_auth_type = "ntlm"
+        self.ews.add_event(ANNA, "Via NTLM", self.base, self.base + timedelta(hours=1))
+        self.sync()
+        self.assertEqual(self.anna_events().mapped("name"), ["Via NTLM"])
+        self.assertIn(3, self.ews.ntlm_messages)  # the authenticate message
+
+    def test_ntlm_with_a_wrong_password_changes_nothing(self):
+        self.ews.auth = "ntlm"
+        self.config.write({"ews_auth_type": "ntlm", "ews_password": "forkert"})
+        self.ews.add_event(ANNA, "Via NTLM", self.base, self.base + timedelta(hours=1))
+        self.mb_anna._run_sync()
+        self.assertEqual(self.mb_anna.sync_status, "error")
+        self.assertIn("Unauthorized", self.mb_anna.last_error)
+        self.assertFalse(self.ews.operations)
+        self.assertFalse(self.anna_events())

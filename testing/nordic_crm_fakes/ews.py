@@ -58,6 +58,24 @@ def _sub(parent, tag, text=None, **attrs):
     return elem
 
 
+def _ntlm_user_file(username, password):
+    """pyspnego's NTLM acceptor reads its accounts from ``NTLM_USER_FILE``."""
+    import os
+    import tempfile
+
+    line = f":{username}:{password}\n"
+    path = os.environ.get("NTLM_USER_FILE")
+    if path and os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            if line in handle.read():
+                return
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".ntlm", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(line)
+    os.environ["NTLM_USER_FILE"] = handle.name
+
+
 class FakeEws(FakeServer):
     username = "svc-odoo@nordlys.example"
     password = "fake-password"
@@ -72,6 +90,10 @@ class FakeEws(FakeServer):
         self.operations = []  # SOAP operation names, in order
         self.calendar_views = []  # (start, end) of each FindItem CalendarView
         self.throttled = []  # (operation, back-off ms) answered ErrorServerBusy
+        self.auth = "basic"  # or "ntlm": the IIS authentication of /EWS
+        self.ntlm_messages = []  # NTLM message types received (1, 3)
+        self._ntlm_pending = []
+        _ntlm_user_file(self.username, self.password)
         self.impersonations = []  # PrimarySmtpAddress of each impersonated call
         self.impersonation_granted = True  # ApplicationImpersonation role held
         self.delegate_rights = None  # mailboxes the account may open; None: all
@@ -254,11 +276,9 @@ class FakeEws(FakeServer):
     def handle(self, request):
         if request.method != "POST" or request.path != self.path:
             return Reply(404, b"")
-        expected = base64.b64encode(
-            f"{self.username}:{self.password}".encode()
-        ).decode()
-        if request.headers.get("authorization") != f"Basic {expected}":
-            return Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="fake"'})
+        refused = self._authenticate(request.headers.get("authorization") or "")
+        if refused is not None:
+            return refused
         root = etree.fromstring(request.body)
         body = root.find(f"{{{S}}}Body")
         operation = body[0]
@@ -284,6 +304,48 @@ class FakeEws(FakeServer):
         for message in messages:
             container.append(message)
         return self._envelope(response)
+
+    def _authenticate(self, header):
+        """Basic, or NTLM (exchangelib's default) when :attr:`auth` is "ntlm".
+
+        NTLM is a real handshake (negotiate, challenge, authenticate) checked by
+        pyspnego's NTLM acceptor against :attr:`username`/:attr:`password`; as
+        on IIS, a Basic header is refused when only NTLM is enabled.
+        """
+        if self.auth != "ntlm":
+            expected = base64.b64encode(
+                f"{self.username}:{self.password}".encode()
+            ).decode()
+            if header == f"Basic {expected}":
+                return None
+            return Reply(401, b"", headers={"WWW-Authenticate": 'Basic realm="fake"'})
+        challenge = {"WWW-Authenticate": "NTLM"}
+        if not header.startswith("NTLM "):
+            return Reply(401, b"", headers=challenge)
+        import spnego
+
+        token = base64.b64decode(header[5:])
+        self.ntlm_messages.append(token[8])  # 1 negotiate, 3 authenticate
+        if token[8] == 1:
+            context = spnego.server(protocol="ntlm")
+            reply = context.step(token)
+            self._ntlm_pending.append(context)
+            return Reply(
+                401,
+                b"",
+                headers={
+                    "WWW-Authenticate": f"NTLM {base64.b64encode(reply).decode()}"
+                },
+            )
+        while self._ntlm_pending:
+            context = self._ntlm_pending.pop()
+            try:
+                context.step(token)
+            except spnego.exceptions.SpnegoError:
+                continue
+            if context.complete:
+                return None
+        return Reply(401, b"", headers=challenge)
 
     def _check_access(self, root, operation):
         """What Exchange checks before acting for another user's mailbox.

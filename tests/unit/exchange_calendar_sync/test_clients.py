@@ -354,3 +354,55 @@ def test_ews_server_busy_beyond_the_bound_gives_up():
             client.sync_page(BOX, "calendar", None)
         assert time.monotonic() - started < 5
         assert server.operations.count("SyncFolderItems") == 2
+
+
+def test_ews_each_client_has_its_own_waiting_budget():
+    """exchangelib caches one Protocol per endpoint and login: a later run
+    must not inherit the waiting an earlier run already used."""
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        for _run in range(2):
+            client = ews_client.EwsClient(
+                server.endpoint,
+                server.username,
+                server.password,
+                auth_type="basic",
+                max_wait=1,
+            )
+            client.folder_names(BOX)
+            server.throttle("SyncFolderItems", times=1, back_off_ms=600)
+            _items, _state, done = client.sync_page(BOX, "calendar", None)
+            assert done
+        assert len(server.throttled) == 2
+
+
+def test_ews_ntlm_handshake_against_the_fake():
+    with FakeEws() as server:
+        server.auth = "ntlm"
+        server.add_mailbox(BOX)
+        server.add_event(BOX, "Møde", datetime(2026, 6, 1, 8), datetime(2026, 6, 1, 9))
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="ntlm",
+            max_wait=0,
+        )
+        items, _state, _done = client.sync_page(BOX, "calendar", None)
+        assert [i["subject"] for i in items] == ["Møde"]
+        assert server.ntlm_messages[:2] == [1, 3]  # negotiate, authenticate
+    # a wrong password fails the handshake; Basic is refused where only NTLM is on
+    for password, auth_type in (("forged", "ntlm"), (FakeEws.password, "basic")):
+        with FakeEws() as server:
+            server.auth = "ntlm"
+            server.add_mailbox(BOX)
+            client = ews_client.EwsClient(
+                server.endpoint,
+                server.username,
+                password,
+                auth_type=auth_type,
+                max_wait=0,
+            )
+            with pytest.raises(ews_client.EwsError, match="Unauthorized"):
+                client.sync_page(BOX, "calendar", None)
+            assert not server.operations
