@@ -50,6 +50,9 @@ class IrMailServer(models.Model):
             **self._sendgrid_tracking_settings(),
         )
 
+    # core's connect is public and takes any host and port: over JSON-RPC any
+    # user could make the server open SMTP connections. Python callers only.
+    @api.private
     def connect(
         self,
         host=None,

@@ -116,6 +116,7 @@ class ResConfigSettings(models.TransientModel):
             if not self._fields[name].is_accessible(self.env)
         ]
 
+    @api.private  # a step of default_get, not a JSON-RPC entry point
     @api.model
     def get_values(self):
         res = super().get_values()

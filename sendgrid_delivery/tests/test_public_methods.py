@@ -47,13 +47,35 @@ class TestPublicMethods(SendgridCommon, HttpCase):
     def test_settings_defaults_never_reveal_secrets(self):
         """default_get is public: it must not hand out the API key."""
         for role in NOT_ADMIN:
-            defaults = self.rpc(role, "res.config.settings", "default_get", [SECRETS])
+            try:
+                defaults = self.rpc(
+                    role, "res.config.settings", "default_get", [SECRETS]
+                )
+            except JsonRpcException as refused:
+                # with other addons installed, core refuses portal users outright
+                self.assertEqual(refused.args[0], "odoo.exceptions.AccessError")
+                continue
             for name in SECRETS:
                 self.assertNotIn(name, defaults, role)
             fields = self.rpc(role, "res.config.settings", "fields_get", [SECRETS])
             self.assertFalse(set(fields) & set(SECRETS), role)
         defaults = self.rpc("admin", "res.config.settings", "default_get", [SECRETS])
         self.assertEqual(defaults["sendgrid_api_key"], "SG.very-secret")
+
+    def test_smtp_connect_and_get_values_are_not_rpc_entry_points(self):
+        """Python steps that core leaves public: nobody calls them remotely."""
+        server = self.env["ir.mail_server"].create(
+            {"name": "loopback", "smtp_host": "127.0.0.1", "smtp_port": 9}
+        )
+        for role in (*NOT_ADMIN, "admin"):
+            self.assert_denied(
+                role, "ir.mail_server", "connect", [server.ids],
+                {"host": "127.0.0.1", "port": 9},
+            )  # fmt: skip
+            self.assert_denied(role, "res.config.settings", "get_values", [])
+        # the code paths that use them still do
+        values = self.env["res.config.settings"].get_values()
+        self.assertIn("sendgrid_open_tracking", values)
 
     def test_check_domain_action_is_admin_only(self):
         settings = self.env["res.config.settings"].create({})
