@@ -86,6 +86,17 @@ class ResConfigSettings(models.TransientModel):
         string="Notification URL", compute="_compute_unitel_urls"
     )
 
+    @api.model
+    def default_get(self, fields_list):
+        # core reads config_parameter fields as superuser for whoever asks, so
+        # default_get(["unitel_api_token"]) over JSON-RPC gave any user the token
+        res = super().default_get(fields_list)
+        if not self.env.su:
+            for name in ("unitel_api_token", "unitel_webhook_token"):
+                if name in res and not self._fields[name].is_accessible(self.env):
+                    del res[name]
+        return res
+
     @api.depends("unitel_call_mode")
     def _compute_unitel_urls(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")

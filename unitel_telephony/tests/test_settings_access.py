@@ -66,6 +66,30 @@ class TestSettingsAccess(UnitelCommon, HttpCase):
         self.hansen.invalidate_recordset(["unitel_phone_e164"])
         self.assertEqual(self.hansen.unitel_phone_e164, "+4512345678")
 
+    def test_tokens_never_leave_through_default_get(self):
+        """Core fills settings defaults as superuser: the tokens stay behind."""
+        self._set_params(api_token="configured-api-token")
+        secrets = ["unitel_api_token", "unitel_webhook_token"]
+        for role in REFUSED:
+            with self.subTest(role=role):
+                self.authenticate(f"unitel_{role}", f"unitel_{role}_pw1")
+                try:
+                    values = self.make_jsonrpc_request(
+                        "/web/dataset/call_kw/res.config.settings/default_get",
+                        {
+                            "model": "res.config.settings",
+                            "method": "default_get",
+                            "args": [secrets],
+                            "kwargs": {},
+                        },
+                    )
+                except JsonRpcException:
+                    continue  # refused outright is fine too
+                self.assertFalse(set(values) & set(secrets), values)
+        values = self.env["res.config.settings"].default_get(secrets)
+        self.assertEqual(values["unitel_webhook_token"], "configured-token")
+        self.assertEqual(values["unitel_api_token"], "configured-api-token")
+
     def test_refused_with_any_ids_and_as_orm_call(self):
         """Ids of records that do not exist read no field either."""
         for role in REFUSED:
