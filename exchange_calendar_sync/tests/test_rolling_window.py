@@ -78,6 +78,22 @@ class RollingWindowMixin:
         self.assertEqual(len(self.links(self.mb_anna)), 4)
         self.assertEqual(self.mb_anna.sync_status, "ok")
 
+    def test_mailbox_synced_before_the_rolling_window_converges(self):
+        """A mailbox whose state predates the window fields (an upgrade) gets
+        its window on the next run, without duplicating anything."""
+        self.add_remote("Outlook, day 3", self.day(3))
+        self.new_event(name="Odoo, day 4", start=self.day(4), stop=self.day(4, 10))
+        self.run_on(0)
+        self.mb_anna.write({"event_window_start": False, "event_window_end": False})
+        self.run_on(0)
+        self.assertEqual(self.mb_anna.event_window_start, self.day(-30, 0))
+        self.assertEqual(self.mb_anna.event_window_end, self.day(90, 0))
+        self.assertEqual(len(self.links(self.mb_anna)), 2)
+        self.assertEqual(len(self.remote_subjects()), 2)
+        self.assertEqual(
+            sorted(self.anna_events().mapped("name")), ["Odoo, day 4", "Outlook, day 3"]
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestGraphRollingWindow(RollingWindowMixin, ExchangeSyncCase):
