@@ -15,6 +15,7 @@ errors with :meth:`queue` and :func:`meta_error`::
 """
 
 import itertools
+import re
 
 from nordic_crm_fakes.base import FakeServer, Reply
 
@@ -22,6 +23,8 @@ VERSION = "v23.0"
 PHONE_NUMBER_ID = "106540352242922"
 WABA_ID = "102290129340398"
 TOKEN = "fake-meta-token"
+PLACEHOLDER = re.compile(r"\{\{\s*\d+\s*\}\}")
+MAX_CODE_LENGTH = 15  # coupon code and one-time password
 
 
 def meta_error(code, message, details=None, error_type="OAuthException"):
@@ -66,6 +69,7 @@ def sample_templates():
                             "type": "URL",
                             "text": "Se ordre",
                             "url": "https://example.com/o/{{1}}",
+                            "example": ["https://example.com/o/SO042"],
                         }
                     ],
                 },
@@ -99,7 +103,9 @@ def sample_templates():
                 {"type": "BODY", "text": "{{1}} is your verification code."},
                 {
                     "type": "BUTTONS",
-                    "buttons": [{"type": "OTP", "otp_type": "COPY_CODE"}],
+                    "buttons": [
+                        {"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}
+                    ],
                 },
             ],
         },
@@ -120,6 +126,140 @@ def sample_templates():
             "components": [{"type": "BODY", "text": "Buy now"}],
         },
     ]
+
+
+def _count_error(where, got, expected):
+    return (
+        132000,
+        "(#132000) Number of parameters does not match the expected number of params",
+        f"{where}: number of localizable_params ({got}) does not match the "
+        f"expected number of params ({expected})",
+    )
+
+
+def _format_error(where, detail):
+    return (
+        132012,
+        "(#132012) Parameter format does not match format in the created template",
+        f"{where}: {detail}",
+    )
+
+
+def _text_ok(parameter):
+    return (
+        parameter.get("type") == "text"
+        and isinstance(parameter.get("text"), str)
+        and parameter["text"].strip()
+    )
+
+
+def _check_header(component, parameters):
+    fmt = (component.get("format") or "TEXT").lower()
+    if fmt == "text":
+        expected = len(PLACEHOLDER.findall(component.get("text") or ""))
+        if len(parameters) != expected:
+            return _count_error("header", len(parameters), expected)
+        if not all(_text_ok(p) for p in parameters):
+            return _format_error("header", "expected TEXT")
+        return None
+    if len(parameters) != 1:
+        return _count_error("header", len(parameters), 1)
+    parameter = parameters[0]
+    value = parameter.get(fmt)
+    if parameter.get("type") != fmt or not isinstance(value, dict):
+        received = str(parameter.get("type") or "UNKNOWN").upper()
+        return _format_error(
+            "header", f"Format mismatch, expected {fmt.upper()}, received {received}"
+        )
+    if fmt != "location":
+        if not (value.get("id") or value.get("link")):
+            return _format_error("header", f"{fmt} needs an id or a link")
+        return None
+    try:
+        latitude = float(value.get("latitude"))
+        longitude = float(value.get("longitude"))
+    except (TypeError, ValueError):
+        return _format_error("header", "location needs latitude and longitude")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return _format_error("header", "location out of range")
+    return None
+
+
+def _check_button(index, button, given):
+    btype = button.get("type")
+    dynamic = btype in ("OTP", "COPY_CODE") or (
+        btype == "URL" and PLACEHOLDER.search(button.get("url") or "")
+    )
+    if not dynamic:
+        return None  # a quick reply may carry a payload; nothing is needed
+    where = f"buttons[{index}]"
+    parameters = (given or {}).get("parameters") or []
+    if len(parameters) != 1:
+        return _count_error(where, len(parameters), 1)
+    parameter = parameters[0]
+    if btype == "COPY_CODE":
+        value = parameter.get("coupon_code")
+        ok = (
+            given.get("sub_type") == "copy_code"
+            and parameter.get("type") == "coupon_code"
+            and isinstance(value, str)
+            and 0 < len(value) <= MAX_CODE_LENGTH
+        )
+    else:
+        # a one-time password goes as a URL button with the code as text
+        ok = given.get("sub_type") == "url" and _text_ok(parameter)
+        if ok and btype == "OTP":
+            ok = len(parameter["text"]) <= MAX_CODE_LENGTH
+    if not ok:
+        return _format_error(where, f"invalid parameter for {btype}")
+    return None
+
+
+def check_components(template, components):
+    """What Meta answers to a send of ``template`` (its Graph JSON) with these
+    ``components``: None when accepted, else ``(code, message, details)``.
+
+    As the Cloud API does: each header/body placeholder needs one text
+    parameter (132000 otherwise), a media header its file, a location header
+    its coordinates, each dynamic button (URL with ``{{1}}``, copy code, one-time
+    password) one parameter of the right type (132012 for a wrong type or
+    format, e.g. a code over 15 characters)."""
+    if not isinstance(components, list) or not all(
+        isinstance(c, dict) for c in components
+    ):
+        return _format_error("components", "expected a list of objects")
+    sent, buttons = {}, {}
+    for component in components:
+        kind = str(component.get("type") or "").lower()
+        if kind == "button":
+            buttons[str(component.get("index"))] = component
+        else:
+            sent[kind] = component
+    for component in template.get("components") or []:
+        kind = component["type"].lower()
+        problem = None
+        if kind in ("header", "body"):
+            parameters = (sent.pop(kind, None) or {}).get("parameters") or []
+            if kind == "header":
+                problem = _check_header(component, parameters)
+            else:
+                expected = len(PLACEHOLDER.findall(component.get("text") or ""))
+                if len(parameters) != expected:
+                    problem = _count_error("body", len(parameters), expected)
+                elif not all(_text_ok(p) for p in parameters):
+                    problem = _format_error("body", "expected TEXT")
+        elif kind == "buttons":
+            for index, button in enumerate(component.get("buttons") or []):
+                problem = problem or _check_button(
+                    index, button, buttons.pop(str(index), None)
+                )
+        if problem:
+            return problem
+    if sent:
+        return _count_error(sorted(sent)[0], "unexpected", 0)
+    if buttons:
+        return _count_error(f"buttons[{sorted(buttons)[0]}]", "unexpected", 0)
+    return None
 
 
 class FakeMetaGraph(FakeServer):
@@ -232,8 +372,19 @@ class FakeMetaGraph(FakeServer):
                 400, meta_error(100, "(#100) Invalid parameter", "Parameter 'to'")
             )
         if body.get("type") == "template":
-            names = {t["name"] for t in self.templates if t["status"] == "APPROVED"}
-            if (body.get("template") or {}).get("name") not in names:
+            sent = body.get("template") or {}
+            language = (sent.get("language") or {}).get("code")
+            template = next(
+                (
+                    t
+                    for t in self.templates
+                    if t["status"] == "APPROVED"
+                    and t["name"] == sent.get("name")
+                    and t["language"] == language
+                ),
+                None,
+            )
+            if template is None:
                 return Reply(
                     404,
                     meta_error(
@@ -242,6 +393,9 @@ class FakeMetaGraph(FakeServer):
                         "template name does not exist in the language",
                     ),
                 )
+            problem = check_components(template, sent.get("components") or [])
+            if problem:
+                return Reply(400, meta_error(*problem))
         self.sent.append(body)
         wamid = f"wamid.FAKE{next(self._ids):06d}"
         return Reply(

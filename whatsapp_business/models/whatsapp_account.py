@@ -444,13 +444,52 @@ class WhatsappAccount(models.Model):
             return
         vals = {}
         status = update.get("status")
-        if status in wa_template.STATUSES and template.status != status:
-            vals = {"status": status, "rejection_reason": update.get("reason")}
+        if status in wa_template.STATUSES and (
+            template.status != status
+            or (template.status_detail or None) != update.get("detail")
+            or (template.rejection_reason or None) != update.get("reason")
+        ):
+            vals = {
+                "status": status,
+                "rejection_reason": update.get("reason") or False,
+                "status_detail": update.get("detail") or False,
+            }
         category = update.get("category")
         if category in wa_template.CATEGORIES and template.category != category:
             vals["category"] = category
-        if vals:
-            template.write(vals)
+        quality = update.get("quality")
+        if quality in wa_template.QUALITY_RATINGS and template.quality_rating != (
+            quality
+        ):
+            vals["quality_rating"] = quality
+        if not vals:
+            return
+        old_status = template.status
+        template.write(vals)
+        if "status" in vals and vals["status"] != old_status:
+            self._notify_template_status(template)
+
+    def _notify_template_status(self, template):
+        """A note on the account when Meta changes what may be sent."""
+        self.ensure_one()
+        # in the team's language: the webhook runs without a user language
+        env = self.with_context(lang=self.sudo().user_ids[:1].lang or self.env.lang).env
+        template = template.with_env(env)
+        status = dict(template._fields["status"]._description_selection(env)).get(
+            template.status
+        )
+        body = env._(
+            "Meta set template %(template)s to %(status)s.",
+            template=template.display_name,
+            status=status,
+        )
+        reason = template._status_reason_text()
+        if reason:
+            body = Markup("%s<br/>%s") % (
+                body,
+                env._("Reason: %(reason)s", reason=reason),
+            )
+        self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _process_inbound_messages(self, items):
         self.ensure_one()

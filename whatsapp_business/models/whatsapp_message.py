@@ -232,11 +232,13 @@ class WhatsappMessage(models.Model):
         if self.template_id:
             template = self.template_id
             if template.status != "approved":
+                reason = template._status_reason_text()
                 raise wa_client.PermanentError(
                     self.env._(
                         "Template %(template)s is no longer approved.",
                         template=template.display_name,
                     )
+                    + (f" {reason}" if reason else "")
                 )
             components = json.loads(self.template_components or "[]")
             try:

@@ -52,7 +52,30 @@ class WhatsappTemplate(models.Model):
     language = fields.Char(required=True, readonly=True, help="Meta's language code.")
     category = fields.Selection(TEMPLATE_CATEGORIES, required=True, readonly=True)
     status = fields.Selection(TEMPLATE_STATUSES, required=True, readonly=True)
-    rejection_reason = fields.Char(readonly=True)
+    rejection_reason = fields.Char(
+        readonly=True, help="Meta's code of why it rejected the template."
+    )
+    status_detail = fields.Char(
+        string="Meta's Explanation",
+        readonly=True,
+        help="What Meta said when it paused, disabled or rejected the template.",
+    )
+    status_reason = fields.Char(
+        string="Reason",
+        compute="_compute_status_reason",
+        help="Why the template cannot be sent, in your language.",
+    )
+    quality_rating = fields.Selection(
+        [
+            ("green", "High"),
+            ("yellow", "Medium"),
+            ("red", "Low"),
+            ("unknown", "Not Rated Yet"),
+        ],
+        readonly=True,
+        help="Meta's quality rating of the template, from customers' reactions "
+        "(blocks, reports). A low rating leads Meta to pause the template.",
+    )
     header_format = fields.Selection(HEADER_FORMATS, readonly=True)
     header_text = fields.Char(readonly=True)
     header_file = fields.Binary(
@@ -70,6 +93,12 @@ class WhatsappTemplate(models.Model):
     header_media_date = fields.Datetime(
         readonly=True, copy=False, groups="base.group_system"
     )
+    header_location_latitude = fields.Float(
+        string="Latitude", digits=(10, 7), help="Of the place a location header shows."
+    )
+    header_location_longitude = fields.Float(string="Longitude", digits=(10, 7))
+    header_location_name = fields.Char(string="Place Name")
+    header_location_address = fields.Char(string="Place Address")
     body = fields.Text(readonly=True)
     footer = fields.Char(readonly=True)
     button_ids = fields.One2many("whatsapp.template.button", "template_id")
@@ -99,7 +128,13 @@ class WhatsappTemplate(models.Model):
         for template in self:
             template.display_name = f"{template.name} ({template.language})"
 
-    @api.depends("status", "header_format", "header_file")
+    @api.depends(
+        "status",
+        "header_format",
+        "header_file",
+        "header_location_latitude",
+        "header_location_longitude",
+    )
     def _compute_is_sendable(self):
         for template in self:
             template.is_sendable = template.status == "approved" and (
@@ -108,7 +143,81 @@ class WhatsappTemplate(models.Model):
                     template.header_format in wa_template.MEDIA_HEADER_TYPES
                     and bool(template.header_file)
                 )
+                or (template.header_format == "location" and template._has_location())
             )
+
+    def _has_location(self):
+        self.ensure_one()
+        return bool(self.header_location_latitude or self.header_location_longitude)
+
+    def _location(self):
+        """Meta's ``location`` parameter of a location header, or None."""
+        self.ensure_one()
+        if self.header_format != "location":
+            return None
+        return {
+            "latitude": str(self.header_location_latitude),
+            "longitude": str(self.header_location_longitude),
+            "name": self.header_location_name or False,
+            "address": self.header_location_address or False,
+        }
+
+    @api.constrains("header_location_latitude", "header_location_longitude")
+    def _check_location(self):
+        for template in self:
+            if not (
+                -90 <= template.header_location_latitude <= 90
+                and -180 <= template.header_location_longitude <= 180
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The location of template %(template)s is outside the "
+                        "map: latitude runs from -90 to 90, longitude from -180 "
+                        "to 180.",
+                        template=template.display_name,
+                    )
+                )
+
+    @api.depends("status", "rejection_reason", "status_detail")
+    @api.depends_context("lang")
+    def _compute_status_reason(self):
+        for template in self:
+            template.status_reason = template._status_reason_text()
+
+    def _status_reason_text(self):
+        """Why Meta refuses this template, as the user reads it (translated)."""
+        self.ensure_one()
+        reasons = {
+            "ABUSIVE_CONTENT": self.env._("abusive content"),
+            "INCORRECT_CATEGORY": self.env._("the category does not fit the content"),
+            "INVALID_FORMAT": self.env._("invalid format"),
+            "SCAM": self.env._("suspected scam"),
+            "PROMOTIONAL": self.env._(
+                "promotional content in a utility or authentication template"
+            ),
+            "TAG_CONTENT_MISMATCH": self.env._(
+                "the content does not match the category or language"
+            ),
+        }
+        if self.status == "rejected":
+            code = self.rejection_reason or ""
+            reason = reasons.get(code.upper()) or code
+            if reason and self.status_detail:
+                return f"{reason} ({self.status_detail})"
+            return reason or self.status_detail or ""
+        if self.status == "paused":
+            reason = self.env._(
+                "Meta paused it because customers reacted badly to it (quality "
+                "rating low); it can be sent again once Meta unpauses it."
+            )
+        elif self.status == "disabled":
+            reason = self.env._(
+                "Meta disabled it after repeated low quality; edit it in WhatsApp "
+                "Manager and submit it again."
+            )
+        else:
+            return ""
+        return f"{reason} {self.status_detail}" if self.status_detail else reason
 
     def _header_kind_label(self):
         """The header format as the user reads it (translated)."""
@@ -233,10 +342,12 @@ class WhatsappTemplate(models.Model):
             "language": parsed["language"],
             "category": parsed["category"],
             "status": parsed["status"],
+            "rejection_reason": parsed.get("reason") or False,
             "header_format": parsed["header_format"] or False,
             "header_text": parsed["header_text"] or False,
             "body": parsed["body"],
             "footer": parsed["footer"] or False,
+            **({"quality_rating": parsed["quality"]} if parsed.get("quality") else {}),
             "button_ids": [Command.clear()]
             + [
                 Command.create(dict(button, sequence=index))
@@ -255,12 +366,9 @@ class WhatsappTemplate(models.Model):
             for key, value in vals.items()
             if key == "button_ids" or self[key] != value
         }
-        if [
-            (b.button_type, b.text, b.url or False, b.phone_number or False)
-            for b in self.button_ids
-        ] == [
-            (b["button_type"], b["text"], b["url"], b["phone_number"])
-            for b in parsed["buttons"]
+        keys = ("button_type", "text", "url", "phone_number", "example", "otp_type")
+        if [tuple(b[k] or False for k in keys) for b in self.button_ids] == [
+            tuple(b.get(k) or False for k in keys) for b in parsed["buttons"]
         ]:
             changed.pop("button_ids")
         if "header_format" in changed and self.header_file:
@@ -278,6 +386,12 @@ class WhatsappTemplate(models.Model):
             wanted = [
                 ("header", n) for n in wa_template.placeholders(template.header_text)
             ] + [("body", n) for n in wa_template.placeholders(template.body)]
+            buttons = {}
+            for index, button in enumerate(template.button_ids):
+                # a one-time password button sends the body's code
+                if button.is_dynamic and button.button_type != "otp":
+                    wanted.append(("button", index + 1))
+                    buttons[index + 1] = button
             existing = {(v.component, v.placeholder): v for v in template.variable_ids}
             commands = [
                 Command.unlink(variable.id)
@@ -287,12 +401,18 @@ class WhatsappTemplate(models.Model):
             for component, number in wanted:
                 sample = examples.get(component) or []
                 sample_text = sample[number - 1] if len(sample) >= number else False
+                button = buttons.get(number) if component == "button" else False
+                if button:
+                    sample_text = button.example or False
                 if (component, number) in existing:
                     variable = existing[(component, number)]
+                    update = {}
                     if sample_text and variable.sample != sample_text:
-                        commands.append(
-                            Command.update(variable.id, {"sample": sample_text})
-                        )
+                        update["sample"] = sample_text
+                    if button and variable.button_id != button:
+                        update["button_id"] = button.id
+                    if update:
+                        commands.append(Command.update(variable.id, update))
                     continue
                 first_body = (
                     component == "body"
@@ -304,11 +424,15 @@ class WhatsappTemplate(models.Model):
                         {
                             "component": component,
                             "placeholder": number,
+                            "button_id": button.id if button else False,
                             "sample": sample_text,
                             # the customer's name is the usual first greeting value
                             "field_type": "field" if first_body else "text",
                             "field_id": partner_name.id if first_body else False,
-                            "fixed_text": sample_text if not first_body else False,
+                            # a one-time code is never a fixed text
+                            "fixed_text": sample_text
+                            if not first_body and template.category != "authentication"
+                            else False,
                         }
                     )
                 )
@@ -319,14 +443,26 @@ class WhatsappTemplate(models.Model):
     def _check_sendable(self):
         for template in self:
             if template.status != "approved":
+                status = dict(
+                    template._fields["status"]._description_selection(self.env)
+                ).get(template.status)
+                reason = template._status_reason_text()
+                if reason:
+                    raise UserError(
+                        self.env._(
+                            "Template %(template)s cannot be sent: Meta set it to "
+                            "%(status)s. Reason: %(reason)s",
+                            template=template.display_name,
+                            status=status,
+                            reason=reason,
+                        )
+                    )
                 raise UserError(
                     self.env._(
                         "Template %(template)s is not approved by Meta (status: "
                         "%(status)s); only approved templates can be sent.",
                         template=template.display_name,
-                        status=dict(
-                            template._fields["status"]._description_selection(self.env)
-                        ).get(template.status),
+                        status=status,
                     )
                 )
             if template.is_sendable:
@@ -342,8 +478,9 @@ class WhatsappTemplate(models.Model):
                 )
             raise UserError(
                 self.env._(
-                    "Template %(template)s has a location header; such templates "
-                    "cannot be sent from Odoo yet.",
+                    "Template %(template)s has a location header: enter the "
+                    "latitude and longitude of the place on the template before "
+                    "sending it.",
                     template=template.display_name,
                 )
             )
@@ -353,9 +490,106 @@ class WhatsappTemplate(models.Model):
         self.ensure_one()
         header, body = {}, {}
         for variable in self.variable_ids:
+            if variable.component == "button":
+                continue
             target = header if variable.component == "header" else body
             target[variable.placeholder] = variable._value_for(partner)
         return header, body
+
+    def _button_values_for(self, partner):
+        """``{n: text}`` of the dynamic buttons (n = position from 1)."""
+        self.ensure_one()
+        return {
+            variable.placeholder: variable._value_for(partner)
+            for variable in self.variable_ids
+            if variable.component == "button"
+        }
+
+    def _check_parameters(self, header_values, body_values, button_values):
+        """Every parameter Meta expects from the synchronised template is there
+        and in Meta's format; returns Meta's ``{index: (type, value)}`` of the
+        dynamic buttons. Raises UserError naming each missing or wrong field."""
+        self.ensure_one()
+        labels = dict(
+            self.env["whatsapp.template.variable"]
+            ._fields["component"]
+            ._description_selection(self.env)
+        )
+
+        def _filled(value):
+            return str(value or "").strip()
+
+        missing, wrong = [], []
+        for component, text, values in (
+            ("header", self.header_text, header_values),
+            ("body", self.body, body_values),
+        ):
+            for n in wa_template.placeholders(text):
+                value = _filled(values.get(n))
+                name = f"{labels[component]} {{{{{n}}}}}"
+                if not value:
+                    missing.append(name)
+                elif (
+                    component == "header"
+                    and len(value) > wa_template.MAX_HEADER_PARAM_LENGTH
+                ):
+                    wrong.append(
+                        self.env._(
+                            "%(field)s is longer than %(max)s characters",
+                            field=name,
+                            max=wa_template.MAX_HEADER_PARAM_LENGTH,
+                        )
+                    )
+        buttons = {}
+        for index, button in enumerate(self.button_ids):
+            if not button.is_dynamic:
+                continue
+            if button.button_type == "otp":
+                value = _filled(body_values.get(1))
+                name = self.env._("the one-time code (%(field)s)", field=labels["body"])
+                name += " {{1}}"
+            else:
+                value = _filled(button_values.get(index + 1))
+                name = button._label()
+            if not value:
+                if name not in missing:
+                    missing.append(name)
+                continue
+            if button.button_type in ("otp", "copy_code") and (
+                len(value) > wa_template.MAX_CODE_LENGTH
+                or any(c.isspace() for c in value)
+            ):
+                wrong.append(
+                    self.env._(
+                        "%(field)s must be at most %(max)s characters without spaces",
+                        field=name,
+                        max=wa_template.MAX_CODE_LENGTH,
+                    )
+                )
+            if button.button_type == "url" and any(c.isspace() for c in value):
+                wrong.append(
+                    self.env._(
+                        "%(field)s goes at the end of a web address: no spaces",
+                        field=name,
+                    )
+                )
+            buttons[index] = (button.button_type, value)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Fill in every placeholder before sending; empty: %(placeholders)s",
+                    placeholders=", ".join(missing),
+                )
+            )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Template %(template)s cannot be sent: %(problems)s.",
+                    template=self.display_name,
+                    problems="; ".join(wrong),
+                )
+            )
+        return buttons
 
     def _check_consent(self, partner):
         """Marketing templates need ``whatsapp_marketing`` consent when the
@@ -374,13 +608,17 @@ class WhatsappTemplate(models.Model):
                 )
             )
 
-    def _send_to_partner(self, partner, header_values=None, body_values=None):
+    def _send_to_partner(
+        self, partner, header_values=None, body_values=None, button_values=None
+    ):
         """Queue this template for ``partner`` and show it in their conversation.
 
-        Values are ``{n: text}``; by default they come from the merge fields.
+        Values are ``{n: text}`` (for buttons, n is the button's position from
+        1); by default they come from the merge fields. The code of an
+        authentication template is its body's ``{{1}}``.
         Raises UserError when the template is not approved, the contact has no
-        WhatsApp number, a placeholder is empty, or consent is missing.
-        Returns the queued ``whatsapp.message``.
+        WhatsApp number, a parameter is empty or not in Meta's format, or
+        consent is missing. Returns the queued ``whatsapp.message``.
         """
         self.ensure_one()
         partner.ensure_one()
@@ -390,22 +628,9 @@ class WhatsappTemplate(models.Model):
         if header_values is None and body_values is None:
             header_values, body_values = self._values_for(partner)
         header_values, body_values = header_values or {}, body_values or {}
-        wanted = [("header", n) for n in wa_template.placeholders(self.header_text)]
-        wanted += [("body", n) for n in wa_template.placeholders(self.body)]
-        empty = [
-            f"{{{{{n}}}}}"
-            for component, n in wanted
-            if not str(
-                (header_values if component == "header" else body_values).get(n) or ""
-            ).strip()
-        ]
-        if empty:
-            raise UserError(
-                self.env._(
-                    "Fill in every placeholder before sending; empty: %(placeholders)s",
-                    placeholders=", ".join(empty),
-                )
-            )
+        if button_values is None:
+            button_values = self._button_values_for(partner)
+        buttons = self._check_parameters(header_values, body_values, button_values)
         channel = self.env["discuss.channel"]._whatsapp_get_or_create(
             self.account_id, partner
         )[partner]
@@ -435,7 +660,9 @@ class WhatsappTemplate(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        components = wa_template.build_components(body_values, header_values)
+        components = wa_template.build_components(
+            body_values, header_values, buttons, location=self._location()
+        )
         text = wa_template.render(self.body or "", body_values)
         message = (
             self.env["whatsapp.message"]

@@ -11,9 +11,18 @@ class WhatsappTemplateVariable(models.Model):
         "whatsapp.template", required=True, ondelete="cascade", index=True
     )
     component = fields.Selection(
-        [("header", "Header"), ("body", "Body")], required=True, default="body"
+        [("header", "Header"), ("body", "Body"), ("button", "Button")],
+        required=True,
+        default="body",
     )
-    placeholder = fields.Integer(required=True, help="The n of {{n}}.")
+    placeholder = fields.Integer(
+        required=True, help="The n of {{n}}; for a button, its position (from 1)."
+    )
+    button_id = fields.Many2one(
+        "whatsapp.template.button",
+        ondelete="cascade",
+        help="The URL or copy-code button this value fills.",
+    )
     field_type = fields.Selection(
         [("field", "Contact Field"), ("text", "Fixed Text")],
         string="Filled With",
@@ -44,10 +53,13 @@ class WhatsappTemplateVariable(models.Model):
         )
     ]
 
-    @api.depends("component", "placeholder")
+    @api.depends("component", "placeholder", "button_id.text")
     def _compute_display_name(self):
         labels = dict(self._fields["component"]._description_selection(self.env))
         for variable in self:
+            if variable.button_id:
+                variable.display_name = variable.button_id._label()
+                continue
             variable.display_name = (
                 f"{labels.get(variable.component)} {{{{{variable.placeholder}}}}}"
             )

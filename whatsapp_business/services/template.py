@@ -17,6 +17,7 @@ STATUSES = (
     "limit_exceeded",
     "archived",
 )
+QUALITY_RATINGS = ("green", "yellow", "red", "unknown")
 
 
 def placeholders(text):
@@ -35,11 +36,54 @@ def render(text, values):
     return PLACEHOLDER.sub(_sub, text or "")
 
 
-def build_components(body_values=None, header_values=None):
-    """Meta ``components`` for a send: ``{n: text}`` dicts ordered by placeholder."""
+# Meta's limits on parameter values (Cloud API "Template messages").
+MAX_CODE_LENGTH = 15  # copy-code coupon and one-time password
+MAX_HEADER_PARAM_LENGTH = 60
+# button types whose parameter is sent as ``sub_type`` with that parameter type
+BUTTON_PARAMETERS = {"url": "text", "copy_code": "coupon_code", "otp": "text"}
+
+
+def button_is_dynamic(button):
+    """The button takes a value when sending: a URL with ``{{1}}``, a copy-code
+    button, or a one-time-password button (its value is the code)."""
+    kind = button.get("button_type")
+    if kind == "url":
+        return bool(PLACEHOLDER.search(button.get("url") or ""))
+    return kind in ("copy_code", "otp")
+
+
+def url_suffix_example(url, example):
+    """The dynamic suffix in Meta's example of a ``https://x/{{1}}`` button."""
+    prefix = PLACEHOLDER.split(url or "")[0]
+    if example and prefix and example.startswith(prefix):
+        return example[len(prefix) :]
+    return example or False
+
+
+def build_components(
+    body_values=None, header_values=None, button_values=None, location=None
+):
+    """Meta ``components`` for a send: ``{n: text}`` dicts ordered by placeholder.
+
+    ``button_values`` is ``{index: (button_type, text)}`` for the dynamic
+    buttons (``index`` 0-based as Meta counts them); ``location`` a dict with
+    latitude, longitude, name and address for a location header.
+    """
     components = []
+    if location:
+        components.append(
+            {
+                "type": "header",
+                "parameters": [
+                    {
+                        "type": "location",
+                        "location": {k: v for k, v in location.items() if v},
+                    }
+                ],
+            }
+        )
     for kind, values in (("header", header_values), ("body", body_values)):
-        if values:
+        if values and not (kind == "header" and location):
             components.append(
                 {
                     "type": kind,
@@ -48,6 +92,18 @@ def build_components(body_values=None, header_values=None):
                     ],
                 }
             )
+    for index in sorted(button_values or {}):
+        kind, value = button_values[index]
+        parameter = BUTTON_PARAMETERS[kind]
+        components.append(
+            {
+                "type": "button",
+                # a one-time password goes out as a URL button with the code
+                "sub_type": "copy_code" if kind == "copy_code" else "url",
+                "index": str(index),
+                "parameters": [{"type": parameter, parameter: str(value)}],
+            }
+        )
     return components
 
 
@@ -102,7 +158,17 @@ def parse_template(data):
         "buttons": [],
         "body_examples": [],
         "header_examples": [],
+        "quality": False,
+        "reason": False,
     }
+    quality = data.get("quality_score")
+    if isinstance(quality, dict):
+        quality = quality.get("score")
+    if isinstance(quality, str) and quality.lower() in QUALITY_RATINGS:
+        result["quality"] = quality.lower()
+    reason = data.get("rejected_reason")
+    if isinstance(reason, str) and reason.upper() != "NONE":
+        result["reason"] = reason
     for component in data.get("components") or []:
         kind = (component.get("type") or "").upper()
         if kind == "HEADER":
@@ -116,12 +182,21 @@ def parse_template(data):
             result["footer"] = component.get("text") or False
         elif kind == "BUTTONS":
             for button in component.get("buttons") or []:
+                kind = (button.get("type") or "").lower()
+                example = button.get("example")
+                if isinstance(example, list):
+                    example = example[0] if example else None
+                example = str(example) if example else False
+                if kind == "url":
+                    example = url_suffix_example(button.get("url"), example)
                 result["buttons"].append(
                     {
-                        "button_type": (button.get("type") or "").lower(),
+                        "button_type": kind,
                         "text": button.get("text") or "",
                         "url": button.get("url") or False,
                         "phone_number": button.get("phone_number") or False,
+                        "example": example,
+                        "otp_type": (button.get("otp_type") or "").lower() or False,
                     }
                 )
     if result["category"] not in CATEGORIES:

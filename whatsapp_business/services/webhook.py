@@ -243,7 +243,19 @@ def parse_payload(payload):
             elif field == "message_template_status_update":
                 update = _template_update(value, waba_id)
                 update["status"] = (_text(value.get("event")) or "").lower()
-                update["reason"] = _text(value.get("reason"))
+                reason = _text(value.get("reason"))
+                # Meta sends "NONE" when there is no reason
+                update["reason"] = None if (reason or "").upper() == "NONE" else reason
+                other = _dict(value.get("other_info"))
+                update["detail"] = _text(other.get("description")) or _text(
+                    other.get("title")
+                )
+                result["template_updates"].append(update)
+            elif field == "message_template_quality_update":
+                update = _template_update(value, waba_id)
+                update["quality"] = (
+                    _text(value.get("new_quality_score")) or ""
+                ).lower()
                 result["template_updates"].append(update)
             elif field == "template_category_update":
                 # Meta may re-categorise a template (e.g. utility -> marketing)

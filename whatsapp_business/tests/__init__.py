@@ -6,3 +6,5 @@ from . import test_conversation_routing
 from . import test_webhook_hardening
 from . import test_public_methods
 from . import test_contact_matching
+from . import test_template_status
+from . import test_template_components

@@ -37,7 +37,7 @@ class TestWhatsappAccount(WhatsappCommon, TransactionCase):
         self.assertEqual(utility.button_ids.button_type, "url")
         self.assertEqual(
             [(v.component, v.placeholder) for v in utility.variable_ids],
-            [("header", 1), ("body", 1), ("body", 2)],
+            [("header", 1), ("button", 1), ("body", 1), ("body", 2)],
         )
         # the greeting defaults to the contact's name, the rest to Meta's example
         body_1 = utility.variable_ids.filtered(

@@ -76,6 +76,14 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
                         {"type": "text", "text": "12.06"},
                     ],
                 },
+                # the URL button's suffix, from Meta's example (Meta refuses
+                # the send without it: 132000)
+                {
+                    "type": "button",
+                    "sub_type": "url",
+                    "index": "0",
+                    "parameters": [{"type": "text", "text": "SO042"}],
+                },
             ],
         )
 

@@ -64,6 +64,7 @@ class WhatsappComposer(models.TransientModel):
                             {
                                 "component": variable.component,
                                 "placeholder": variable.placeholder,
+                                "label": variable.display_name,
                                 "value": variable._value_for(composer.partner_id),
                             }
                         )
@@ -99,9 +100,19 @@ class WhatsappComposer(models.TransientModel):
         self.ensure_one()
         header, body = {}, {}
         for line in self.variable_ids:
+            if line.component == "button":
+                continue
             target = header if line.component == "header" else body
             target[line.placeholder] = line.value or ""
         return header, body
+
+    def _button_values(self):
+        self.ensure_one()
+        return {
+            line.placeholder: line.value or ""
+            for line in self.variable_ids
+            if line.component == "button"
+        }
 
     def action_send(self):
         self.ensure_one()
@@ -116,7 +127,10 @@ class WhatsappComposer(models.TransientModel):
             )
         header, body = self._values()
         message = self.template_id._send_to_partner(
-            self.partner_id, header_values=header, body_values=body
+            self.partner_id,
+            header_values=header,
+            body_values=body,
+            button_values=self._button_values(),
         )
         return {
             "type": "ir.actions.client",

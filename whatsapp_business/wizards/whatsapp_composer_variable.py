@@ -10,7 +10,8 @@ class WhatsappComposerVariable(models.TransientModel):
         "whatsapp.composer", required=True, ondelete="cascade"
     )
     component = fields.Selection(
-        [("header", "Header"), ("body", "Body")], required=True
+        [("header", "Header"), ("body", "Body"), ("button", "Button")], required=True
     )
     placeholder = fields.Integer(required=True)
+    label = fields.Char(string="Field", readonly=True)
     value = fields.Char()

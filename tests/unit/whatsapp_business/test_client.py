@@ -38,10 +38,19 @@ def test_send_text_posts_documented_shape(fake):
 
 
 def test_send_template_with_components(fake):
-    components = [{"type": "body", "parameters": [{"type": "text", "text": "Jens"}]}]
-    make_client(fake).send_template("4512345678", "order_update", "da", components)
+    # as Meta, the fake wants every parameter of the approved template
+    components = [
+        {
+            "type": "body",
+            "parameters": [
+                {"type": "text", "text": "Jens"},
+                {"type": "text", "text": "20%"},
+            ],
+        }
+    ]
+    make_client(fake).send_template("4512345678", "spring_offer", "da", components)
     template = fake.sent[-1]["template"]
-    assert template["name"] == "order_update"
+    assert template["name"] == "spring_offer"
     assert template["language"] == {"code": "da"}
     assert template["components"] == components
 

@@ -70,3 +70,93 @@ def test_media_header_types_follow_meta():
     assert template.MEDIA_HEADER_TYPES["image"] == ("image/jpeg", "image/png")
     assert "application/pdf" in template.MEDIA_HEADER_TYPES["document"]
     assert "location" not in template.MEDIA_HEADER_TYPES
+
+
+def test_parse_buttons_keep_examples_and_otp_type():
+    parsed = template.parse_template(sample_templates()[0])
+    assert parsed["buttons"][0]["example"] == "SO042"  # the suffix of the example
+    auth = template.parse_template(sample_templates()[2])
+    assert auth["buttons"][0]["button_type"] == "otp"
+    assert auth["buttons"][0]["otp_type"] == "copy_code"
+    assert template.url_suffix_example("https://x/{{1}}", "https://y/z") == (
+        "https://y/z"
+    )
+    quality = template.parse_template(
+        {"id": 1, "quality_score": {"score": "RED"}, "rejected_reason": "NONE"}
+    )
+    assert quality["quality"] == "red" and quality["reason"] is False
+
+
+def test_dynamic_buttons():
+    assert template.button_is_dynamic({"button_type": "url", "url": "https://a/{{1}}"})
+    assert not template.button_is_dynamic({"button_type": "url", "url": "https://a"})
+    assert template.button_is_dynamic({"button_type": "copy_code"})
+    assert template.button_is_dynamic({"button_type": "otp"})
+    assert not template.button_is_dynamic({"button_type": "quick_reply"})
+
+
+def test_build_components_with_buttons_and_location():
+    components = template.build_components(
+        {1: "123456"},
+        {},
+        {0: ("otp", "123456"), 2: ("copy_code", "SAVE")},
+        location={"latitude": "55.6", "longitude": "12.5", "name": False},
+    )
+    assert components == [
+        {
+            "type": "header",
+            "parameters": [
+                {
+                    "type": "location",
+                    "location": {"latitude": "55.6", "longitude": "12.5"},
+                }
+            ],
+        },
+        {"type": "body", "parameters": [{"type": "text", "text": "123456"}]},
+        {
+            "type": "button",
+            "sub_type": "url",
+            "index": "0",
+            "parameters": [{"type": "text", "text": "123456"}],
+        },
+        {
+            "type": "button",
+            "sub_type": "copy_code",
+            "index": "2",
+            "parameters": [{"type": "coupon_code", "coupon_code": "SAVE"}],
+        },
+    ]
+
+
+def test_fake_meta_checks_components_like_meta():
+    from nordic_crm_fakes.meta_graph import check_components
+
+    order, _offer, login = sample_templates()[:3]
+    header = {"type": "header", "parameters": [{"type": "text", "text": "SO1"}]}
+    body = {
+        "type": "body",
+        "parameters": [{"type": "text", "text": "J"}, {"type": "text", "text": "x"}],
+    }
+    button = {
+        "type": "button",
+        "sub_type": "url",
+        "index": "0",
+        "parameters": [{"type": "text", "text": "SO1"}],
+    }
+    assert check_components(order, [header, body, button]) is None
+    assert check_components(order, [header, body])[0] == 132000
+    assert check_components(order, [body, button])[0] == 132000
+    assert (
+        check_components(order, [header, body, button, dict(button, index="5")])[0]
+        == 132000
+    )
+    empty = {"type": "body", "parameters": [{"type": "text", "text": " "}] * 2}
+    assert check_components(order, [header, empty, button])[0] == 132012
+    code = {"type": "body", "parameters": [{"type": "text", "text": "123456"}]}
+    otp = dict(button, parameters=[{"type": "text", "text": "123456"}])
+    assert check_components(login, [code, otp]) is None
+    assert check_components(login, [code])[0] == 132000
+    assert check_components(login, [code, dict(otp, sub_type="copy_code")])[0] == (
+        132012
+    )
+    assert check_components(login, "junk")[0] == 132012

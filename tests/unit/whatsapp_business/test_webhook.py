@@ -170,8 +170,66 @@ def test_parse_ignores_other_objects_and_template_updates():
             "language": "nl",
             "status": "rejected",
             "reason": "INCORRECT_CATEGORY",
+            "detail": None,
         }
     ]
+
+
+def test_parse_paused_template_and_quality_update():
+    paused = webhook.parse_payload(
+        envelope(
+            {
+                "event": "PAUSED",
+                "message_template_id": 1002,
+                "message_template_name": "spring_offer",
+                "message_template_language": "da",
+                "reason": "NONE",
+                "other_info": {
+                    "title": "FIRST_PAUSE",
+                    "description": "Paused for 3 hours\x00 due to low quality.",
+                },
+            },
+            field="message_template_status_update",
+        )
+    )["template_updates"][0]
+    assert paused["status"] == "paused"
+    assert paused["reason"] is None  # Meta's "NONE"
+    assert paused["detail"] == "Paused for 3 hours due to low quality."
+    title_only = webhook.parse_payload(
+        envelope(
+            {"event": "PAUSED", "message_template_id": 1, "other_info": "junk"},
+            field="message_template_status_update",
+        )
+    )["template_updates"][0]
+    assert title_only["detail"] is None
+    quality = webhook.parse_payload(
+        envelope(
+            {
+                "previous_quality_score": "GREEN",
+                "new_quality_score": "YELLOW",
+                "message_template_id": 1002,
+                "message_template_name": "spring_offer",
+                "message_template_language": "da",
+            },
+            field="message_template_quality_update",
+        )
+    )["template_updates"]
+    assert quality == [
+        {
+            "waba_id": "102290129340398",
+            "template_id": "1002",
+            "name": "spring_offer",
+            "language": "da",
+            "quality": "yellow",
+        }
+    ]
+    junk = webhook.parse_payload(
+        envelope(
+            {"new_quality_score": ["RED"], "message_template_id": 1002},
+            field="message_template_quality_update",
+        )
+    )["template_updates"][0]
+    assert junk["quality"] == ""
 
 
 def test_other_message_kinds_have_text():
