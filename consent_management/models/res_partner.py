@@ -41,6 +41,14 @@ class ResPartner(models.Model):
         help="Standing of the contact for the E-marketing purpose. An expired "
         "consent counts as no record.",
     )
+    is_marketing_protected = fields.Boolean(
+        string="Protected from marketing (Robinson)",
+        tracking=True,
+        copy=False,
+        help="The person is protected from marketing, as by the Robinson marking "
+        "(reklamebeskyttelse) in the Danish CPR register: no marketing calls. "
+        "Only a Consent officer can clear the mark.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -48,6 +56,26 @@ class ResPartner(models.Model):
         # Every contact has its legal basis from birth, not from the next run.
         self.env["consent.initializer"]._apply_to_new_partners(partners)
         return partners
+
+    def write(self, vals):
+        if "is_marketing_protected" in vals and not vals["is_marketing_protected"]:
+            self._consent_check_may_clear_protection()
+        return super().write(vals)
+
+    def _consent_check_may_clear_protection(self):
+        """Clearing the Robinson mark lifts a protection the person asked
+        for: only a Consent officer (or server code) may do it."""
+        if self.env.su or self.env.user.has_group(
+            "consent_management.group_consent_officer"
+        ):
+            return
+        if any(self.sudo().mapped("is_marketing_protected")):
+            raise AccessError(
+                self.env._(
+                    "Only a Consent officer can remove the protection from "
+                    "marketing of a contact."
+                )
+            )
 
     @api.depends("consent_record_ids")
     def _compute_consent_record_count(self):

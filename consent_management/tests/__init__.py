@@ -8,6 +8,7 @@ from . import (
     test_initializer,
     test_merge,
     test_new_contacts,
+    test_phone_marketing,
     test_routes,
     test_security,
     test_settings_wizard,
