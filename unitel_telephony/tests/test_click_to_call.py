@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.originate import ORIGINATE_PATH, FakeOriginate
 
@@ -258,6 +260,61 @@ class TestClickToCall(UnitelCommon, HttpCase):
         self.assertEqual(result["mode"], "tel")
         self.assertFalse(self.fake.requests, "tel: mode never calls the API")
         self.assertEqual(self.outgoing().partner_id, self.jensen)
+
+    # -- a question before dialling (hook for other addons) ----------------------
+    def call_with(self, confirmations):
+        return self.make_jsonrpc_request(
+            "/unitel/call",
+            {
+                "number": "+4512345678",
+                "res_model": "res.partner",
+                "res_id": self.hansen.id,
+                "confirmations": confirmations,
+            },
+        )
+
+    def test_hook_question_stops_the_call_until_answered(self):
+        self.use_api()
+        Call = type(self.env["unitel.call"])
+        question = {
+            "key": "checked",
+            "title": "Sure?",
+            "message": "Really call?",
+            "confirm_label": "Yes",
+        }
+        answered = []
+
+        def before_dial(model, partner, e164, confirmations):
+            return None if "checked" in confirmations else question
+
+        def on_dial(call, confirmations):
+            answered.append((call.partner_id, confirmations))
+
+        with (
+            patch.object(Call, "_unitel_before_dial", before_dial),
+            patch.object(Call, "_unitel_on_dial", on_dial),
+        ):
+            result = self.call_with([])
+            self.assertEqual(result["confirm"], question)
+            self.assertFalse(result["ok"])
+            self.assertFalse(self.fake.requests, "nothing dialled")
+            self.assertFalse(self.outgoing(), "nothing logged")
+            result = self.call_with(["checked"])
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(len(self.fake.calls("POST", ORIGINATE_PATH)), 1)
+        self.assertEqual(answered, [(self.hansen, frozenset({"checked"}))])
+
+    def test_malformed_confirmations_are_refused_plainly(self):
+        self.use_api()
+        for bad in ("yes", {"a": 1}, [1], ["a"] * 6, ["x" * 500], ["nul\x00"]):
+            with self.subTest(bad=bad):
+                result = self.call_with(bad)
+                self.assertFalse(result["ok"])
+                self.assertIn("malformed", result["message"])
+        self.assertFalse(self.fake.requests)
+        self.assertFalse(self.outgoing())
+        # an answer to a question nobody asked changes nothing
+        self.assertTrue(self.call_with(["anything"])["ok"])
 
     def test_unreadable_number_is_refused_in_plain_words(self):
         result = self.call("call reception", self.hansen)
