@@ -29,10 +29,10 @@ DB = f"test_exchange_calendar_sync_bench_{os.getpid()}"
 
 
 def run(conf):
+    from nordic_crm_fakes.msgraph import FakeGraph
+
     import odoo
     from odoo.modules.registry import Registry
-
-    from nordic_crm_fakes.msgraph import FakeGraph
 
     odoo.tools.config.parse_config(["-c", str(conf), "-d", DB, "--log-level=warn"])
     registry = Registry(DB)

@@ -14,6 +14,8 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+from nordic_crm_fakes.smtp import FakeSMTPServer
+
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user
 
@@ -24,8 +26,6 @@ from odoo.addons.sendgrid_delivery.tests.common import (
     signed_headers,
 )
 from odoo.addons.whatsapp_business.tests.common import WhatsappCommon
-
-from nordic_crm_fakes.smtp import FakeSMTPServer
 
 PRIVACY_PARAM = "consent_management.emarketing_privacy"
 MOBILE_NATIONAL = "20 55 44 33"
