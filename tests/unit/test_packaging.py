@@ -11,8 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDONS = sorted(p.parent.name for p in ROOT.glob("*/__manifest__.py"))
-# Imported by the addons but installed with Odoo itself (its requirements).
-ODOO_PROVIDES = {"odoo", "dateutil", "werkzeug", "markupsafe", "psycopg2", "lxml"}
+# Imported by the addons but installed with Odoo itself (its requirements.txt).
+ODOO_PROVIDES = {
+    *("odoo", "dateutil", "werkzeug", "markupsafe", "psycopg2", "lxml"),
+    *("xlsxwriter", "pytz", "babel", "PIL", "reportlab", "jinja2", "docutils"),
+}
 
 
 def manifest(addon):
