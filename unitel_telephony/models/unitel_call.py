@@ -172,16 +172,9 @@ class UnitelCall(models.Model):
     def _post_in_chatter(self):
         """Log each call on the contact's chatter (and the document called from),
         authored by the call's user, on records the user may read."""
-        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
         for call in self:
             body = Markup("<p>%s</p>") % call.display_name
-            details = []
-            if call.outcome:
-                details.append(outcomes[call.outcome])
-            if call.user_id:
-                details.append(call.user_id.name)
-            if call.error_message:
-                details.append(call.error_message)
+            details = call._unitel_chatter_details()
             if details:
                 body += Markup("<p>%s</p>") % " · ".join(details)
             targets = call.partner_id
@@ -199,6 +192,20 @@ class UnitelCall(models.Model):
                 # the PBX notification (superuser) logs on the matched contact
                 if self.env.su or target.has_access("read"):
                     target._message_log(body=body, author_id=author.id)
+
+    def _unitel_chatter_details(self):
+        """The parts of the chatter line under the call's name (override to
+        add yours): outcome, user, error."""
+        self.ensure_one()
+        details = []
+        if self.outcome:
+            outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+            details.append(outcomes[self.outcome])
+        if self.user_id:
+            details.append(self.user_id.name)
+        if self.error_message:
+            details.append(self.error_message)
+        return details
 
     def _get_document(self):
         self.ensure_one()
