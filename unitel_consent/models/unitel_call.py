@@ -129,3 +129,9 @@ class UnitelCall(models.Model):
                 }
             )
         return result
+
+    def _unitel_chatter_details(self):
+        details = super()._unitel_chatter_details()
+        if self.is_service_call:
+            details.append(_("Service call (protected from marketing calls)"))
+        return details

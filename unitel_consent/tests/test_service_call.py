@@ -88,6 +88,10 @@ class TestServiceCall(UnitelCommon, HttpCase):
         self.assertEqual(call.phone_marketing_state, "withdrawn")
         self.assertEqual(call.phone_marketing_legal_basis, "consent")
         self.assertFalse(call.was_marketing_protected)
+        self.assertIn(
+            "Service call (protected from marketing calls)",
+            self.jensen.message_ids[0].body,
+        )
 
     def test_answer_given_for_robinson_contact(self):
         result = self.call("+45 12 34 56 78", self.hansen, ["service_call"])
@@ -116,6 +120,7 @@ class TestServiceCall(UnitelCommon, HttpCase):
         call = self.env["unitel.call"].browse(result["call_id"])
         self.assertFalse(call.is_service_call)
         self.assertEqual(call.phone_marketing_state, "active")
+        self.assertNotIn("Service call", self.de_vries.message_ids[0].body)
         self.assertEqual(call.phone_marketing_legal_basis, "consent")
 
     def test_tel_mode_asks_too_and_logs_only_after_the_answer(self):
