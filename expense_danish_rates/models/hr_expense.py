@@ -164,6 +164,8 @@ class HrExpense(models.Model):
             return False
         year = fields.Date.context_today(self).year
         counter = employee.sudo()._dk_mileage_counter(company, year)
+        if not counter["km"] and company.country_id.code != "DK":
+            return False  # not a Danish employer, and no Danish mileage
         return {key: counter[key] for key in ("km", "threshold", "year", "text")}
 
     def _compute_from_product(self):

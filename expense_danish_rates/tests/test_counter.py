@@ -116,6 +116,13 @@ class TestCounter(CounterCase):
                 "user_id": self.freja_user.id,
             }
         )
+        fjord_counter = (
+            self.env["hr.expense"]
+            .with_user(self.freja_user)
+            .with_context(allowed_company_ids=other_company.ids)
+        )
+        # A company outside Denmark without Danish mileage shows no counter.
+        self.assertFalse(fjord_counter.get_dk_mileage_counter())
         self.Expense.with_context(
             allowed_company_ids=[self.company.id, other_company.id]
         ).create(
@@ -210,3 +217,28 @@ class TestCounterOverJsonRpc(HttpCase, CounterCase):
         new_test_user(self.env, "portal.counter", groups="base.group_portal")
         self.authenticate("portal.counter", "portal.counter")
         self.assertFalse(self.call("hr.expense", "get_dk_mileage_counter"))
+
+    def test_statement_download_is_its_owners_only(self):
+        self.trip(1200, self.day(1, 10))
+        statement = (
+            self.env["hr.expense.dk.statement"]
+            .with_user(self.freja_user)
+            .create({"employee_id": self.employee.id, "year": self.year})
+        )
+        url = statement.action_export_xlsx()["url"]
+        self.authenticate("freja.counter", "freja.counter")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content[:2], b"PK")  # an XLSX (zip) file
+        self.authenticate("mads.counter", "mads.counter")
+        response = self.url_open(url)
+        self.assertIn(response.status_code, (403, 404))
+        self.assertNotEqual(response.content[:2], b"PK")
+        # Nor can Mads ask for Freja's statement over JSON-RPC.
+        with self.assertRaises(JsonRpcException) as caught:
+            self.call(
+                "hr.expense.dk.statement",
+                "create",
+                {"employee_id": self.employee.id, "year": self.year},
+            )
+        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
