@@ -21,6 +21,7 @@ AUDITED = {
     ("res.config.settings", "action_unitel_generate_webhook_token"): "system",
     ("res.config.settings", "action_unitel_renormalise_numbers"): "system",
     ("ir.http", "session_info"): "core; the call mode for internal users only",
+    ("res.config.settings", "default_get"): "core; the tokens for system only",
 }
 
 
