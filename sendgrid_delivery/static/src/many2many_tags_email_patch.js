@@ -1,14 +1,14 @@
-import { useState } from "@odoo/owl";
-import { FieldMany2ManyTagsEmail } from "@mail/views/web/fields/many2many_tags_email/many2many_tags_email";
+import {useState} from "@odoo/owl";
+import {FieldMany2ManyTagsEmail} from "@mail/views/web/fields/many2many_tags_email/many2many_tags_email";
 
-import { patch } from "@web/core/utils/patch";
+import {patch} from "@web/core/utils/patch";
 
 // Recipient chips of a contact whose address bounced permanently turn red
 // and say when and why, as a chip without e-mail address already does.
 patch(FieldMany2ManyTagsEmail.prototype, {
     setup() {
         super.setup();
-        this.sendgridBounces = useState({ warnings: {} });
+        this.sendgridBounces = useState({warnings: {}});
     },
     async checkEmails() {
         await super.checkEmails();

@@ -1,7 +1,7 @@
-import { Notification } from "@mail/core/common/notification_model";
+import {Notification} from "@mail/core/common/notification_model";
 
-import { _t } from "@web/core/l10n/translation";
-import { patch } from "@web/core/utils/patch";
+import {_t} from "@web/core/l10n/translation";
+import {patch} from "@web/core/utils/patch";
 
 // SendGrid tells us when a delivered e-mail was opened or clicked: show it in
 // the recipient list of the chatter message instead of a plain "Delivered".

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("consent_management_grant_tour", {
     steps: () => [
@@ -27,7 +27,8 @@ registry.category("web_tour.tours").add("consent_management_grant_tour", {
         },
         {
             content: "The wording of the purpose is proposed",
-            trigger: ".modal .o_field_widget[name=consent_text] textarea:value(/newsletters/)",
+            trigger:
+                ".modal .o_field_widget[name=consent_text] textarea:value(/newsletters/)",
         },
         {
             content: "Say how it was given",
@@ -40,14 +41,16 @@ registry.category("web_tour.tours").add("consent_management_grant_tour", {
         },
         {
             content: "The record is listed and e-marketing is active",
-            trigger: ".o_field_widget[name=consent_record_ids] .o_data_row:contains('E-marketing'):contains('Active')",
+            trigger:
+                ".o_field_widget[name=consent_record_ids] .o_data_row:contains('E-marketing'):contains('Active')",
         },
         {
             trigger: ".o_field_widget[name=emarketing_state]:contains('Active')",
         },
         {
             content: "The history shows the grant",
-            trigger: ".o_field_widget[name=consent_event_ids] .o_data_row:contains('Granted')",
+            trigger:
+                ".o_field_widget[name=consent_event_ids] .o_data_row:contains('Granted')",
         },
     ],
 });
@@ -65,10 +68,12 @@ registry.category("web_tour.tours").add("consent_management_settings_tour", {
         },
         {
             content: "The report lists each rule with zero contacts touched",
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Sales and service'):contains('0')",
+            trigger:
+                ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Sales and service'):contains('0')",
         },
         {
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Blacklisted')",
+            trigger:
+                ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Blacklisted')",
         },
         {
             trigger: ".modal-footer button:contains('Close')",

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // An administrator opens the Exchange sync from the Calendar settings and sees
 // which backend fits which server, and the warning for EWS on Exchange Online.
@@ -6,7 +6,8 @@ registry.category("web_tour.tours").add("exchange_calendar_sync_config_tour", {
     url: "/odoo/action-calendar.calendar_settings_action",
     steps: () => [
         {
-            trigger: "#exchange_calendar_sync_setting button:contains('Configure Exchange sync')",
+            trigger:
+                "#exchange_calendar_sync_setting button:contains('Configure Exchange sync')",
             run: "click",
         },
         {
@@ -14,10 +15,12 @@ registry.category("web_tour.tours").add("exchange_calendar_sync_config_tour", {
             run: "click",
         },
         {
-            trigger: ".o_form_view .alert-info:contains('Which backend?'):contains('Microsoft Graph')",
+            trigger:
+                ".o_form_view .alert-info:contains('Which backend?'):contains('Microsoft Graph')",
         },
         {
-            trigger: ".o_form_view div[name=backend] label:contains('Exchange Web Services')",
+            trigger:
+                ".o_form_view div[name=backend] label:contains('Exchange Web Services')",
             run: "click",
         },
         {

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /*
  * A salesperson ticks a subscription type on a contact's Legal basis tab and
@@ -15,11 +15,13 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_partner_tour
         },
         {
             content: "The personal preferences link is shown to marketers",
-            trigger: ".o_field_widget[name=subscription_preferences_url]:contains('/mailing/preferences/')",
+            trigger:
+                ".o_field_widget[name=subscription_preferences_url]:contains('/mailing/preferences/')",
         },
         {
             content: "Tick Events & webinars",
-            trigger: ".o_field_widget[name=subscription_type_ids] .form-check:has(label:contains('Events & webinars')) input",
+            trigger:
+                ".o_field_widget[name=subscription_type_ids] .form-check:has(label:contains('Events & webinars')) input",
             run: "click",
         },
         {
@@ -55,7 +57,8 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_mailing_tour
         },
         {
             content: "No bypass for a marketer without the override group",
-            trigger: ".o_form_view:not(:has(.o_field_widget[name=bypass_consent] input))",
+            trigger:
+                ".o_form_view:not(:has(.o_field_widget[name=bypass_consent] input))",
         },
         {
             trigger: ".o_form_button_save",

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /*
  * A contact opens the "Manage subscriptions" link of a real mailing, adds
@@ -15,11 +15,13 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_preferences"
         },
         {
             content: "Offers is ticked (the contact chose it before)",
-            trigger: ".form-check:has(label[for^='o_preferences_type_'] span:contains('Offers')) input:checked",
+            trigger:
+                ".form-check:has(label[for^='o_preferences_type_'] span:contains('Offers')) input:checked",
         },
         {
             content: "Tick Events & webinars",
-            trigger: "label[for^='o_preferences_type_'] span:contains('Events & webinars')",
+            trigger:
+                "label[for^='o_preferences_type_'] span:contains('Events & webinars')",
             run: "click",
         },
         {
@@ -43,11 +45,13 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_preferences"
         },
         {
             content: "Events & webinars is now ticked",
-            trigger: ".form-check:has(label[for^='o_preferences_type_'] span:contains('Events & webinars')) input:checked",
+            trigger:
+                ".form-check:has(label[for^='o_preferences_type_'] span:contains('Events & webinars')) input:checked",
         },
         {
             content: "Newsletter is no longer ticked",
-            trigger: ".form-check:has(label[for^='o_preferences_type_'] span:contains('Newsletter')) input:not(:checked)",
+            trigger:
+                ".form-check:has(label[for^='o_preferences_type_'] span:contains('Newsletter')) input:not(:checked)",
         },
         {
             content: "Withdraw from all e-marketing",

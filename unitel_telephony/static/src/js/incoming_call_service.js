@@ -1,11 +1,11 @@
 /** @odoo-module **/
 // Live "Incoming call from Hansen A/S — Open" notifications sent by
 // POST /unitel/calls through the bus to the called user's partner channel.
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 export const unitelIncomingCallService = {
     dependencies: ["bus_service", "notification", "action", "orm"],
-    start(env, { bus_service, notification, action, orm }) {
+    start(env, {bus_service, notification, action, orm}) {
         bus_service.subscribe("unitel.incoming_call", (payload) => {
             const close = notification.add(payload.message, {
                 title: payload.title,

@@ -1,14 +1,14 @@
 /** @odoo-module **/
 // Click-to-call on every phone widget (contacts, leads, call log...): the
 // number link and a call button place the call the way Settings says.
-import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
-import { browser } from "@web/core/browser/browser";
-import { _t } from "@web/core/l10n/translation";
-import { rpc } from "@web/core/network/rpc";
-import { useService } from "@web/core/utils/hooks";
-import { patch } from "@web/core/utils/patch";
-import { session } from "@web/session";
-import { PhoneField } from "@web/views/fields/phone/phone_field";
+import {ConfirmationDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {browser} from "@web/core/browser/browser";
+import {_t} from "@web/core/l10n/translation";
+import {rpc} from "@web/core/network/rpc";
+import {useService} from "@web/core/utils/hooks";
+import {patch} from "@web/core/utils/patch";
+import {session} from "@web/session";
+import {PhoneField} from "@web/views/fields/phone/phone_field";
 
 patch(PhoneField.prototype, {
     setup() {
@@ -22,7 +22,10 @@ patch(PhoneField.prototype, {
     },
 
     get phoneHref() {
-        const number = (this.props.record.data[this.props.name] || "").replace(/\s+/g, "");
+        const number = (this.props.record.data[this.props.name] || "").replace(
+            /\s+/g,
+            ""
+        );
         return (this.unitelCallMode === "callto" ? "callto:" : "tel:") + number;
     },
 
@@ -47,7 +50,7 @@ patch(PhoneField.prototype, {
     async unitelPlaceCall(params) {
         const href = this.phoneHref;
         const linkMode = this.unitelCallMode !== "api";
-        const result = await rpc("/unitel/call", params, { silent: linkMode });
+        const result = await rpc("/unitel/call", params, {silent: linkMode});
         if (result && result.confirm) {
             const question = result.confirm;
             this.dialog.add(ConfirmationDialog, {

@@ -1,15 +1,18 @@
 /** @odoo-module **/
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("unitel_click_to_call", {
     steps: () => [
         {
             content: "The mobile field has a call button (shown on hover)",
-            trigger: ".o_form_view .o_field_widget[name=mobile]:has(.o_unitel_call_button)",
+            trigger:
+                ".o_form_view .o_field_widget[name=mobile]:has(.o_unitel_call_button)",
             run: (helpers) => {
                 // keep the browser from leaving for the tel: handler in the test
                 const button = helpers.anchor.querySelector(".o_unitel_call_button");
-                button.addEventListener("click", (ev) => ev.preventDefault(), { once: true });
+                button.addEventListener("click", (ev) => ev.preventDefault(), {
+                    once: true,
+                });
                 button.click();
             },
         },

@@ -1,5 +1,5 @@
 /** @odoo-module **/
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("unitel_incoming_several", {
     steps: () => [
@@ -24,7 +24,8 @@ registry.category("web_tour.tours").add("unitel_incoming_new_contact", {
     steps: () => [
         {
             content: "A new contact form opens with the caller's number filled in",
-            trigger: ".o_form_view .o_field_widget[name=phone] input:value('+45 40 40 40 40')",
+            trigger:
+                ".o_form_view .o_field_widget[name=phone] input:value('+45 40 40 40 40')",
         },
         {
             content: "Give the contact a name",

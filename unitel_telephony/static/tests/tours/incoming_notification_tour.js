@@ -1,5 +1,5 @@
 /** @odoo-module **/
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // The PBX posts a call for this user; the live notification appears and its
 // Open button opens the caller. (Tests do not commit, so the tour asks the bus
@@ -7,7 +7,8 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("unitel_incoming_notification", {
     steps: () => [
         {
-            content: "Odoo is open; the PBX reports an incoming call for extension 2901",
+            content:
+                "Odoo is open; the PBX reports an incoming call for extension 2901",
             trigger: ".o_action_manager .o_view_controller",
             run: async () => {
                 const response = await fetch("/unitel/calls", {
@@ -16,7 +17,7 @@ registry.category("web_tour.tours").add("unitel_incoming_notification", {
                         Authorization: "Bearer s3cret-notification-token",
                         "Content-Type": "application/json",
                     },
-                    body: JSON.stringify({ number: "+4512345678", called: "2901" }),
+                    body: JSON.stringify({number: "+4512345678", called: "2901"}),
                 });
                 if (response.status !== 200) {
                     throw new Error(`/unitel/calls answered ${response.status}`);
@@ -26,7 +27,8 @@ registry.category("web_tour.tours").add("unitel_incoming_notification", {
         },
         {
             content: "The notification names the caller and offers to open them",
-            trigger: ".o_notification:contains('Incoming call from Hansen A/S') button:contains('Open')",
+            trigger:
+                ".o_notification:contains('Incoming call from Hansen A/S') button:contains('Open')",
             run: "click",
         },
         {

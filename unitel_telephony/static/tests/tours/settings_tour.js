@@ -1,11 +1,12 @@
 /** @odoo-module **/
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 registry.category("web_tour.tours").add("unitel_settings", {
     steps: () => [
         {
             content: "The Telephony settings show the pop-up address to paste",
-            trigger: "#unitel_popup_url .o_field_widget[name=unitel_incoming_url]:contains('/unitel/incoming?number=')",
+            trigger:
+                "#unitel_popup_url .o_field_widget[name=unitel_incoming_url]:contains('/unitel/incoming?number=')",
         },
         {
             content: "Choose the HTTP API mode",
@@ -26,7 +27,8 @@ registry.category("web_tour.tours").add("unitel_settings", {
         },
         {
             content: "Saved (the page reloads with the API fields still shown)",
-            trigger: ".o_field_widget[name=unitel_api_url] input:value('https://pbx.example.dk/api/originate')",
+            trigger:
+                ".o_field_widget[name=unitel_api_url] input:value('https://pbx.example.dk/api/originate')",
         },
     ],
 });

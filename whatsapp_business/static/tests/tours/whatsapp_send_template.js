@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /*
  * A salesperson opens a contact, clicks "Send WhatsApp", picks an approved
@@ -26,7 +26,8 @@ registry.category("web_tour.tours").add("whatsapp_send_template", {
         },
         {
             content: "Merge fields are filled in from the contact",
-            trigger: ".modal .o_field_widget[name='preview']:contains('Hej Jens Jensen')",
+            trigger:
+                ".modal .o_field_widget[name='preview']:contains('Hej Jens Jensen')",
         },
         {
             content: "Send",
