@@ -160,6 +160,8 @@ class HrExpenseDkStatement(models.TransientModel):
     # Actions
     # ------------------------------------------------------------------
     def action_print_pdf(self):
+        # the dialog is its creator's (record rule), whoever its employee is
+        self.check_access("read")
         self._dk_check_statement_access()
         return self.env.ref(
             "expense_danish_rates.hr_expense_dk_statement_report"
