@@ -26,6 +26,7 @@
     ],
     "demo": ["demo/whatsapp_demo.xml"],
     "assets": {
+        "web.assets_backend": ["whatsapp_business/static/src/core/*.js"],
         "web.assets_tests": ["whatsapp_business/static/tests/tours/*.js"],
     },
     "installable": True,

@@ -8,4 +8,5 @@ from . import (
     discuss_channel,
     res_partner,
     res_config_settings,
+    mail_notification,
 )

@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.mail.tools.discuss import Store
+
 from ..services import client as wa_client
 from ..services import webhook as wa_webhook
 from .whatsapp_price import PRICING_CATEGORIES
@@ -25,6 +27,20 @@ MESSAGE_STATES = [
 ]
 DEFAULT_MAX_ATTEMPTS = 24
 MAX_BACKOFF_MINUTES = 60
+
+
+# whatsapp.message state -> mail.notification status (Discuss's delivery mark).
+# A failure is "canceled", not "exception": mail would offer to resend it as an
+# e-mail and list it among e-mail failures; it is posted in the conversation
+# and retried from WhatsApp > Messages instead.
+NOTIFICATION_STATUS = {
+    "outgoing": "ready",
+    "sent": "sent",
+    "delivered": "sent",
+    "read": "sent",
+    "failed": "canceled",
+}
+# the order of NOTIFICATION_STATUS is the order of progress
 
 
 def backoff_minutes(attempt):
@@ -125,6 +141,7 @@ class WhatsappMessage(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         messages._check_attachment_access()
+        messages._sync_delivery_marks()
         return messages
 
     def write(self, vals):
@@ -132,7 +149,83 @@ class WhatsappMessage(models.Model):
             self._check_file_access(
                 self.env["ir.attachment"].browse(vals["attachment_id"])
             )
-        return super().write(vals)
+        result = super().write(vals)
+        if {"state", "failure_reason", "mail_message_id"} & set(vals):
+            self._sync_delivery_marks()
+        return result
+
+    def _sync_delivery_marks(self):
+        """Mirror the state of outgoing messages on their Discuss message: a
+        ``whatsapp`` mail.notification, shown (and updated live) by Discuss. A
+        text and its files are separate WhatsApp messages of one Discuss
+        message: the mark shows the least advanced of them (any failure wins)."""
+        mail_messages = self.filtered(
+            lambda m: m.direction == "outbound" and m.mail_message_id
+        ).mail_message_id
+        if not mail_messages:
+            return
+        siblings = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("mail_message_id", "in", mail_messages.ids),
+                    ("direction", "=", "outbound"),
+                ]
+            )
+        )
+        order = list(NOTIFICATION_STATUS)
+        Notification = self.env["mail.notification"].sudo()
+        existing = {
+            n.mail_message_id: n
+            for n in Notification.search(
+                [
+                    ("mail_message_id", "in", mail_messages.ids),
+                    ("notification_type", "=", "whatsapp"),
+                ]
+            )
+        }
+        to_create = []
+        for mail_message in mail_messages:
+            messages = siblings.filtered(
+                lambda m, mm=mail_message: m.mail_message_id == mm
+            )
+            failed = messages.filtered(lambda m: m.state == "failed")
+            state = (
+                "failed"
+                if failed
+                else min(messages.mapped("state"), key=order.index, default="outgoing")
+            )
+            vals = {
+                "notification_status": NOTIFICATION_STATUS[state],
+                "whatsapp_status": state,
+                "failure_type": "unknown" if failed else False,
+                "failure_reason": "\n".join(
+                    filter(None, failed.mapped("failure_reason"))
+                )
+                or False,
+            }
+            notification = existing.get(mail_message)
+            if notification:
+                notification.write(vals)
+                continue
+            to_create.append(
+                dict(
+                    vals,
+                    mail_message_id=mail_message.id,
+                    res_partner_id=messages[:1].partner_id.id,
+                    notification_type="whatsapp",
+                    is_read=True,
+                )
+            )
+        if to_create:
+            Notification.create(to_create)
+        for channel in siblings.channel_id:
+            store = Store()
+            siblings.filtered(
+                lambda m, c=channel: m.channel_id == c
+            ).mail_message_id.sudo()._message_notifications_to_store(store)
+            channel._bus_send_store(store)
 
     def _check_attachment_access(self):
         """The queue uploads files with sudo: whoever attaches a file to an

@@ -8,3 +8,4 @@ from . import test_public_methods
 from . import test_contact_matching
 from . import test_template_status
 from . import test_template_components
+from . import test_delivery_marks

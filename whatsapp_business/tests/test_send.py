@@ -380,9 +380,14 @@ class TestWhatsappSend(WhatsappCommon, TransactionCase):
         )
         self.run_queue()
         self.assertEqual(messages.mapped("state"), ["sent", "outgoing", "sent"])
+        # one Discuss message, one delivery mark: the least advanced of the three
+        mark = messages.mail_message_id.notification_ids
+        self.assertEqual(len(messages.mail_message_id), 1)
+        self.assertEqual(mark.mapped("whatsapp_status"), ["outgoing"])
         messages[1].next_attempt_date = fields.Datetime.now() - timedelta(seconds=1)
         self.run_queue()
         self.assertEqual(messages.mapped("state"), ["sent", "sent", "sent"])
+        self.assertEqual(mark.whatsapp_status, "sent")
         self.assertIn(b'filename="tilbud.pdf"', self.fake.uploads[-1])
         self.assertIn(b"%PDF-1.4 tilbud", self.fake.uploads[-1])
         by_type = {body["type"]: body for body in self.fake.sent}
