@@ -1,6 +1,6 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
@@ -170,7 +170,7 @@ class ConsentInitializer(models.AbstractModel):
         """
         purpose = self.env["res.partner"]._consent_get_purpose(purpose_code)
         self.env.flush_all()
-        now = fields.Datetime.now()
+        now = self.env.cr.now()  # as the ORM stamps create_date
         uid = self.env.uid
         partner_update = SQL()
         if purpose_code == "emarketing":
@@ -235,7 +235,7 @@ class ConsentInitializer(models.AbstractModel):
         of ``partner_ids_query``; records someone granted are left alone."""
         purpose = self.env["res.partner"]._consent_get_purpose(purpose_code)
         self.env.flush_all()
-        now = fields.Datetime.now()
+        now = self.env.cr.now()  # as the ORM stamps create_date
         uid = self.env.uid
         partner_update = SQL()
         if purpose_code == "emarketing":
