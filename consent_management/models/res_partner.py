@@ -223,9 +223,14 @@ class ResPartner(models.Model):
         existing = Record.search(
             [("partner_id", "in", self.ids), ("purpose_id", "=", purpose.id)]
         )
-        ctx = {"consent_evidence": evidence}
-        if event_type:
-            ctx["consent_event_type"] = event_type
+        ctx = {
+            "consent_evidence": evidence,
+            # never a caller's context: an RPC context could name the event
+            # "confirm" or burn someone's link with its digest
+            "consent_event_type": event_type,
+            "consent_token_digest": self.env.su
+            and self.env.context.get("consent_token_digest"),
+        }
         existing.with_context(**ctx).write(vals)
         missing = set(self.ids) - set(existing.partner_id.ids)
         created = Record.with_context(**ctx).create(
@@ -247,7 +252,12 @@ class ResPartner(models.Model):
             return Record
         purpose = self._consent_get_purpose(purpose_code)
         evidence = dict(evidence or {})
-        ctx = {"consent_evidence": evidence, "consent_event_type": "withdraw"}
+        ctx = {
+            "consent_evidence": evidence,
+            "consent_event_type": "withdraw",
+            "consent_token_digest": self.env.su
+            and self.env.context.get("consent_token_digest"),
+        }
         existing = Record.search(
             [("partner_id", "in", self.ids), ("purpose_id", "=", purpose.id)]
         )
@@ -470,6 +480,35 @@ class ResPartner(models.Model):
             status = "used"
         return status, partner, purpose
 
+    def _consent_check_may_request(self, purpose):
+        """After a withdrawal only a Consent officer may ask again: anyone else
+        could point the contact's address at their own mailbox, confirm the
+        link and pass it off as the person's own act."""
+        if self.env.su or self.env.user.has_group(
+            "consent_management.group_consent_officer"
+        ):
+            return
+        withdrawn = (
+            self.env["consent.record"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("purpose_id", "=", purpose.id),
+                    ("state", "=", "withdrawn"),
+                ]
+            )
+        )
+        if withdrawn:
+            raise AccessError(
+                self.env._(
+                    "%(contacts)s withdrew from %(purpose)s. Only a Consent "
+                    "officer may ask them for consent again.",
+                    contacts=", ".join(withdrawn.partner_id.mapped("display_name")),
+                    purpose=purpose.name,
+                )
+            )
+
     def _consent_send_request(self, purpose_code, evidence=None):
         """E-mail a signed double opt-in link to each partner having an address.
 
@@ -478,6 +517,7 @@ class ResPartner(models.Model):
         Returns the partners that were e-mailed.
         """
         purpose = self._consent_get_purpose(purpose_code)
+        self._consent_check_may_request(purpose)
         partners = self.filtered("email")
         if not partners:
             return partners

@@ -90,6 +90,36 @@ class TestWithdrawalIsFinal(ConsentCase):
                 wizard.action_apply()
         self.assert_still_withdrawn(self.anna, before)
 
+    def test_internal_user_cannot_mail_a_withdrawn_contact_a_new_link(self):
+        """Else they point the address at their own mailbox and confirm the link
+        themselves, which the history would show as the person's own act."""
+        before = len(self.events_of(self.anna, self.emarketing))
+        wizard = self.wizard(self.user, self.anna, operation="request")
+        with self.assertRaisesRegex(AccessError, "Consent officer"):
+            wizard.action_apply()
+        with self.assertRaises(AccessError):
+            self.anna.with_user(self.user)._consent_send_request("emarketing")
+        self.assert_still_withdrawn(self.anna, before)
+        # contacts who never withdrew may still be asked by anyone
+        self.wizard(self.user, self.carla, operation="request").action_apply()
+        # and a Consent officer may ask a withdrawn contact again
+        self.wizard(self.officer, self.anna, operation="request").action_apply()
+        requests = self.events_of(self.anna, self.emarketing).filtered(
+            lambda e: e.event_type == "request"
+        )
+        self.assertEqual(len(requests), 1)
+        self.assertEqual(self.record_of(self.anna).state, "withdrawn")
+
+    def test_caller_context_never_names_the_event(self):
+        """consent_event_type / consent_token_digest are the server's words."""
+        wizard = self.wizard(self.user, self.carla).with_context(
+            consent_event_type="confirm", consent_token_digest="f" * 64
+        )
+        wizard.action_apply()
+        event = self.events_of(self.carla, self.emarketing)[-1:]
+        self.assertNotEqual(event.event_type, "confirm")
+        self.assertFalse(event.token_digest)
+
     def test_internal_user_still_grants_contacts_who_never_withdrew(self):
         wizard = self.wizard(self.user, self.carla, description="At the fair")
         self.assertFalse(wizard.withdrawn_partner_ids)
