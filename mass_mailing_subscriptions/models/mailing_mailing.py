@@ -18,6 +18,19 @@ CONTACT_MARKER = "\x1fcontact\x1f"
 SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
 
 
+# What a consent bypass was approved for (see ``write``).
+BYPASS_BOUND_FIELDS = frozenset(
+    {
+        "mailing_model_id",
+        "mailing_domain",
+        "contact_list_ids",
+        "body_arch",
+        "body_html",
+        "subscription_type_id",
+    }
+)
+
+
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
 
@@ -107,6 +120,14 @@ class MailingMailing(models.Model):
     def write(self, vals):
         # Switching it off is always allowed: it only makes a send-out safer.
         if vals.get("bypass_consent") and self.filtered(lambda m: not m.bypass_consent):
+            self._check_bypass_consent_access()
+        # An approved bypass covers the audience and the text it was approved
+        # for: re-targeting or rewriting it is the override group's too.
+        elif (
+            set(vals) & BYPASS_BOUND_FIELDS
+            and vals.get("bypass_consent") is not False
+            and self.filtered("bypass_consent")
+        ):
             self._check_bypass_consent_access()
         return super().write(vals)
 

@@ -7,6 +7,7 @@ from odoo import Command, api, fields, models, tools
 from odoo.tools import SQL, consteq
 
 from odoo.addons.consent_management.models.consent_initializer import EMAIL_HASH_SQL
+from odoo.addons.consent_management.models.consent_record import SUBJECT_SOURCES
 
 SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
 # Stands for the list of type names in a translated event note.
@@ -35,7 +36,8 @@ class ResPartner(models.Model):
     subscription_preferences_url = fields.Char(
         string="Preferences Page",
         compute="_compute_subscription_preferences_url",
-        groups="mass_mailing.group_mass_mailing_user",
+        # the link acts as the person: whoever holds it can re-grant e-marketing
+        groups="consent_management.group_consent_officer",
         help="Personal link where the contact manages their subscriptions "
         "without logging in.",
     )
@@ -103,6 +105,10 @@ class ResPartner(models.Model):
         """
         source = self.env.context.get("consent_source") or "manual"
         evidence = dict(self.env.context.get("consent_evidence") or {})
+        if source in SUBJECT_SOURCES and not self.env.su:
+            # the person's own act comes from the routes (as superuser), never
+            # from a caller's context over JSON-RPC
+            source, evidence = "manual", {}
         groups = defaultdict(lambda: self.browse())
         removed_by_partner = {}
         for partner in self:

@@ -124,6 +124,67 @@ class TestAccessOverRpc(SubscriptionsCase, HttpCase):
         )
         self.assertFalse(self.env["mailing.mailing"].browse(new_id).bypass_consent)
 
+    def test_marketer_cannot_retarget_an_approved_bypass(self):
+        """A bypass covers the audience and text it was approved for."""
+        mailing = self._create_partner_mailing(self.type_offers)
+        mailing.sudo().bypass_consent = True  # approved by the override group
+        domain = mailing.mailing_domain
+        for vals in ({"mailing_domain": "[]"}, {"body_html": "<p>Everyone!</p>"}):
+            with self.assertRaises(JsonRpcException) as caught:
+                self._call(
+                    "user_marketing", "mailing.mailing", "write", [mailing.ids, vals]
+                )
+            self.assertIn("AccessError", str(caught.exception))
+        mailing.invalidate_recordset()
+        self.assertEqual(mailing.mailing_domain, domain)
+        # dropping the bypass along with the change is the marketer's to do
+        self._call(
+            "user_marketing",
+            "mailing.mailing",
+            "write",
+            [mailing.ids, {"bypass_consent": False, "mailing_domain": "[]"}],
+        )
+        mailing.invalidate_recordset()
+        self.assertFalse(mailing.bypass_consent)
+
+    def test_preferences_link_is_not_handed_to_marketers(self):
+        """The link acts as the person: holding it re-grants e-marketing."""
+        with self.assertRaises(JsonRpcException) as caught:
+            self._call(
+                "user_marketing",
+                "res.partner",
+                "read",
+                [self.p_offers.ids, ["subscription_preferences_url"]],
+            )
+        self.assertIn("AccessError", str(caught.exception))
+
+    def test_caller_context_cannot_claim_the_persons_own_act(self):
+        self._call(
+            "user_marketing",
+            "res.partner",
+            "write",
+            [
+                self.p_newsletter.ids,
+                {"subscription_type_ids": [(4, self.type_offers.id)]},
+            ],
+            {
+                "context": {
+                    "consent_source": "portal",
+                    "consent_evidence": {"ip_address": "203.0.113.9"},
+                }
+            },
+        )
+        event = self.env["consent.event"].search(
+            [
+                ("partner_id", "=", self.p_newsletter.id),
+                ("event_type", "=", "preference"),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(event.source, "manual")
+        self.assertFalse(event.ip_address)
+
     def test_override_group_may_set_bypass_consent(self):
         new_id = self._call(
             "mms_overrider",

@@ -14,9 +14,14 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_partner_tour
             run: "click",
         },
         {
-            content: "The personal preferences link is shown to marketers",
-            trigger:
-                ".o_field_widget[name=subscription_preferences_url]:contains('/mailing/preferences/')",
+            // the link acts as the person: only Consent officers see it
+            content: "The personal preferences link is not shown to marketers",
+            trigger: ".o_field_widget[name=subscription_type_ids]",
+            run: () => {
+                if (document.querySelector("[name=subscription_preferences_url]")) {
+                    throw new Error("a marketer sees the preferences link");
+                }
+            },
         },
         {
             content: "Tick Events & webinars",
