@@ -124,6 +124,7 @@ class HrExpense(models.Model):
                 expense.mileage_vehicle == "car"
                 and expense.employee_id
                 and expense.date
+                and expense._dk_may_see_mileage()
             ):
                 expense.dk_mileage_counter = expense.employee_id._dk_mileage_counter(
                     expense.company_id, expense.date.year
@@ -253,10 +254,23 @@ class HrExpense(models.Model):
             }
         self.update(self._dk_mileage_line_values(price, 0))
 
+    def _dk_may_see_mileage(self):
+        """The employee's own km, for them, their approvers and server code.
+
+        A form's onchange runs on a record nobody saved, so no access rule
+        stands between any user and the figures computed as superuser.
+        """
+        self.ensure_one()
+        return (
+            self.env.su
+            or self.employee_id.sudo().user_id == self.env.user
+            or self.env.user.has_group("hr_expense.group_hr_expense_team_approver")
+        )
+
     def _dk_mileage_km_before(self):
         """Car km of the same employee/company/year before this trip (date, id)."""
         self.ensure_one()
-        if not (self.employee_id and self.date):
+        if not (self.employee_id and self.date) or not self._dk_may_see_mileage():
             return to_decimal(0)
         own_id = self._origin.id
         domain = [

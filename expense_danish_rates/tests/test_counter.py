@@ -191,6 +191,40 @@ class TestCounterOverJsonRpc(HttpCase, CounterCase):
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
 
+    def test_onchange_reveals_no_other_employees_km(self):
+        """The form's onchange on an unsaved expense for a colleague."""
+        self.trip(19800, self.day(1, 10))
+        self.authenticate("mads.counter", "mads.counter")
+        values = {
+            "employee_id": self.employee.id,
+            "product_id": self.car.id,
+            "company_id": self.company.id,
+            "date": str(self.day(6, 1)),
+            "mileage_km": 1,
+        }
+        result = self.call(
+            "hr.expense",
+            "onchange",
+            [],  # a new record: no ids
+            values,
+            ["employee_id"],
+            {"dk_mileage_counter": {}, "mileage_km_before": {}, "employee_id": {}},
+        )
+        changed = result.get("value", {})
+        self.assertFalse(changed.get("dk_mileage_counter"))
+        self.assertFalse(changed.get("mileage_km_before"))
+        # Freja herself still sees hers in the same form
+        self.authenticate("freja.counter", "freja.counter")
+        result = self.call(
+            "hr.expense",
+            "onchange",
+            [],  # a new record: no ids
+            values,
+            ["employee_id"],
+            {"dk_mileage_counter": {}, "employee_id": {}},
+        )
+        self.assertIn("19,800", result["value"]["dk_mileage_counter"])
+
     def test_employee_sees_only_their_own_km(self):
         self.trip(19800, self.day(1, 10))
         mads_trip = self.trip(7000, self.day(1, 11), employee=self.other_employee)
