@@ -133,6 +133,7 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
             preferences,
             data={
                 "csrf_token": self._csrf(preferences),
+                "action": "save",  # the button the person presses
                 "emarketing": "1",
                 "subscription_type_ids": [str(self.newsletter.id), str(self.events.id)],
             },
