@@ -248,6 +248,8 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
         self.assertEqual(
             history,
             [
+                # every contact has its basis from birth (issue 15)
+                ("Sales and service", "Initialised", "Initialisation"),
                 ("E-marketing", "Confirmed (double opt-in)", "Double opt-in"),
                 ("E-marketing", "Preferences changed", "Portal"),
                 ("E-marketing", "Changed", "Bounce"),
