@@ -17,6 +17,12 @@ EMARKETING = "emarketing"
 LINK_ACTIONS = ("confirm", "withdraw")
 PURPOSE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
 MAX_PARTNER_ID = 2**31 - 1  # PostgreSQL integer
+# The numbers on which a marketing purpose of each channel reaches a contact.
+CHANNEL_NUMBER_FIELDS = {
+    "whatsapp": ("mobile", "phone"),
+    "sms": ("mobile",),
+    "phone": ("phone", "mobile"),
+}
 
 
 class ResPartner(models.Model):
@@ -45,6 +51,8 @@ class ResPartner(models.Model):
         string="Protected from marketing (Robinson)",
         tracking=True,
         copy=False,
+        # the recipient filters of every marketing send-out look it up
+        index=True,
         help="The person is protected from marketing, as by the Robinson marking "
         "(reklamebeskyttelse) in the Danish CPR register: no marketing calls. "
         "Only a Consent officer can clear the mark.",
@@ -128,7 +136,9 @@ class ResPartner(models.Model):
 
         Embed it in your own set-based query, e.g. ``WHERE p.id IN (%s)``.
         Records whose ``expires_on`` is past count as not active even before
-        the expiry cron ran.
+        the expiry cron ran. For a marketing purpose, contacts protected from
+        marketing (the Robinson mark) are never selected, whatever their record
+        says: see :meth:`_consent_protected_ids_query`.
         """
         Record = self.env["consent.record"]
         return SQL(
@@ -138,18 +148,37 @@ class ResPartner(models.Model):
                 WHERE cp.code = %(code)s
                   AND cr.state = 'active'
                   AND (cr.expires_on IS NULL OR cr.expires_on >= CURRENT_DATE)
-                  %(flush_state)s%(flush_expiry)s%(flush_purpose)s""",
+                  AND (cp.is_marketing IS NOT TRUE
+                       OR cr.partner_id NOT IN (%(protected)s))
+                  %(flush_state)s%(flush_expiry)s%(flush_purpose)s%(flush_mk)s""",
             code=purpose_code,
+            protected=self._consent_protected_ids_query(),
             flush_state=SQL("", to_flush=Record._fields["state"]),
             flush_expiry=SQL("", to_flush=Record._fields["expires_on"]),
             flush_purpose=SQL("", to_flush=Record._fields["purpose_id"]),
+            flush_mk=SQL(
+                "", to_flush=self.env["consent.purpose"]._fields["is_marketing"]
+            ),
+        )
+
+    @api.model
+    def _consent_protected_ids_query(self):
+        """SQL selecting the ids of partners protected from marketing (the
+        Robinson mark, ``is_marketing_protected``): no marketing on any channel
+        reaches them, consent or not. Uses the field's index."""
+        return SQL(
+            "SELECT p.id FROM res_partner p WHERE p.is_marketing_protected%s",
+            SQL("", to_flush=self._fields["is_marketing_protected"]),
         )
 
     def _consent_filter_allowed(self, purpose_code):
         """Return the subset of ``self`` that may receive marketing for the purpose.
 
-        ``self`` is returned unchanged when the privacy switch is off or the
-        purpose is not a marketing purpose. One query, whatever the size of self.
+        Kept: the partners with an active record for the purpose and without
+        the Robinson mark (``is_marketing_protected``); the reason a partner is
+        left out is :meth:`_consent_exclusion_reasons`. ``self`` is returned
+        unchanged when the privacy switch is off or the purpose is not a
+        marketing purpose. One query, whatever the size of self.
         """
         if not self or not self._consent_privacy_enabled():
             return self
@@ -174,6 +203,72 @@ class ResPartner(models.Model):
             return self
         allowed = set(allowed_ids)
         return self.browse([pid for pid in self._ids if pid in allowed])
+
+    def _consent_exclusion_reasons(self, purpose_code):
+        """``{partner_id: reason}`` for the partners of ``self`` that
+        :meth:`_consent_filter_allowed` leaves out, the reason readable (in
+        the environment's language) for a trace, a failed message or an
+        error: the Robinson mark first, then a withdrawal, then no consent.
+        Two queries, whatever the size of self."""
+        excluded = self - self._consent_filter_allowed(purpose_code)
+        if not excluded:
+            return {}
+        purpose = self._consent_get_purpose(purpose_code).with_context(
+            lang=self.env.lang
+        )
+        withdrawn = set(
+            self.env["consent.record"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", excluded.ids),
+                    ("purpose_id", "=", purpose.id),
+                    ("state", "=", "withdrawn"),
+                ]
+            )
+            .partner_id.ids
+        )
+        protected_reason = self.env._("protected from marketing (Robinson)")
+        withdrawn_reason = self.env._("withdrew from %(purpose)s", purpose=purpose.name)
+        missing_reason = self.env._("no consent to %(purpose)s", purpose=purpose.name)
+        reasons = {}
+        for partner in excluded.sudo():
+            if partner.is_marketing_protected:
+                reasons[partner.id] = protected_reason
+            elif partner.id in withdrawn:
+                reasons[partner.id] = withdrawn_reason
+            else:
+                reasons[partner.id] = missing_reason
+        return reasons
+
+    def _consent_reachable_purposes(self):
+        """The marketing purposes of channels other than e-mail that can reach
+        this one contact (sudo): WhatsApp with a mobile or phone number, SMS
+        with a mobile, phone marketing with a phone or mobile. A purpose the
+        contact has an active record for stays listed without a number, so the
+        person can still withdraw it. The preferences page offers these;
+        override to know better (e.g. a number checked with WhatsApp)."""
+        self.ensure_one()
+        partner = self.sudo()
+        purposes = (
+            self.env["consent.purpose"]
+            .sudo()
+            .search(
+                [
+                    ("is_marketing", "=", True),
+                    ("channel", "in", list(CHANNEL_NUMBER_FIELDS)),
+                ]
+            )
+        )
+        active = partner.consent_record_ids.filtered(
+            lambda r: r.state == "active"
+        ).purpose_id
+        return purposes.filtered(
+            lambda p: (
+                p in active
+                or any(partner[fname] for fname in CHANNEL_NUMBER_FIELDS[p.channel])
+            )
+        )
 
     def _consent_may_send(self, purpose_code):
         """May this one partner be sent marketing for the purpose?"""
@@ -600,6 +695,12 @@ class ResPartner(models.Model):
                 event[name], event[name] or ""
             )
 
+        channels = dict(
+            self.env["consent.purpose"]
+            ._fields["channel"]
+            ._description_selection(self.env)
+        )
+
         rows = [
             {
                 "date": fields.Datetime.to_string(event.create_date),
@@ -614,6 +715,7 @@ class ResPartner(models.Model):
                 "consent_text_version": event.consent_text_version,
                 "consent_text": event.consent_text,
                 "description": event.description,
+                "channel": channels.get(event.purpose_id.channel, ""),
             }
             for event in events
         ]
@@ -630,6 +732,7 @@ class ResPartner(models.Model):
             "consent_text_version": self.env._("Wording version"),
             "consent_text": self.env._("Wording shown"),
             "description": self.env._("Note"),
+            "channel": self.env._("Channel"),
         }
         return history_csv.build_csv(rows, headers)
 

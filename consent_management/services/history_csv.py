@@ -16,6 +16,8 @@ COLUMNS = (
     ("consent_text_version", "Wording version"),
     ("consent_text", "Wording shown"),
     ("description", "Note"),
+    # last, so that columns keep their place for readers of older exports
+    ("channel", "Channel"),
 )
 
 

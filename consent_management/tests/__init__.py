@@ -9,6 +9,7 @@ from . import (
     test_merge,
     test_new_contacts,
     test_phone_marketing,
+    test_robinson,
     test_routes,
     test_security,
     test_settings_wizard,
