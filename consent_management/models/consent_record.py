@@ -28,9 +28,10 @@ MERGED_FIELDS = (
     "expires_on",
 )
 # Sources that are the person's own act (double opt-in confirmation,
-# preferences page or portal, signed web form): only they re-activate a
+# preferences page or portal, signed web form, "resume marketing" in the
+# WhatsApp app as Meta's signed webhook reports it): only they re-activate a
 # withdrawal without a Consent officer's note and evidence.
-SUBJECT_SOURCES = frozenset({"double_opt_in", "portal", "web_form"})
+SUBJECT_SOURCES = frozenset({"double_opt_in", "portal", "web_form", "whatsapp"})
 OFFICER_GROUP = "consent_management.group_consent_officer"
 EVIDENCE_KEYS = (
     "ip_address",
