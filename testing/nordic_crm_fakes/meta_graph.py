@@ -7,7 +7,10 @@ Routes (JSON shapes from Meta's documentation, see shared/reference §2):
 - ``POST /{version}/{phone_number_id}/media`` (multipart upload) -> ``{"id": ...}``
 - ``GET /{version}/{media_id}`` -> ``{"url": ...}``; ``GET /media/{media_id}`` -> bytes
 
-Every route wants ``Authorization: Bearer <token>`` (else 401, code 190). Script
+Every route wants ``Authorization: Bearer <token>`` (else 401, code 190). As
+Meta does, a send answers 131047 (free text or media to a number in
+``closed_windows``), 131050 (a marketing template to a number in
+``marketing_stopped``) and 131049 (one in ``marketing_limited``). Script other
 errors with :meth:`queue` and :func:`meta_error`::
 
     fake.queue("POST", fake.messages_path, Reply(500, meta_error(2, "Down")))
@@ -38,6 +41,37 @@ def meta_error(code, message, details=None, error_type="OAuthException"):
     if details:
         error["error_data"] = {"messaging_product": "whatsapp", "details": details}
     return {"error": error}
+
+
+def re_engagement_error():
+    """Meta's answer to free text outside the 24-hour window."""
+    return meta_error(
+        131047,
+        "(#131047) Re-engagement message",
+        "Message failed to send because more than 24 hours have passed since the "
+        "customer last replied to this number.",
+    )
+
+
+def marketing_stopped_error():
+    """Meta's answer to a marketing template for a person who stopped them."""
+    return meta_error(
+        131050,
+        "(#131050) Unable to deliver the message. This recipient has chosen to stop "
+        "receiving marketing messages on WhatsApp from your business",
+        "The recipient has stopped marketing messages from this business.",
+    )
+
+
+def marketing_limit_error():
+    """Meta's per-person marketing limit (healthy ecosystem engagement)."""
+    return meta_error(
+        131049,
+        "(#131049) This message was not delivered to maintain healthy ecosystem "
+        "engagement.",
+        "In order to maintain a healthy ecosystem engagement, the message failed to "
+        "be delivered.",
+    )
 
 
 def sample_templates():
@@ -283,6 +317,9 @@ class FakeMetaGraph(FakeServer):
         self.media_urls = {}  # media id -> download address, when not our own
         self.sent = []  # JSON bodies of accepted sends
         self.uploads = []  # raw multipart bodies of uploaded media
+        self.closed_windows = set()  # numbers whose 24-hour window has closed
+        self.marketing_stopped = set()  # numbers that stopped marketing messages
+        self.marketing_limited = set()  # numbers at Meta's marketing limit
         self._ids = itertools.count(1)
 
     # -- helpers for tests -------------------------------------------------
@@ -396,6 +433,13 @@ class FakeMetaGraph(FakeServer):
             problem = check_components(template, sent.get("components") or [])
             if problem:
                 return Reply(400, meta_error(*problem))
+            if template["category"] == "MARKETING":
+                if body["to"] in self.marketing_stopped:
+                    return Reply(400, marketing_stopped_error())
+                if body["to"] in self.marketing_limited:
+                    return Reply(400, marketing_limit_error())
+        elif body["to"] in self.closed_windows:
+            return Reply(400, re_engagement_error())
         self.sent.append(body)
         wamid = f"wamid.FAKE{next(self._ids):06d}"
         return Reply(
