@@ -18,6 +18,7 @@ ROUTING_FIELDS = frozenset(
         "whatsapp_partner_id",
         "whatsapp_number",
         "whatsapp_last_inbound_date",
+        "whatsapp_window_closed_date",
         "whatsapp_window_end",
         "whatsapp_message_ids",
     }
@@ -51,6 +52,13 @@ class DiscussChannel(models.Model):
     whatsapp_last_inbound_date = fields.Datetime(
         string="Last Customer Message", readonly=True, copy=False
     )
+    whatsapp_window_closed_date = fields.Datetime(
+        string="Window Closed by Meta",
+        readonly=True,
+        copy=False,
+        help="When Meta refused free text (error 131047) before the window's "
+        "computed end; the customer's next message reopens it.",
+    )
     whatsapp_window_end = fields.Datetime(
         string="Reply Window Ends",
         compute="_compute_whatsapp_window_end",
@@ -76,13 +84,15 @@ class DiscussChannel(models.Model):
         )
     ]
 
-    @api.depends("whatsapp_last_inbound_date")
+    @api.depends("whatsapp_last_inbound_date", "whatsapp_window_closed_date")
     def _compute_whatsapp_window_end(self):
         for channel in self:
             last = channel.whatsapp_last_inbound_date
-            channel.whatsapp_window_end = (
-                last + timedelta(hours=WINDOW_HOURS) if last else False
-            )
+            end = last + timedelta(hours=WINDOW_HOURS) if last else False
+            closed = channel.whatsapp_window_closed_date
+            if end and closed and last <= closed < end:
+                end = closed  # Meta knows better (its clock, its window)
+            channel.whatsapp_window_end = end
 
     @api.depends("whatsapp_number")
     def _compute_whatsapp_display_number(self):
@@ -93,6 +103,7 @@ class DiscussChannel(models.Model):
                 else False
             )
 
+    @api.depends("whatsapp_window_end")
     def _compute_whatsapp_is_window_open(self):
         now = fields.Datetime.now()
         for channel in self:
@@ -196,6 +207,15 @@ class DiscussChannel(models.Model):
                 channel.sudo().write(vals)
                 channel.sudo().description = channel._whatsapp_window_description()
 
+    def _whatsapp_close_window(self):
+        """Meta refused free text (131047): the window is closed from now on."""
+        now = fields.Datetime.now()
+        for channel in self.sudo().filtered("whatsapp_account_id"):
+            if channel.whatsapp_window_end and channel.whatsapp_window_end <= now:
+                continue
+            channel.whatsapp_window_closed_date = now
+            channel.description = channel._whatsapp_window_description()
+
     def _whatsapp_team_env(self):
         """Environment in the language of the account's team: texts stored in the
         conversation are read by them, not by whoever triggered the webhook."""
@@ -239,7 +259,18 @@ class DiscussChannel(models.Model):
         env, _users = self._whatsapp_team_env()
         text = item.get("body") or ""
         if item.get("type") == "reaction":
-            text = env._("Reacted %(emoji)s", emoji=text)
+            text = (
+                env._("Reacted %(emoji)s", emoji=text)
+                if text
+                else env._("Removed their reaction")
+            )
+        elif item.get("type") == "order" and text:
+            text = env._("Order:\n%(items)s", items=text)
+        elif item.get("type") == "unsupported":
+            text = env._(
+                "[A message WhatsApp does not pass on to businesses: %(reason)s]",
+                reason=text or "-",
+            )
         elif not text and not attachments:
             text = env._("[%(type)s message]", type=item.get("type") or "?")
         lines = text.splitlines() or [""]

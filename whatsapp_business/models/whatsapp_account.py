@@ -1,5 +1,6 @@
 import logging
 import secrets
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -15,6 +16,14 @@ _logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/whatsapp/webhook"
 # Where the access token goes: only system administrators may change them.
 PROVIDER_FIELDS = ("base_url", "api_version")
+# Meta delivers a stop/resume within seconds: a resume sent this long before a
+# withdrawal recorded here is older than that withdrawal
+PREFERENCE_DELIVERY_LAG = timedelta(minutes=5)
+
+
+def _preference_order(item):
+    """Meta's order of a person's stop/resume notifications (oldest first)."""
+    return item.get("timestamp") or datetime.min
 
 
 class WhatsappAccount(models.Model):
@@ -112,6 +121,19 @@ class WhatsappAccount(models.Model):
         default="STOP, AFMELD, AFMELDEN, UNSUBSCRIBE",
         help="Comma-separated words: a customer whose message (or button reply) is "
         "exactly one of them withdraws their WhatsApp marketing consent.",
+    )
+    is_opt_out_confirmed = fields.Boolean(
+        string="Confirm Opt-outs",
+        default=True,
+        help="Answer an opt-out keyword with the confirmation below, in the "
+        "contact's language (free text: the customer just wrote, so the 24-hour "
+        "window is open).",
+    )
+    opt_out_confirmation = fields.Text(
+        string="Opt-out Confirmation",
+        translate=True,
+        help="Sent to a customer who answered an opt-out keyword. Leave empty for "
+        "the standard text, which is translated into the contact's language.",
     )
 
     _sql_constraints = [
@@ -429,6 +451,132 @@ class WhatsappAccount(models.Model):
             account = self._account_for(update)
             if account:
                 account._process_template_update(update)
+        preferences_by_account = {}
+        for item in parsed.get("preferences") or []:
+            account = self._account_for(item)
+            if account and (item.get("phone") or item.get("user_id")):
+                preferences_by_account.setdefault(account, []).append(item)
+        for account, items in preferences_by_account.items():
+            account._process_user_preferences(items)
+
+    # -- marketing preferences (Meta's user_preferences webhook) -------------
+    def _preference_evidence(self, item):
+        """History text of a stop/resume: Meta's detail and timestamp (UTC)."""
+        self.ensure_one()
+        when = item.get("timestamp")
+        return self.env._(
+            "WhatsApp (Meta) to %(number)s: %(detail)s (%(when)s UTC, %(value)s)",
+            number=self.display_phone_number or self.phone_number_id,
+            detail=item.get("detail") or item["value"],
+            when=fields.Datetime.to_string(when) if when else "-",
+            value=item["value"],
+        )
+
+    def _process_user_preferences(self, items):
+        """A person stopped (withdraw) or resumed (grant, as their own act)
+        WhatsApp marketing messages in the WhatsApp app.
+
+        Idempotent: an event with the same evidence (Meta's detail and
+        timestamp) is not recorded twice. A resume older than a withdrawal
+        recorded after it (e.g. on the preferences page) is ignored; a stop
+        always applies.
+        """
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        keyed = []
+        for index, item in enumerate(sorted(items, key=_preference_order)):
+            keyed.append(dict(item, wamid=f"user_preferences:{index}"))
+        stops = [i for i in keyed if i["value"] == "stop"]
+        resumes = [i for i in keyed if i["value"] == "resume"]
+        # a stop from an unknown number is kept on a new contact: it must hold
+        # when the number is imported later; a resume needs a known contact
+        partners = Partner._whatsapp_find_or_create(stops) if stops else {}
+        partners.update(self._preference_partners(resumes))
+        purpose = Partner._consent_get_purpose("whatsapp_marketing")
+        Event = self.env["consent.event"].sudo()
+        for item in keyed:
+            partner = partners.get(item["wamid"])
+            if not partner:
+                continue
+            description = self._preference_evidence(item)
+            if Event.search_count(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("purpose_id", "=", purpose.id),
+                    ("source", "=", "whatsapp"),
+                    ("description", "=", description),
+                ],
+                limit=1,
+            ):
+                continue  # Meta delivered this notification before
+            evidence = {"description": description}
+            if item["value"] == "stop":
+                partner._consent_withdraw(
+                    "whatsapp_marketing", source="whatsapp", evidence=evidence
+                )
+                continue
+            record = (
+                self.env["consent.record"]
+                .sudo()
+                .search(
+                    [("partner_id", "=", partner.id), ("purpose_id", "=", purpose.id)],
+                    limit=1,
+                )
+            )
+            if record.state == "active":
+                continue
+            when = item.get("timestamp")
+            if (
+                record.state == "withdrawn"
+                and when
+                and record.withdrawn_at
+                and record.withdrawn_at > when + PREFERENCE_DELIVERY_LAG
+            ):
+                _logger.info(
+                    "WhatsApp resume of partner %s ignored: withdrawn later (%s)",
+                    partner.id,
+                    record.source,
+                )
+                continue
+            # the person's own act in WhatsApp: re-activates a withdrawal
+            partner._consent_grant(
+                "whatsapp_marketing",
+                legal_basis="consent",
+                source="whatsapp",
+                evidence=evidence,
+            )
+
+    def _preference_partners(self, items):
+        """``{key: partner}`` of the known contacts of preference items."""
+        if not items:
+            return {}
+        Partner = self.env["res.partner"].sudo()
+        phones = {"+" + i["phone"] for i in items if i.get("phone")}
+        user_ids = {i["user_id"] for i in items if i.get("user_id")}
+        domain = []
+        if phones:
+            domain = [
+                "|",
+                ("whatsapp_phone_e164", "in", list(phones)),
+                ("whatsapp_other_e164", "in", list(phones)),
+            ]
+        if user_ids:
+            domain = (["|"] if domain else []) + domain
+            domain += [("whatsapp_user_id", "in", list(user_ids))]
+        found = Partner.search(domain, order="id")
+        result = {}
+        for item in items:
+            phone = "+" + item["phone"] if item.get("phone") else None
+            user_id = item.get("user_id")
+            match = found.filtered(
+                lambda p, ph=phone, u=user_id: (
+                    (ph and ph in (p.whatsapp_phone_e164, p.whatsapp_other_e164))
+                    or (u and p.whatsapp_user_id == u)
+                )
+            )[:1]
+            if match:
+                result[item["wamid"]] = match
+        return result
 
     def _process_template_update(self, update):
         template = (
@@ -556,6 +704,9 @@ class WhatsappAccount(models.Model):
         )
         if not opting_out:
             return
+        if self.is_opt_out_confirmed:
+            for channel in opting_out.channel_id:
+                self._send_opt_out_confirmation(channel)
         partners = opting_out.partner_id
         partners._consent_withdraw(
             "whatsapp_marketing",
@@ -580,6 +731,33 @@ class WhatsappAccount(models.Model):
                 message_type="notification",
                 subtype_xmlid="mail.mt_comment",
             )
+
+    def _opt_out_confirmation_text(self, partner):
+        """The confirmation in the contact's language (the account's text, or
+        the standard one)."""
+        self.ensure_one()
+        lang = partner.lang or self.env.lang
+        account = self.with_context(lang=lang)
+        return (account.opt_out_confirmation or "").strip() or account.env._(
+            "You will no longer receive marketing messages from us on WhatsApp. "
+            "Replies to your questions and messages about your orders still reach "
+            "you here."
+        )
+
+    def _send_opt_out_confirmation(self, channel):
+        """Answer an opt-out inside the window the customer's message opened."""
+        self.ensure_one()
+        channel = channel.sudo()
+        if not channel.whatsapp_is_window_open or not channel.whatsapp_number:
+            return self.env["whatsapp.message"]
+        text = self._opt_out_confirmation_text(channel.whatsapp_partner_id)
+        post = channel.with_context(whatsapp_skip_send=True).message_post(
+            body=Markup("<br/>").join(text.splitlines()),
+            author_id=self.env.ref("base.partner_root").id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return channel._whatsapp_queue_free_text(post)
 
     def _get_conversations(self, partners, items_by_wamid, items):
         """Conversation channel per partner for the inbound items (created if

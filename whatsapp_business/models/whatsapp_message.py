@@ -261,6 +261,21 @@ class WhatsappMessage(models.Model):
     def _cron_send_outgoing(self, batch_size=200):
         """Send queued messages that are due; reschedule itself for retries."""
         now = fields.Datetime.now()
+        # tests forbid commits; core crons (mass_mailing) use the same flag
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        self._claim_due(batch_size, now=now)._send(auto_commit=auto_commit)
+        remaining = self.search(
+            [("state", "=", "outgoing")], order="next_attempt_date asc", limit=1
+        )
+        if remaining:
+            due = remaining.next_attempt_date
+            self._trigger_queue(at=due if due and due > now else None)
+
+    @api.model
+    def _claim_due(self, batch_size=200, now=None):
+        """Lock the queued messages that are due and return them. Rows another
+        cron worker has locked are skipped (``FOR UPDATE SKIP LOCKED``): two
+        workers never send the same message. The locks last until commit."""
         self.flush_model(["state", "next_attempt_date"])
         self.env.cr.execute(
             SQL(
@@ -268,20 +283,11 @@ class WhatsappMessage(models.Model):
                     WHERE state = 'outgoing'
                       AND (next_attempt_date IS NULL OR next_attempt_date <= %s)
                  ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
-                now,
+                now or fields.Datetime.now(),
                 batch_size,
             )
         )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        # tests forbid commits; core crons (mass_mailing) use the same flag
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        self.browse(ids)._send(auto_commit=auto_commit)
-        remaining = self.search(
-            [("state", "=", "outgoing")], order="next_attempt_date asc", limit=1
-        )
-        if remaining:
-            due = remaining.next_attempt_date
-            self._trigger_queue(at=due if due and due > now else None)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _send(self, auto_commit=False):
         """Send these outgoing messages now; errors become retries or failures."""
@@ -300,7 +306,9 @@ class WhatsappMessage(models.Model):
             except wa_client.RetryableError as exc:
                 message._register_retry(exc, max_attempts)
             except wa_client.WhatsAppError as exc:
-                message._register_failure(exc.message)
+                message._register_failure(
+                    message._meta_refusal_reason([exc.code], exc.message)
+                )
             else:
                 message.write(
                     {
@@ -341,6 +349,16 @@ class WhatsappMessage(models.Model):
             return client.send_template(
                 self.recipient, template.name, template.language, components
             )
+        channel = self.channel_id.sudo()
+        if channel and not channel.whatsapp_is_window_open:
+            # Meta would refuse it (131047): fail before any HTTP call
+            env, _users = channel._whatsapp_team_env()
+            raise wa_client.PermanentError(
+                env._(
+                    "The 24-hour reply window closed before this message could be "
+                    "sent: send a template to restart the conversation."
+                )
+            )
         if self.attachment_id:
             attachment = self.attachment_id.sudo()
             mime = attachment.mimetype or "application/octet-stream"
@@ -355,6 +373,53 @@ class WhatsappMessage(models.Model):
         return client.send_text(
             self.recipient, self.body or "", reply_to=self.reply_to_meta_id
         )
+
+    def _meta_refusal_reason(self, codes, meta_text):
+        """The failure reason of a message Meta refused with one of ``codes``,
+        after acting on what the code means: 131050 withdraws the contact's
+        WhatsApp marketing consent, 131047 closes the conversation's window;
+        131049 (Meta's marketing limit) changes nothing."""
+        self.ensure_one()
+        channel = self.channel_id.sudo()
+        env = channel._whatsapp_team_env()[0] if channel else self.env
+        meta_text = meta_text or ""
+        if wa_client.MARKETING_STOPPED_CODE in codes:
+            partner = self.partner_id.sudo()
+            if partner:
+                partner._consent_withdraw(
+                    "whatsapp_marketing",
+                    source="whatsapp",
+                    evidence={
+                        "description": env._(
+                            "Meta refused a marketing message to %(number)s: the "
+                            "person stopped marketing messages in WhatsApp "
+                            "(%(meta)s).",
+                            number=self.recipient or "-",
+                            meta=meta_text,
+                        )
+                    },
+                )
+            return env._(
+                "%(contact)s stopped marketing messages from your business in "
+                "WhatsApp; their WhatsApp marketing consent is now withdrawn. "
+                "Meta: %(meta)s",
+                contact=partner.display_name or self.recipient or "-",
+                meta=meta_text,
+            )
+        if wa_client.MARKETING_LIMIT_CODE in codes:
+            return env._(
+                "Meta limits marketing messages to this person for now. Their "
+                "consent is unchanged; try again in a few days. Meta: %(meta)s",
+                meta=meta_text,
+            )
+        if wa_client.RE_ENGAGEMENT_CODE in codes:
+            channel._whatsapp_close_window()
+            return env._(
+                "The 24-hour reply window has closed: send a template to restart "
+                "the conversation. Meta: %(meta)s",
+                meta=meta_text,
+            )
+        return meta_text
 
     def _register_retry(self, error, max_attempts):
         attempts = self.attempt_count + 1
@@ -453,7 +518,9 @@ class WhatsappMessage(models.Model):
                 vals["state"] = new_state
                 vals["state_date"] = status.get("timestamp") or fields.Datetime.now()
                 if new_state == "failed":
-                    vals["failure_reason"] = status.get("error") or self.env._(
+                    vals["failure_reason"] = message._meta_refusal_reason(
+                        status.get("error_codes") or [], status.get("error")
+                    ) or self.env._(
                         "Meta reported the message as failed without a reason."
                     )
                     failed |= message

@@ -112,8 +112,15 @@ def is_meta_media_url(url):
 
 # Meta answers some transient conditions with HTTP 400 and one of these codes:
 # 1 unknown/temporary, 2 service unavailable, 4 / 80007 / 130429 rate limits,
-# 17 user rate limit, 341 application limit, 131016 service overloaded.
-RETRYABLE_META_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131016})
+# 17 user rate limit, 341 application limit, 131000 "something went wrong",
+# 131016 service overloaded, 131056 too many messages to one person.
+RETRYABLE_META_CODES = frozenset(
+    {1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056}
+)
+# Permanent answers the queue acts on beyond failing the message:
+RE_ENGAGEMENT_CODE = 131047  # the 24-hour window is closed: only templates
+MARKETING_LIMIT_CODE = 131049  # Meta's per-person marketing limit (no opt-out)
+MARKETING_STOPPED_CODE = 131050  # the person stopped marketing messages
 
 
 class WhatsAppError(Exception):
@@ -151,7 +158,8 @@ def error_text(error):
     if not details:
         details = error.get("error_user_msg")
     code = error.get("code")
-    text = f"(#{code}) {message}" if code else message
+    # Meta's message often starts with the code already: "(#131050) Unable…"
+    text = f"(#{code}) {message}" if code and f"(#{code})" not in message else message
     if details and details not in message:
         text = f"{text}: {details}"
     return text.strip()

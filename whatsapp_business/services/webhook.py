@@ -112,12 +112,24 @@ def _message_text(message):
     if kind in MEDIA_TYPES:
         return _text(part.get("caption")) or ""
     if kind == "button":
-        return _text(part.get("text")) or ""
+        return _text(part.get("text")) or _text(part.get("payload")) or ""
     if kind == "interactive":
         reply = _dict(part.get("button_reply")) or _dict(part.get("list_reply"))
-        return _text(reply.get("title")) or ""
+        if reply:
+            title = _text(reply.get("title")) or _text(reply.get("id")) or ""
+            description = _text(reply.get("description"))
+            return f"{title}\n{description}" if description else title
+        flow = _dict(part.get("nfm_reply"))
+        return _text(flow.get("body")) or _text(flow.get("name")) or ""
     if kind == "reaction":
         return _text(part.get("emoji")) or ""
+    if kind == "order":
+        return _order_text(part)
+    if kind == "system":
+        return _text(part.get("body")) or _text(part.get("type")) or ""
+    if kind == "unsupported":
+        errors = _dicts(message.get("errors")) or _dicts(part.get("errors"))
+        return "; ".join(_error_line(e) for e in errors)
     if kind == "location":
         label = " ".join(
             filter(None, (_text(part.get(k)) for k in ("name", "address")))
@@ -132,6 +144,24 @@ def _message_text(message):
         ]
         return ", ".join(filter(None, names + phones))
     return ""
+
+
+def _order_text(order):
+    """One line per ordered product: ``2 × SKU-1 (99.50 DKK)``, then the note."""
+    lines = []
+    for item in _dicts(order.get("product_items")):
+        product = _text(item.get("product_retailer_id")) or "?"
+        quantity = _text(item.get("quantity")) or "1"
+        price = _text(item.get("item_price"))
+        currency = _text(item.get("currency")) or ""
+        line = f"{quantity} × {product}"
+        if price:
+            line += f" ({price} {currency})".replace(" )", ")")
+        lines.append(line)
+    note = _text(order.get("text"))
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
 
 
 def _normalise_message(message, contacts, metadata, waba_id):
@@ -189,12 +219,24 @@ def _normalise_status(status, metadata, waba_id):
         "recipient_id": _text(status.get("recipient_id"))
         or _text(status.get("recipient_user_id")),
         "error": "; ".join(_error_line(e) for e in errors) or None,
+        "error_codes": [
+            code for code in (_error_code(e) for e in errors) if code is not None
+        ],
         "pricing_category": _text(pricing.get("category")),
         "pricing_model": _text(pricing.get("pricing_model")),
         "pricing_type": _text(pricing.get("type")),
         "billable": bool(billable) if billable is not None else None,
         "conversation_id": _text(conversation.get("id")),
     }
+
+
+def _error_code(error):
+    if isinstance(error.get("code"), bool):
+        return None
+    try:
+        return int(error.get("code"))
+    except (TypeError, ValueError):
+        return None
 
 
 def _error_line(error):
@@ -204,6 +246,35 @@ def _error_line(error):
     if details and details not in text:
         text = f"{text}: {details}" if text else details
     return f"(#{code}) {text}" if code else text
+
+
+def _normalise_preference(preference, contacts, metadata, waba_id):
+    """A ``user_preferences`` item: the person stopped or resumed marketing."""
+    sender = _text(preference.get("wa_id")) or ""
+    contact = next(
+        (
+            c
+            for c in contacts
+            if sender and sender in (_text(c.get("wa_id")), _text(c.get("user_id")))
+        ),
+        contacts[0] if len(contacts) == 1 else {},
+    )
+    user_id = (
+        _text(preference.get("user_id"))
+        or _text(contact.get("user_id"))
+        or (sender if sender and not is_phone(sender) else None)
+    )
+    return {
+        "waba_id": waba_id,
+        "phone_number_id": _text(metadata.get("phone_number_id")),
+        "phone": sender if is_phone(sender) else None,
+        "user_id": user_id,
+        "profile_name": _text(_dict(contact.get("profile")).get("name")),
+        "category": _text(preference.get("category")),
+        "value": (_text(preference.get("value")) or "").lower(),
+        "detail": _text(preference.get("detail")),
+        "timestamp": _timestamp(preference.get("timestamp")),
+    }
 
 
 def _template_update(value, waba_id):
@@ -217,9 +288,15 @@ def _template_update(value, waba_id):
 
 def parse_payload(payload):
     """Split a webhook body into ``{"messages": [...], "statuses": [...],
-    "template_updates": [...]}`` of plain dicts. Unknown fields are ignored, and
-    so is anything of an unexpected JSON type; texts carry no NUL byte."""
-    result = {"messages": [], "statuses": [], "template_updates": []}
+    "template_updates": [...], "preferences": [...]}`` of plain dicts. Unknown
+    fields are ignored, and so is anything of an unexpected JSON type; texts
+    carry no NUL byte."""
+    result = {
+        "messages": [],
+        "statuses": [],
+        "template_updates": [],
+        "preferences": [],
+    }
     if not isinstance(payload, dict) or payload.get("object") != (
         "whatsapp_business_account"
     ):
@@ -240,6 +317,18 @@ def parse_payload(payload):
                     result["statuses"].append(
                         _normalise_status(status, metadata, waba_id)
                     )
+            elif field == "user_preferences":
+                metadata = _dict(value.get("metadata"))
+                contacts = _dicts(value.get("contacts"))
+                for preference in _dicts(value.get("user_preferences")):
+                    item = _normalise_preference(
+                        preference, contacts, metadata, waba_id
+                    )
+                    if item["category"] == "marketing_messages" and item["value"] in (
+                        "stop",
+                        "resume",
+                    ):
+                        result["preferences"].append(item)
             elif field == "message_template_status_update":
                 update = _template_update(value, waba_id)
                 update["status"] = (_text(value.get("event")) or "").lower()
