@@ -75,6 +75,18 @@ def _evidence(purpose=None, description=None):
     return evidence
 
 
+def _active_purposes(partner, purposes):
+    """The purposes of ``purposes`` the contact's record says are allowed
+    (the page shows the person's own choice, whatever the privacy switch)."""
+    return (
+        partner.sudo()
+        .consent_record_ids.filtered(
+            lambda r: r.state == "active" and r.purpose_id in purposes
+        )
+        .purpose_id
+    )
+
+
 class SubscriptionPreferencesController(http.Controller):
     """The personal preferences page: no login, an HMAC token per contact."""
 
@@ -113,7 +125,7 @@ class SubscriptionPreferencesController(http.Controller):
                 return lang
         return "en_US"
 
-    def _preferences_form(self):
+    def _preferences_form(self, partner):
         """The submitted choices, or a 400 when the request is not this page's
         own form: nothing is written for a malformed request."""
         httprequest = request.httprequest
@@ -135,11 +147,20 @@ class SubscriptionPreferencesController(http.Controller):
             if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
                 raise _bad_request(request.env._("Unknown subscription type."))
             chosen_ids.add(int(value))
+        # The other channels: only those the page offers this contact.
+        channels = partner._consent_reachable_purposes()
+        chosen_channel_ids = set()
+        for value in form.getlist("purpose_ids"):
+            if not DOCUMENT_ID.match(value) or int(value) not in channels.ids:
+                raise _bad_request(request.env._("Unknown channel."))
+            chosen_channel_ids.add(int(value))
         return {
             "action": action,
             "emarketing": form.get("emarketing") == "1",
             "offered": offered,
             "chosen": offered.filtered(lambda t: t.id in chosen_ids),
+            "channels": channels,
+            "chosen_channels": channels.filtered(lambda p: p.id in chosen_channel_ids),
         }
 
     def _preferences_save(self, partner, choices):
@@ -151,13 +172,19 @@ class SubscriptionPreferencesController(http.Controller):
         if choices["action"] == "withdraw_all":
             # "All marketing": e-mail, and every other marketing purpose the
             # contact gave consent to (WhatsApp, SMS, ...), in one step.
-            codes = {"emarketing"} | set(
-                partner.consent_record_ids.filtered(
+            # The channels shown on the page are withdrawn even without a
+            # record: the person said no to each of them.
+            purposes = (
+                purpose
+                | choices["channels"]
+                | partner.consent_record_ids.filtered(
                     lambda r: r.state == "active" and r.purpose_id.is_marketing
-                ).purpose_id.mapped("code")
+                ).purpose_id
             )
-            for code in sorted(codes):
-                partner._consent_withdraw(code, source="portal", evidence=evidence)
+            for each in purposes.sorted("code"):
+                partner._consent_withdraw(
+                    each.code, source="portal", evidence=_evidence(each)
+                )
             if partner.subscription_type_ids:
                 writer.write({"subscription_type_ids": [Command.clear()]})
             partner._subscription_core_optout()
@@ -169,12 +196,65 @@ class SubscriptionPreferencesController(http.Controller):
         elif not choices["emarketing"] and partner.emarketing_state == "active":
             partner._consent_withdraw("emarketing", source="portal", evidence=evidence)
             partner._subscription_core_optout()
+        self._preferences_save_channels(partner, choices)
         offered = choices["offered"]
         # Types no longer offered on the page are kept as they are.
         new_types = (partner.subscription_type_ids - offered) | choices["chosen"]
         if new_types != partner.subscription_type_ids:
             writer.write({"subscription_type_ids": [Command.set(new_types.ids)]})
         return "saved"
+
+    def _preferences_save_channels(self, partner, choices):
+        """WhatsApp, SMS and phone marketing as the person ticked them: a
+        grant or a withdrawal (the person's own act, source portal, with the
+        purpose's wording as evidence) where the standing changes."""
+        allowed = _active_purposes(partner, choices["channels"])
+        for purpose in choices["channels"]:
+            wanted = purpose in choices["chosen_channels"]
+            if wanted and purpose not in allowed:
+                partner._consent_grant(
+                    purpose.code,
+                    legal_basis="consent",
+                    source="portal",
+                    evidence=_evidence(purpose),
+                )
+            elif not wanted and purpose in allowed:
+                partner._consent_withdraw(
+                    purpose.code, source="portal", evidence=_evidence(purpose)
+                )
+
+    def _preferences_state_line(self, record):
+        env = request.env
+        if record.state == "active" and record.captured_at:
+            return env._(
+                "Allowed since %(date)s.",
+                date=format_date(env, record.captured_at, lang_code=env.lang),
+            )
+        if record.state == "withdrawn" and record.withdrawn_at:
+            return env._(
+                "You withdrew on %(date)s.",
+                date=format_date(env, record.withdrawn_at, lang_code=env.lang),
+            )
+        return False
+
+    def _preferences_channels(self, partner):
+        """What the page shows of each other channel that reaches the contact."""
+        purposes = partner._consent_reachable_purposes().with_context(
+            lang=partner.env.lang
+        )
+        allowed = _active_purposes(partner, purposes)
+        records = {r.purpose_id: r for r in partner.sudo().consent_record_ids}
+        return [
+            {
+                "purpose": purpose,
+                "is_active": purpose in allowed,
+                "label": purpose.consent_text or purpose.description or purpose.name,
+                "state_line": self._preferences_state_line(
+                    records.get(purpose, request.env["consent.record"])
+                ),
+            }
+            for purpose in purposes
+        ]
 
     def _preferences_values(self, partner, result=None):
         purpose = partner._consent_get_purpose("emarketing").with_context(
@@ -190,26 +270,21 @@ class SubscriptionPreferencesController(http.Controller):
         )
         env = partner.env
         company = partner.company_id or request.env.company
-        greeting = Markup(
-            escape(
-                env._("Hello %(name)s, choose what %(company)s may send you by e-mail.")
+        channels = self._preferences_channels(partner)
+        if channels:
+            greeting = env._(
+                "Hello %(name)s, choose how %(company)s may contact you with marketing."
             )
-        ) % {
+        else:
+            greeting = env._(
+                "Hello %(name)s, choose what %(company)s may send you by e-mail."
+            )
+        greeting = Markup(escape(greeting)) % {
             "name": Markup('<strong class="o_preferences_name">%s</strong>')
             % partner.name,
             "company": company.name,
         }
-        state_line = False
-        if record.state == "active" and record.captured_at:
-            state_line = env._(
-                "Allowed since %(date)s.",
-                date=format_date(env, record.captured_at, lang_code=env.lang),
-            )
-        elif record.state == "withdrawn" and record.withdrawn_at:
-            state_line = env._(
-                "You withdrew on %(date)s.",
-                date=format_date(env, record.withdrawn_at, lang_code=env.lang),
-            )
+        state_line = self._preferences_state_line(record)
         return {
             "partner": partner,
             "company": company,
@@ -224,6 +299,8 @@ class SubscriptionPreferencesController(http.Controller):
             .with_context(lang=partner.env.lang)
             .search([]),
             "subscribed": partner.subscription_type_ids,
+            "channels": channels,
+            "is_protected": partner.is_marketing_protected,
             "result": result,
             "action_url": self._explicit_lang_path() or request.httprequest.path,
         }
@@ -246,7 +323,7 @@ class SubscriptionPreferencesController(http.Controller):
         partner = partner.with_context(lang=lang)
         result = None
         if request.httprequest.method == "POST":
-            choices = self._preferences_form()
+            choices = self._preferences_form(partner)
             result = self._preferences_save(partner, choices)
             partner.invalidate_recordset()
         response = request.render(

@@ -9,5 +9,6 @@ class MailMail(models.Model):
             ("mail_no_consent", "No e-marketing consent"),
             ("mail_not_subscribed", "Not subscribed to the mailing's type"),
             ("mail_address_withdrawn", "Address withdrawn by another contact"),
+            ("mail_marketing_protected", "Protected from marketing (Robinson)"),
         ]
     )

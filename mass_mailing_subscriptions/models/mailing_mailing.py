@@ -1,4 +1,5 @@
 import logging
+from typing import NamedTuple
 
 import werkzeug.urls
 
@@ -12,11 +13,25 @@ CONSENT_FAILURE_TYPES = (
     "mail_no_consent",
     "mail_not_subscribed",
     "mail_address_withdrawn",
+    "mail_marketing_protected",
 )
 # Stands for the withdrawn contact's name in the translated reason.
 CONTACT_MARKER = "\x1fcontact\x1f"
 SUBSCRIPTION_REL = "res_partner_mailing_subscription_type_rel"
 
+
+class ConsentChannel(NamedTuple):
+    """What the consent rule of one mailing type reads (``_consent_channel``)."""
+
+    purpose: str  # consent purpose code
+    address_field: str  # contacts' stored field naming the address reached
+    address_link: str  # ``_consent_recipient_link`` of a match by that field
+    # The e-mail failure types name the kinds of exclusion (the SQL and
+    # ``_consent_failure_reasons`` use them); the channel's own type of each.
+    failure_types: dict
+
+
+EMAIL_CHANNEL = ConsentChannel("emarketing", "email_normalized", "email", {})
 
 # What a consent bypass was approved for (see ``write``).
 BYPASS_BOUND_FIELDS = frozenset(
@@ -69,7 +84,7 @@ class MailingMailing(models.Model):
     def _compute_consent_enforced(self):
         switch = self.env["res.partner"]._consent_privacy_enabled()
         for mailing in self:
-            mailing.consent_enforced = switch and mailing.mailing_type == "mail"
+            mailing.consent_enforced = switch and bool(mailing._consent_channel())
 
     @api.depends(
         "mailing_model_id", "mailing_domain", "contact_list_ids", "subscription_type_id"
@@ -95,7 +110,7 @@ class MailingMailing(models.Model):
             self.env["mailing.trace"]._read_group(
                 [
                     ("mass_mailing_id", "in", self.ids),
-                    ("failure_type", "in", CONSENT_FAILURE_TYPES),
+                    ("failure_type", "in", self._consent_excluded_failure_types()),
                 ],
                 ["mass_mailing_id"],
                 ["__count"],
@@ -153,11 +168,23 @@ class MailingMailing(models.Model):
     # Enforcement
     # ------------------------------------------------------------------
 
+    def _consent_channel(self):
+        """The consent rule's channel of this mailing's type (a
+        ``ConsentChannel``), None for a type consent does not filter. Glue
+        addons add theirs (mass_mailing_sms_subscriptions: SMS)."""
+        self.ensure_one()
+        return EMAIL_CHANNEL if self.mailing_type == "mail" else None
+
+    @api.model
+    def _consent_excluded_failure_types(self):
+        """Failure types of traces left out by consent, of every channel."""
+        return CONSENT_FAILURE_TYPES
+
     def _consent_is_enforced(self):
         """True when this send-out must obey consent and subscription choices."""
         self.ensure_one()
         return (
-            self.mailing_type == "mail"
+            bool(self._consent_channel())
             and not self.bypass_consent
             and self.env["res.partner"]._consent_privacy_enabled()
         )
@@ -166,16 +193,19 @@ class MailingMailing(models.Model):
         """How a recipient of this mailing maps to contacts.
 
         ``self``: the recipients are contacts; ``email``: the contacts with the
-        same normalised e-mail (mailing lists, leads, ...); ``partner``: the
-        record's ``partner_id``; None when the model offers none of these.
+        same normalised e-mail (mailing lists, leads, ...), for SMS ``number``:
+        the same sanitised number (the channel's ``address_link``);
+        ``partner``: the record's ``partner_id``; None when the model offers
+        none of these.
         """
         self.ensure_one()
         target = self.env[self.mailing_model_real]
         if target._name == "res.partner":
             return "self"
-        field = target._fields.get("email_normalized")
+        channel = self._consent_channel() or EMAIL_CHANNEL
+        field = target._fields.get(channel.address_field)
         if field is not None and field.store:
-            return "email"
+            return channel.address_link
         field = target._fields.get("partner_id")
         if (
             field is not None
@@ -190,32 +220,39 @@ class MailingMailing(models.Model):
         """The rule as SQL: ``(key field, consent set, subscribed set)``.
 
         A recipient may receive this mailing when the value of its key field
-        (its own id, its ``partner_id`` or its normalised e-mail) is in the
-        consent set and, for a mailing with a type, in the subscribed set
-        (None without a type). Built on consent_management's
-        ``_consent_allowed_ids_query``.
+        (its own id, its ``partner_id`` or its address: normalised e-mail,
+        sanitised number) is in the consent set and, for a mailing with a
+        type, in the subscribed set (None without a type). Built on
+        consent_management's ``_consent_allowed_ids_query``.
         """
         self.ensure_one()
         link = self._consent_recipient_link()
-        consent_ids = self.env["res.partner"]._consent_allowed_ids_query("emarketing")
+        channel = self._consent_channel() or EMAIL_CHANNEL
+        consent_ids = self.env["res.partner"]._consent_allowed_ids_query(
+            channel.purpose
+        )
         type_id = self.subscription_type_id.id
         rel = SQL.identifier(SUBSCRIPTION_REL)
-        if link == "email":
+        if link == channel.address_link:
+            address = SQL.identifier("p", channel.address_field)
             consent_set = SQL(
-                "SELECT p.email_normalized FROM res_partner p"
-                " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
+                "SELECT %s FROM res_partner p WHERE %s IS NOT NULL AND p.id IN (%s)",
+                address,
+                address,
                 consent_ids,
             )
             subscribed_set = type_id and SQL(
-                "SELECT p.email_normalized FROM res_partner p"
+                "SELECT %s FROM res_partner p"
                 " JOIN %s s ON s.partner_id = p.id AND s.type_id = %s"
-                " WHERE p.email_normalized IS NOT NULL AND p.id IN (%s)",
+                " WHERE %s IS NOT NULL AND p.id IN (%s)",
+                address,
                 rel,
                 type_id,
+                address,
                 consent_ids,
                 to_flush=self.env["res.partner"]._fields["subscription_type_ids"],
             )
-            return "email_normalized", consent_set, subscribed_set or None
+            return channel.address_field, consent_set, subscribed_set or None
         subscribed_set = type_id and SQL(
             "SELECT s.partner_id FROM %s s WHERE s.type_id = %s",
             rel,
@@ -226,19 +263,36 @@ class MailingMailing(models.Model):
         return key, consent_ids, subscribed_set or None
 
     @api.model
-    def _consent_withdrawn_addresses_query(self):
-        """SQL of ``(email, name)``: one contact per normalised address that
-        withdrew from E-marketing. A withdrawal speaks for the address: no
-        other contact sharing it may be mailed (issue 15)."""
+    def _consent_withdrawn_addresses_query(self, channel=EMAIL_CHANNEL):
+        """SQL of ``(email, name)``: one contact per address of the channel
+        (normalised e-mail, sanitised number) that withdrew from its purpose.
+        A withdrawal speaks for the address: no other contact sharing it may
+        be reached (issue 15)."""
         return SQL(
-            """SELECT DISTINCT ON (p.email_normalized)
-                      p.email_normalized AS email, p.name
+            """SELECT DISTINCT ON (%(address)s)
+                      %(address)s AS email, p.name
                  FROM consent_record cr
                  JOIN consent_purpose cp ON cp.id = cr.purpose_id
                  JOIN res_partner p ON p.id = cr.partner_id
-                WHERE cp.code = 'emarketing' AND cr.state = 'withdrawn'
-                  AND p.email_normalized IS NOT NULL
-             ORDER BY p.email_normalized, p.id"""
+                WHERE cp.code = %(purpose)s AND cr.state = 'withdrawn'
+                  AND %(address)s IS NOT NULL
+             ORDER BY %(address)s, p.id""",
+            address=SQL.identifier("p", channel.address_field),
+            purpose=channel.purpose,
+        )
+
+    @api.model
+    def _consent_protected_addresses_query(self):
+        """SQL of ``(email, name)``: one contact per normalised address that is
+        protected from marketing (the Robinson mark): no marketing reaches the
+        address, whichever contact or list entry it is mailed as."""
+        return SQL(
+            """SELECT DISTINCT ON (p.email_normalized)
+                      p.email_normalized AS email, p.name
+                 FROM res_partner p
+                WHERE p.id IN (%s) AND p.email_normalized IS NOT NULL
+             ORDER BY p.email_normalized, p.id""",
+            self.env["res.partner"]._consent_protected_ids_query(),
         )
 
     def _consent_verdict_query(self, res_ids, with_email=False):
@@ -247,22 +301,26 @@ class MailingMailing(models.Model):
 
         Columns: ``id``, ``email`` (only with ``with_email``), ``has_consent``,
         ``is_subscribed``, ``withdrawn_by`` (name of a contact with the
-        recipient's address who withdrew, else NULL) and ``own_consent``
+        recipient's address who withdrew, else NULL), ``protected_by`` (name
+        of a contact with the address protected from marketing, else NULL) and
+        ``own_consent``
         (whether ``has_consent`` is the recipient's own standing). One
         statement: the id list is one array parameter, consent, subscriptions
         and withdrawn addresses are hashed sub-plans.
         """
         self.ensure_one()
         link = self._consent_recipient_link()
+        channel = self._consent_channel() or EMAIL_CHANNEL
         target = self.env[self.mailing_model_real]
         key_field, consent_set, subscribed_set = self._consent_rule_sets()
         # A text literal parses much faster than ARRAY[...] of 100,000 items.
         ids = SQL("%s::int[]", "{%s}" % ",".join(map(str, res_ids)))
         join = SQL("JOIN %s t ON t.id = r.id", SQL.identifier(target._table))
         if link == "self":
-            key, address = SQL("r.id"), SQL("t.email_normalized")
+            key, address = SQL("r.id"), SQL.identifier("t", channel.address_field)
         elif link == "partner":
-            key, address = SQL("t.partner_id"), SQL("pp.email_normalized")
+            key = SQL("t.partner_id")
+            address = SQL.identifier("pp", channel.address_field)
             join = SQL("%s LEFT JOIN res_partner pp ON pp.id = t.partner_id", join)
         else:
             key = SQL("t.%s", SQL.identifier(key_field))
@@ -284,26 +342,29 @@ class MailingMailing(models.Model):
                    COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
                    %(is_subscribed)s AS is_subscribed,
                    w.name AS withdrawn_by,
-                   %(own_consent)s AS own_consent
+                   %(own_consent)s AS own_consent,
+                   pr.name AS protected_by
               FROM unnest(%(ids)s) AS r(id)
                    %(join)s
               LEFT JOIN (%(withdrawn)s) w ON w.email = %(address)s
+              LEFT JOIN (%(protected)s) pr ON pr.email = %(address)s
             """,
             email=email,
             key=key,
             consent_set=consent_set,
             is_subscribed=is_subscribed,
-            own_consent=link != "email",
+            own_consent=link != channel.address_link,
             ids=ids,
             join=join,
-            withdrawn=self._consent_withdrawn_addresses_query(),
+            withdrawn=self._consent_withdrawn_addresses_query(channel),
+            protected=self._consent_protected_addresses_query(),
             address=address,
         )
 
     def _consent_exclusion_query(self, res_ids, with_email=False):
         """SQL selecting ``(id, email, failure_type, failure_reason)`` of the
         excluded recipients; the reason names the contact whose withdrawal
-        closed a shared address."""
+        closed a shared address or who is protected from marketing."""
         reasons = self._consent_failure_reasons()
         return SQL(
             """
@@ -312,10 +373,14 @@ class MailingMailing(models.Model):
                         WHEN 'mail_no_consent' THEN %(no_consent)s
                         WHEN 'mail_address_withdrawn'
                         THEN replace(%(withdrawn)s, %(marker)s, x.withdrawn_by)
+                        WHEN 'mail_marketing_protected'
+                        THEN replace(%(protected)s, %(marker)s, x.protected_by)
                         ELSE %(not_subscribed)s END AS failure_reason
               FROM (
-                SELECT v.id, v.email, v.withdrawn_by,
-                       CASE WHEN NOT v.has_consent
+                SELECT v.id, v.email, v.withdrawn_by, v.protected_by,
+                       CASE WHEN v.protected_by IS NOT NULL
+                            THEN 'mail_marketing_protected'
+                            WHEN NOT v.has_consent
                                  AND (v.own_consent OR v.withdrawn_by IS NULL)
                             THEN 'mail_no_consent'
                             WHEN v.withdrawn_by IS NOT NULL
@@ -323,18 +388,20 @@ class MailingMailing(models.Model):
                             ELSE 'mail_not_subscribed' END AS failure_type
                   FROM (%(verdict)s) v
                  WHERE NOT v.has_consent OR NOT v.is_subscribed
-                    OR v.withdrawn_by IS NOT NULL
+                    OR v.withdrawn_by IS NOT NULL OR v.protected_by IS NOT NULL
               ) x
             """,
             no_consent=reasons["mail_no_consent"],
             withdrawn=reasons["mail_address_withdrawn"],
             marker=CONTACT_MARKER,
+            protected=reasons["mail_marketing_protected"],
             not_subscribed=reasons["mail_not_subscribed"],
             verdict=self._consent_verdict_query(res_ids, with_email=with_email),
         )
 
     def _consent_failure_reasons(self):
-        """Readable reasons stored on the traces, in the mailing user's language."""
+        """Readable reasons stored on the traces, in the mailing user's
+        language, by kind of exclusion (the e-mail failure types)."""
         self.ensure_one()
         return {
             "mail_no_consent": self.env._("no e-marketing consent"),
@@ -344,6 +411,10 @@ class MailingMailing(models.Model):
             "mail_address_withdrawn": self.env._(
                 "%(contact)s, another contact with this e-mail address, "
                 "withdrew from e-marketing",
+                contact=CONTACT_MARKER,
+            ),
+            "mail_marketing_protected": self.env._(
+                "%(contact)s is protected from marketing (Robinson)",
                 contact=CONTACT_MARKER,
             ),
         }
@@ -365,7 +436,8 @@ class MailingMailing(models.Model):
                 SQL(
                     """SELECT COALESCE(array_agg(v.id), '{}')
                          FROM (%s) v WHERE v.has_consent AND v.is_subscribed
-                                       AND v.withdrawn_by IS NULL""",
+                                       AND v.withdrawn_by IS NULL
+                                       AND v.protected_by IS NULL""",
                     self._consent_verdict_query(batch),
                 )
             )
@@ -386,11 +458,12 @@ class MailingMailing(models.Model):
             )
             return {}
         self.env.flush_all()
+        channel_types = (self._consent_channel() or EMAIL_CHANNEL).failure_types
         excluded = {}
         for batch in self._consent_batches(res_ids):
             self.env.cr.execute(self._consent_exclusion_query(batch))
             excluded.update(
-                (res_id, (failure_type, reason))
+                (res_id, (channel_types.get(failure_type, failure_type), reason))
                 for res_id, _email, failure_type, reason in self.env.cr.fetchall()
             )
         return excluded

@@ -10,3 +10,5 @@ from . import test_access
 from . import test_routes
 from . import test_shared_address
 from . import test_history
+from . import test_preferences_channels
+from . import test_robinson

@@ -1,0 +1,301 @@
+import re
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import SubscriptionsCase
+
+UA = "Mozilla/5.0 (channels-test)"
+
+
+@tagged("post_install", "-at_install", "mass_mailing_subscriptions")
+class TestPreferencesChannels(SubscriptionsCase, HttpCase):
+    """The preferences page offers WhatsApp, SMS and phone marketing where the
+    contact can be reached on them (issue 17)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ref = cls.env.ref
+        cls.whatsapp = ref("consent_management.consent_purpose_whatsapp_marketing")
+        cls.sms = ref("consent_management.consent_purpose_sms_marketing")
+        cls.phone = ref("consent_management.consent_purpose_phone_marketing")
+        cls.p_offers.write({"mobile": "+45 20 11 22 33", "phone": "+45 33 11 22 33"})
+        cls.p_offers._consent_grant("sms_marketing", source="web_form")
+        cls.p_newsletter.phone = "+31 20 123 4567"
+
+    def _path(self, partner):
+        return partner._subscription_preferences_path()
+
+    def _csrf(self, path):
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 200)
+        return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+    def _post(self, path, **form):
+        data = {"csrf_token": self._csrf(path), **form}
+        return self.url_open(path, data=data, headers={"User-Agent": UA})
+
+    def _standing(self, partner):
+        self.env.invalidate_all()
+        return {r.purpose_id.code: r.state for r in partner.consent_record_ids}
+
+    def _shown(self, html):
+        return set(re.findall(r'id="o_preferences_purpose_([a-z_]+)"', html))
+
+    def _snapshot(self):
+        self.env.invalidate_all()
+        return (
+            self.env["consent.event"].search_count([]),
+            {
+                p.id: (
+                    sorted((r.purpose_id.code, r.state) for r in p.consent_record_ids),
+                    p.subscription_type_ids.ids,
+                )
+                for p in self.partners
+            },
+        )
+
+    def test_channels_follow_the_contacts_numbers(self):
+        html = self.url_open(self._path(self.p_offers)).text
+        self.assertEqual(
+            self._shown(html),
+            {"whatsapp_marketing", "sms_marketing", "phone_marketing"},
+        )
+        # SMS is allowed (ticked), the others are not.
+        self.assertRegex(html, r'id="o_preferences_purpose_sms_marketing"\s+checked')
+        self.assertNotRegex(
+            html, r'id="o_preferences_purpose_phone_marketing"\s+checked'
+        )
+        self.assertIn("may contact you with marketing", html)
+        # A landline only: WhatsApp and phone, no text messages.
+        html = self.url_open(self._path(self.p_newsletter)).text
+        self.assertEqual(self._shown(html), {"whatsapp_marketing", "phone_marketing"})
+        # No number: the page is about e-mail only, as before.
+        html = self.url_open(self._path(self.p_no_record)).text
+        self.assertEqual(self._shown(html), set())
+        self.assertNotIn("o_preferences_channels", html)
+        self.assertIn("may send you by e-mail", html)
+        # A channel the contact allowed stays on the page without the number,
+        # so that it can be withdrawn there.
+        self.p_no_record._consent_grant("sms_marketing", source="web_form")
+        html = self.url_open(self._path(self.p_no_record)).text
+        self.assertEqual(self._shown(html), {"sms_marketing"})
+
+    def test_save_withdraws_and_grants_as_the_persons_own_act(self):
+        path = self._path(self.p_offers)
+        events_before = self.env["consent.event"].search_count(
+            [("partner_id", "=", self.p_offers.id)]
+        )
+        response = self._post(
+            path,
+            action="save",
+            emarketing="1",
+            subscription_type_ids=[str(self.type_offers.id)],
+            purpose_ids=[str(self.phone.id), str(self.whatsapp.id)],
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_preferences_saved", response.text)
+        self.assertEqual(
+            self._standing(self.p_offers),
+            {
+                "sales_service": "active",
+                "emarketing": "active",
+                "sms_marketing": "withdrawn",
+                "phone_marketing": "active",
+                "whatsapp_marketing": "active",
+            },
+        )
+        events = self.env["consent.event"].search(
+            [("partner_id", "=", self.p_offers.id)], order="id"
+        )[events_before:]
+        by_purpose = {e.purpose_id.code: e for e in events}
+        self.assertEqual(by_purpose["sms_marketing"].event_type, "withdraw")
+        self.assertEqual(by_purpose["phone_marketing"].event_type, "grant")
+        self.assertEqual(by_purpose["whatsapp_marketing"].event_type, "grant")
+        for code in ("sms_marketing", "phone_marketing", "whatsapp_marketing"):
+            event = by_purpose[code]
+            self.assertEqual(event.source, "portal")
+            self.assertEqual(event.ip_address, "127.0.0.1")
+            self.assertEqual(event.user_agent, UA)
+        phone_record = self.p_offers.consent_record_ids.filtered(
+            lambda r: r.purpose_id == self.phone
+        )
+        self.assertEqual(phone_record.legal_basis, "consent")
+        self.assertEqual(phone_record.consent_text, self.phone.consent_text)
+        self.assertEqual(phone_record.source, "portal")
+        # The page shows the new standing.
+        self.assertEqual(
+            self._shown(response.text),
+            {"whatsapp_marketing", "sms_marketing", "phone_marketing"},
+        )
+        self.assertRegex(
+            response.text, r'id="o_preferences_purpose_phone_marketing"\s+checked'
+        )
+        # Saving the same choices again writes nothing more.
+        count = self.env["consent.event"].search_count([])
+        self._post(
+            path,
+            action="save",
+            emarketing="1",
+            subscription_type_ids=[str(self.type_offers.id)],
+            purpose_ids=[str(self.phone.id), str(self.whatsapp.id)],
+        )
+        self.assertEqual(self.env["consent.event"].search_count([]), count)
+
+    def test_withdrawn_channel_can_be_given_again_on_the_page(self):
+        """After a withdrawal only the person may re-grant: the page is that."""
+        self.p_offers._consent_withdraw("sms_marketing", source="manual")
+        self._post(
+            self._path(self.p_offers),
+            action="save",
+            emarketing="1",
+            purpose_ids=[str(self.sms.id)],
+        )
+        self.assertEqual(self._standing(self.p_offers)["sms_marketing"], "active")
+
+    def test_withdraw_from_all_covers_every_channel_on_the_page(self):
+        response = self._post(self._path(self.p_offers), action="withdraw_all")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_preferences_withdrawn", response.text)
+        standing = self._standing(self.p_offers)
+        for code in (
+            "emarketing",
+            "sms_marketing",
+            "whatsapp_marketing",
+            "phone_marketing",
+        ):
+            self.assertEqual(standing[code], "withdrawn", code)
+        self.assertEqual(standing["sales_service"], "active")
+        self.assertNotRegex(response.text, r'id="o_preferences_purpose_\w+"\s+checked')
+        self._set_privacy(True)
+        for code in ("sms_marketing", "whatsapp_marketing", "phone_marketing"):
+            self.assertFalse(self.p_offers._consent_may_send(code))
+
+    def test_forged_channel_inputs_change_nothing(self):
+        path = self._path(self.p_offers)
+        csrf = self._csrf(path)
+        sales = self.env.ref("consent_management.consent_purpose_sales_service")
+        emarketing = self.env.ref("consent_management.consent_purpose_emarketing")
+        before = self._snapshot()
+        bad_forms = {
+            "sales and service": f"purpose_ids={sales.id}",
+            "e-marketing through the channel input": f"purpose_ids={emarketing.id}",
+            "unknown purpose": "purpose_ids=99999999",
+            "overlong id": "purpose_ids=" + "9" * 50,
+            "NUL byte": f"purpose_ids={self.sms.id}%00",
+            "superscript digit": "purpose_ids=%C2%B2",
+            "non-ASCII": "purpose_ids=%C3%A9",
+            "negative": f"purpose_ids=-{self.sms.id}",
+            "one good, one forged": f"purpose_ids={self.sms.id}&purpose_ids={sales.id}",
+        }
+        for label, body in bad_forms.items():
+            with self.subTest(form=label):
+                response = self.url_open(
+                    path,
+                    data=f"csrf_token={csrf}&action=save&emarketing=1&{body}".encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
+                self.assertEqual(response.status_code, 400, response.text[:300])
+                self.assertNotIn("Traceback", response.text)
+        # SMS is not offered to a contact without a mobile: forged for Niels.
+        niels = self._path(self.p_newsletter)
+        response = self.url_open(
+            niels,
+            data={
+                "csrf_token": self._csrf(niels),
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [str(self.type_newsletter.id)],
+                "purpose_ids": [str(self.sms.id)],
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_another_contacts_token_changes_nothing(self):
+        before = self._snapshot()
+        other = self.p_newsletter._subscription_preferences_token(self.p_newsletter.id)
+        for action in ("save", "withdraw_all"):
+            response = self.url_open(
+                f"/mailing/preferences/{self.p_offers.id}/{other}",
+                data={
+                    "csrf_token": self._csrf(self._path(self.p_newsletter)),
+                    "action": action,
+                    "purpose_ids": [str(self.phone.id)],
+                },
+            )
+            self.assertEqual(response.status_code, 404)
+            self.assertNotIn("Olga", response.text)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_logged_in_users_cannot_act_for_someone_else(self):
+        """Being logged in (portal, employee, administrator) gives no right
+        over another contact's page: the token is the only key."""
+        portal = new_test_user(
+            self.env,
+            login="chan_portal",
+            password="chan_portal_pw",
+            groups="base.group_portal",
+        )
+        before = self._snapshot()
+        for login in ("chan_portal", "admin"):
+            self.authenticate(login, "chan_portal_pw" if login != "admin" else "admin")
+            own_token = portal.partner_id._subscription_preferences_token(
+                portal.partner_id.id
+            )
+            response = self.url_open(
+                f"/mailing/preferences/{self.p_offers.id}/{own_token}",
+                data={
+                    "csrf_token": self._csrf(self._path(portal.partner_id)),
+                    "action": "withdraw_all",
+                },
+            )
+            self.assertEqual(response.status_code, 404)
+        self.assertEqual(self._snapshot(), before)
+
+    def test_robinson_mark_is_shown(self):
+        self.p_offers.is_marketing_protected = True
+        html = self.url_open(self._path(self.p_offers)).text
+        self.assertIn("o_preferences_protected", html)
+        self.assertNotIn(
+            "o_preferences_protected", self.url_open(self._path(self.p_newsletter)).text
+        )
+
+    def test_new_labels_in_danish_and_dutch(self):
+        for code in ("da_DK", "nl_NL"):
+            self.env["res.lang"]._activate_lang(code)
+        self.env["ir.module.module"]._load_module_terms(
+            ["mass_mailing_subscriptions", "consent_management"],
+            ["da_DK", "nl_NL"],
+            overwrite=True,
+        )
+        self.p_offers.write({"lang": "da_DK", "is_marketing_protected": True})
+        # the first page in a new language compiles its templates: slow
+        html = self.url_open(self._path(self.p_offers), timeout=120).text
+        for text in (
+            "WhatsApp, sms og opkald",
+            "Sms-markedsføring",
+            "WhatsApp-markedsføring",
+            "Telefonmarkedsføring",
+            "må kontakte dig med markedsføring",
+            "Du er reklamebeskyttet (Robinson)",
+            "og ringer ikke længere til dig med tilbud",
+        ):
+            self.assertIn(text, html)
+        self.p_newsletter.write({"lang": "nl_NL", "mobile": "+31 6 1234 5678"})
+        html = self.url_open(self._path(self.p_newsletter), timeout=120).text
+        for text in (
+            "WhatsApp, sms en telefoon",
+            "Sms-marketing",
+            "WhatsApp-marketing",
+            "Telefonische marketing",
+            "je met marketing mag benaderen",
+            "en bellen je niet meer met aanbiedingen",
+        ):
+            self.assertIn(text, html)
+        for english in (
+            "WhatsApp, text messages and calls",
+            "may contact you with marketing",
+            "stop calling you with offers",
+        ):
+            self.assertNotIn(english, html)
