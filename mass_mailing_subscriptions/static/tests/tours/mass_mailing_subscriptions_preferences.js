@@ -12,6 +12,8 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_preferences"
         {
             content: "The page greets the contact by name",
             trigger: ".o_preferences_name:contains('Olga Offers')",
+            // a page load: slow on a busy test machine
+            timeout: 60000,
         },
         {
             content: "Offers is ticked (the contact chose it before)",
@@ -42,6 +44,8 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_preferences"
         {
             content: "Saved confirmation",
             trigger: ".o_preferences_saved",
+            // a page load: slow on a busy test machine
+            timeout: 60000,
         },
         {
             content: "Events & webinars is now ticked",
@@ -62,6 +66,8 @@ registry.category("web_tour.tours").add("mass_mailing_subscriptions_preferences"
         {
             content: "Withdrawal confirmed",
             trigger: ".o_preferences_withdrawn",
+            // a page load: slow on a busy test machine
+            timeout: 60000,
         },
         {
             content: "E-marketing is switched off",
