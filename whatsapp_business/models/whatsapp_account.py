@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_amount
 
 from ..services import client as wa_client
 from ..services import template as wa_template
@@ -114,6 +115,19 @@ class WhatsappAccount(models.Model):
     message_count = fields.Integer(compute="_compute_counts")
     price_ids = fields.One2many(
         "whatsapp.price", "account_id", string="Prices per Message", copy=True
+    )
+    monthly_budget = fields.Monetary(
+        currency_field="currency_id",
+        tracking=True,
+        help="Marketing templates are refused once the estimated cost of this "
+        "month's messages reaches this amount. 0: no budget.",
+    )
+    month_cost = fields.Monetary(
+        string="Estimated Cost This Month",
+        currency_field="currency_id",
+        compute="_compute_month_cost",
+        help="Billable messages priced with the price table, plus templates Meta has "
+        "not priced yet (at their category's price).",
     )
     last_template_sync = fields.Datetime(readonly=True)
     opt_out_keywords = fields.Char(
@@ -232,6 +246,81 @@ class WhatsappAccount(models.Model):
             account.template_count = templates.get(account, 0)
             account.conversation_count = channels.get(account, 0)
             account.message_count = messages.get(account, 0)
+
+    # -- prices and budget ----------------------------------------------------
+    def _price_of(self, category, country):
+        """Price of one billable message of ``category`` to ``country``: the
+        country's line, else the line without country."""
+        self.ensure_one()
+        lines = self.price_ids.filtered(lambda p: p.category == category)
+        line = (country and lines.filtered(lambda p: p.country_id == country)) or (
+            lines.filtered(lambda p: not p.country_id)
+        )
+        return line[:1].price
+
+    def _month_start(self):
+        return fields.Datetime.to_datetime(fields.Date.today().replace(day=1))
+
+    def _compute_month_cost(self):
+        for account in self:
+            account.month_cost = account._month_spent()
+
+    def _month_spent(self, exclude=None, include_queued=True):
+        """Estimated cost of this month's messages of the account (without the
+        queued ones when ``include_queued`` is false: the queue counts what
+        already went to Meta)."""
+        self.ensure_one()
+        Message = self.env["whatsapp.message"].sudo()
+        domain = [
+            ("account_id", "=", self.id),
+            ("direction", "=", "outbound"),
+            ("message_date", ">=", self._month_start()),
+        ]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        [(priced,)] = Message._read_group(
+            domain + [("is_billable", "=", True)], aggregates=["estimated_cost:sum"]
+        )
+        # templates Meta has not priced yet count at their category's price
+        pending = Message.search(
+            domain
+            + [
+                ("template_id", "!=", False),
+                ("pricing_category", "=", False),
+                (
+                    "state",
+                    "in",
+                    ("outgoing", "sent", "delivered", "read")
+                    if include_queued
+                    else ("sent", "delivered", "read"),
+                ),
+            ]
+        )
+        return (priced or 0.0) + sum(
+            self._price_of(m.template_id.category, m.country_id) for m in pending
+        )
+
+    def _check_marketing_budget(self, exclude=None, include_queued=True):
+        """Refuse a marketing template once the monthly budget is reached."""
+        self.ensure_one()
+        account = self.sudo()
+        if not account.monthly_budget:
+            return
+        spent = account._month_spent(exclude=exclude, include_queued=include_queued)
+        if spent >= account.monthly_budget:
+            raise UserError(
+                self.env._(
+                    "The monthly WhatsApp budget of %(account)s (%(budget)s) is "
+                    "reached: %(spent)s estimated this month. Marketing templates can "
+                    "be sent again next month or once a WhatsApp administrator raises "
+                    "the budget; utility and authentication templates still go out.",
+                    account=account.display_name,
+                    budget=format_amount(
+                        self.env, account.monthly_budget, account.currency_id
+                    ),
+                    spent=format_amount(self.env, spent, account.currency_id),
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -514,6 +603,7 @@ class WhatsappAccount(models.Model):
                 partner._consent_withdraw(
                     "whatsapp_marketing", source="whatsapp", evidence=evidence
                 )
+                self._notify_preference(partner, "stop")
                 continue
             record = (
                 self.env["consent.record"]
@@ -545,6 +635,43 @@ class WhatsappAccount(models.Model):
                 source="whatsapp",
                 evidence=evidence,
             )
+            self._notify_preference(partner, "resume")
+
+    def _notify_preference(self, partner, value):
+        """Tell the team in the contact's conversation, when there is one."""
+        self.ensure_one()
+        channel = (
+            self.env["discuss.channel"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("whatsapp_account_id", "=", self.id),
+                    ("whatsapp_partner_id", "=", partner.id),
+                ],
+                limit=1,
+            )
+        )
+        if not channel:
+            return
+        env, _users = channel._whatsapp_team_env()
+        if value == "stop":
+            text = env._(
+                "%(contact)s stopped marketing messages in WhatsApp: WhatsApp "
+                "marketing consent withdrawn.",
+                contact=partner.display_name,
+            )
+        else:
+            text = env._(
+                "%(contact)s resumed marketing messages in WhatsApp: WhatsApp "
+                "marketing consent given again.",
+                contact=partner.display_name,
+            )
+        channel.with_context(whatsapp_skip_send=True).message_post(
+            body=Markup('<div class="o_mail_notification">%s</div>') % text,
+            message_type="notification",
+            subtype_xmlid="mail.mt_comment",
+        )
 
     def _preference_partners(self, items):
         """``{key: partner}`` of the known contacts of preference items."""

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.mail.tools.discuss import Store
+from odoo.addons.phone_validation.tools import phone_validation
 
 from ..services import client as wa_client
 from ..services import webhook as wa_webhook
@@ -102,6 +103,15 @@ class WhatsappMessage(models.Model):
     pricing_model = fields.Char(readonly=True, help="CBP or PMP, as Meta reports it.")
     is_billable = fields.Boolean(string="Billable", readonly=True)
     currency_id = fields.Many2one(related="account_id.currency_id")
+    country_id = fields.Many2one(
+        "res.country",
+        string="Destination Country",
+        compute="_compute_country_id",
+        store=True,
+        index=True,
+        help="The contact's market, from the country code of the WhatsApp number "
+        "(else the contact's country): Meta prices by it.",
+    )
     estimated_cost = fields.Monetary(
         compute="_compute_estimated_cost",
         store=True,
@@ -121,20 +131,40 @@ class WhatsappMessage(models.Model):
             name = message.partner_id.display_name or message.recipient or ""
             message.display_name = f"{name}: {excerpt}" if excerpt else name
 
+    @api.depends("recipient", "partner_id")
+    def _compute_country_id(self):
+        codes = {}
+        for message in self:
+            number = message.recipient or ""
+            codes[message] = (
+                phone_validation.phone_get_region_data_for_number("+" + number)["code"]
+                if number.isdigit()
+                else ""
+            )
+        countries = {
+            country.code: country
+            for country in self.env["res.country"].search(
+                [("code", "in", list({code for code in codes.values() if code}))]
+            )
+        }
+        for message, code in codes.items():
+            message.country_id = countries.get(code) or message.partner_id.country_id
+
     @api.depends(
         "is_billable",
         "pricing_category",
+        "country_id",
         "account_id.price_ids.price",
         "account_id.price_ids.category",
+        "account_id.price_ids.country_id",
     )
     def _compute_estimated_cost(self):
         for message in self:
             price = 0.0
             if message.is_billable and message.pricing_category:
-                line = message.account_id.price_ids.filtered(
-                    lambda p, m=message: p.category == m.pricing_category
-                )[:1]
-                price = line.price
+                price = message.account_id._price_of(
+                    message.pricing_category, message.country_id
+                )
             message.estimated_cost = price
 
     @api.model_create_multi
@@ -332,6 +362,13 @@ class WhatsappMessage(models.Model):
             )
         if self.template_id:
             template = self.template_id
+            if template.category == "marketing":
+                try:
+                    self.account_id._check_marketing_budget(
+                        exclude=self, include_queued=False
+                    )
+                except UserError as exc:
+                    raise wa_client.PermanentError(str(exc.args[0])) from exc
             if template.status != "approved":
                 reason = template._status_reason_text()
                 raise wa_client.PermanentError(

@@ -625,6 +625,8 @@ class WhatsappTemplate(models.Model):
         self.account_id._check_sender(partner)
         self._check_sendable()
         self._check_consent(partner)
+        if self.category == "marketing":
+            self.account_id._check_marketing_budget()
         if header_values is None and body_values is None:
             header_values, body_values = self._values_for(partner)
         header_values, body_values = header_values or {}, body_values or {}

@@ -82,6 +82,16 @@ class TestWhatsappUserPreferences(WhatsappCommon, HttpCase):
         with self.assertRaisesRegex(UserError, "consent"):
             self.tmpl_marketing._send_to_partner(self.customer)
 
+    def test_the_team_reads_it_in_the_conversation(self):
+        channel = self.conversation()
+        self.post(self.preference_payload("stop"))
+        self.assertIn(
+            "stopped marketing messages in WhatsApp", channel.message_ids[0].body
+        )
+        later = fields.Datetime.now().replace(microsecond=0) + timedelta(seconds=5)
+        self.post(self.preference_payload("resume", when=later))
+        self.assertIn("resumed marketing messages", channel.message_ids[0].body)
+
     def test_resume_is_the_persons_own_act(self):
         self.customer._consent_grant("whatsapp_marketing", source="manual")
         self.post(self.preference_payload("stop"))
