@@ -282,17 +282,19 @@ class MailingMailing(models.Model):
         )
 
     @api.model
-    def _consent_protected_addresses_query(self):
-        """SQL of ``(email, name)``: one contact per normalised address that is
-        protected from marketing (the Robinson mark): no marketing reaches the
-        address, whichever contact or list entry it is mailed as."""
+    def _consent_protected_addresses_query(self, channel=EMAIL_CHANNEL):
+        """SQL of ``(email, name)``: one contact per address of the channel
+        (normalised e-mail, sanitised number) that is protected from marketing
+        (the Robinson mark): no marketing reaches the address, whichever
+        contact or list entry it is sent to as."""
         return SQL(
-            """SELECT DISTINCT ON (p.email_normalized)
-                      p.email_normalized AS email, p.name
+            """SELECT DISTINCT ON (%(address)s)
+                      %(address)s AS email, p.name
                  FROM res_partner p
-                WHERE p.id IN (%s) AND p.email_normalized IS NOT NULL
-             ORDER BY p.email_normalized, p.id""",
-            self.env["res.partner"]._consent_protected_ids_query(),
+                WHERE p.id IN (%(protected)s) AND %(address)s IS NOT NULL
+             ORDER BY %(address)s, p.id""",
+            address=SQL.identifier("p", channel.address_field),
+            protected=self.env["res.partner"]._consent_protected_ids_query(),
         )
 
     def _consent_verdict_query(self, res_ids, with_email=False):
@@ -357,7 +359,7 @@ class MailingMailing(models.Model):
             ids=ids,
             join=join,
             withdrawn=self._consent_withdrawn_addresses_query(channel),
-            protected=self._consent_protected_addresses_query(),
+            protected=self._consent_protected_addresses_query(channel),
             address=address,
         )
 

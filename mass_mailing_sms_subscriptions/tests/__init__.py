@@ -1,0 +1,2 @@
+from . import test_sms_enforcement
+from . import test_sms_access
