@@ -83,9 +83,7 @@ class TestWhatsappOptOutConfirmation(WhatsappCommon, HttpCase):
         english = self.env["res.partner"].create(
             {"name": "John", "mobile": "+4531313131", "lang": "en_US"}
         )
-        self.post(
-            self.inbound_payload("wamid.OPT.3", sender="4531313131", text="STOP")
-        )
+        self.post(self.inbound_payload("wamid.OPT.3", sender="4531313131", text="STOP"))
         self.assertEqual(
             self.confirmation(english).body, "You are unsubscribed. /Nordlys"
         )
