@@ -141,3 +141,23 @@ class TestSmsAccessOverRpc(SmsSubscriptionsCase):
         )
         mailing.invalidate_recordset()
         self.assertEqual(mailing.body_plaintext, "Spring offers in the shop this week")
+
+    def test_explicit_recipients_over_rpc_are_checked_too(self):
+        """Naming the recipients (``res_ids``) does not skip the check."""
+        mailing = self._create_sms_mailing(self.type_offers)
+        with self.mockSMSGateway():
+            self._call(
+                self.user_marketing.login,
+                "mailing.mailing",
+                "action_send_sms",
+                [mailing.ids],
+                {"res_ids": [self.p_no_record.id, self.p_offers.id]},
+            )
+        self.assertEqual(
+            self._trace_of(mailing, self.p_no_record.id).failure_type,
+            "sms_no_consent",
+        )
+        self.assertEqual(
+            self._trace_of(mailing, self.p_offers.id).trace_status, "outgoing"
+        )
+        self.assertEqual(len(self._traces(mailing)), 2)
