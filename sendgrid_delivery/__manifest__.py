@@ -9,11 +9,12 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["mail", "mass_mailing", "consent_management"],
-    "external_dependencies": {"python": ["cryptography", "dnspython"]},
+    "external_dependencies": {"python": ["cryptography", "dnspython", "requests"]},
     "data": [
         "security/sendgrid_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
         "views/sendgrid_event_views.xml",
         "views/sendgrid_sender_identity_views.xml",
         "views/res_partner_views.xml",

@@ -1,3 +1,4 @@
+from . import consent_event
 from . import ir_http
 from . import ir_mail_server
 from . import mail_blacklist
@@ -12,4 +13,5 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sendgrid_event
+from . import sendgrid_event_reconcile
 from . import sendgrid_sender_identity

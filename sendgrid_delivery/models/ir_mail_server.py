@@ -35,11 +35,17 @@ class IrMailServer(models.Model):
 
     @api.model
     def _sendgrid_smtpapi_header(
-        self, mail_id=None, message_id=None, trace_id=None, partner_id=None
+        self,
+        mail_id=None,
+        message_id=None,
+        trace_id=None,
+        partner_id=None,
+        asm_group_id=None,
     ):
         """Return the X-SMTPAPI header value for one outgoing message.
 
-        Other addons may call it to tag mail they send themselves.
+        Other addons may call it to tag mail they send themselves;
+        ``asm_group_id`` is SendGrid's unsubscribe group of the message.
         """
         return smtpapi.header_value(
             db=self.env.cr.dbname,
@@ -47,6 +53,7 @@ class IrMailServer(models.Model):
             message_id=message_id,
             trace_id=trace_id,
             partner_id=partner_id,
+            asm_group_id=asm_group_id or None,
             **self._sendgrid_tracking_settings(),
         )
 

@@ -152,6 +152,15 @@ class MailMail(models.Model):
     # ------------------------------------------------------------------
     # X-SMTPAPI
     # ------------------------------------------------------------------
+    def _sendgrid_asm_group_id(self):
+        """SendGrid unsubscribe group (ASM group id) of this mail, or False.
+
+        None here; sendgrid_subscriptions returns the group bound to the
+        mailing's subscription type.
+        """
+        self.ensure_one()
+        return False
+
     def _prepare_outgoing_list(
         self, mail_server=False, recipients_follower_status=None
     ):
@@ -167,6 +176,7 @@ class MailMail(models.Model):
             trace.res_id if trace and trace.model == "res.partner" else False
         )
         IrMailServer = self.env["ir.mail_server"]
+        asm_group_id = self._sendgrid_asm_group_id()
         for email_values in email_list:
             partner = email_values.get("partner_id")
             # each recipient gets its own dict: core shares one headers dict
@@ -176,6 +186,7 @@ class MailMail(models.Model):
                 message_id=self.mail_message_id.id,
                 trace_id=trace.id,
                 partner_id=partner.id if partner else trace_partner_id,
+                asm_group_id=asm_group_id,
             )
             email_values["headers"] = headers
         return email_list

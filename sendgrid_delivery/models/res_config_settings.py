@@ -71,6 +71,15 @@ class ResConfigSettings(models.TransientModel):
     sendgrid_webhook_url = fields.Char(
         string="Event webhook URL", compute="_compute_sendgrid_webhook_url"
     )
+    sendgrid_reconcile_last_run = fields.Datetime(
+        string="Last reconciliation",
+        compute="_compute_sendgrid_reconcile_status",
+        help="When the suppression lists were last read and applied.",
+    )
+    sendgrid_reconcile_last_error = fields.Char(
+        string="Last reconciliation error",
+        compute="_compute_sendgrid_reconcile_status",
+    )
 
     def _compute_sendgrid_mail_server_id(self):
         server = self.env["ir.mail_server"]._sendgrid_server()
@@ -81,6 +90,12 @@ class ResConfigSettings(models.TransientModel):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         for settings in self:
             settings.sendgrid_webhook_url = f"{base_url}/sendgrid/events"
+
+    def _compute_sendgrid_reconcile_status(self):
+        last_run, error = self.env["sendgrid.event"]._sendgrid_reconcile_status()
+        for settings in self:
+            settings.sendgrid_reconcile_last_run = last_run
+            settings.sendgrid_reconcile_last_error = error
 
     @api.constrains("sendgrid_verification_key")
     def _check_sendgrid_verification_key(self):
@@ -161,3 +176,26 @@ class ResConfigSettings(models.TransientModel):
         self.ensure_one()
         self.execute()  # keep what the user typed before checking
         return self.env["sendgrid.domain.check"]._open_new()
+
+    def action_sendgrid_reconcile(self):
+        """Read SendGrid's suppression lists now and apply what the webhook missed."""
+        # a settings button reads no field: no access rule would stop a caller
+        if not self.env.is_system():
+            raise AccessError(
+                _("Only system administrators can reconcile with SendGrid.")
+            )
+        self.ensure_one()
+        self.execute()  # keep the API key the user typed before pressing
+        Event = self.env["sendgrid.event"].sudo()
+        result = Event._sendgrid_reconcile()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("SendGrid reconciliation"),
+                "message": Event._sendgrid_reconcile_message(result),
+                "type": "success" if result["ok"] else "warning",
+                "sticky": not result["ok"],
+                "next": {"type": "ir.actions.client", "tag": "reload"},
+            },
+        }

@@ -122,8 +122,10 @@ class ResPartner(models.Model):
         )
         return {row[0] for row in self.env.cr.fetchall()}
 
-    def _sendgrid_mark_email_invalid(self, reasons):
+    def _sendgrid_mark_email_invalid(self, reasons, source="bounce"):
         """Mark addresses invalid; ``reasons`` maps e-mail -> (reason, date).
+
+        ``source`` is the consent history's source of the change event.
 
         One UPDATE for the whole set; schedules an activity for the
         salesperson of each newly marked contact.
@@ -177,7 +179,7 @@ class ResPartner(models.Model):
         newly._consent_log_event(
             "emarketing",
             "change",
-            source="bounce",
+            source=source,
             evidence={
                 "description": self.env._(
                     "The e-mail address bounced permanently; mailings skip it "

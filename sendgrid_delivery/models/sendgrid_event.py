@@ -27,6 +27,14 @@ MAILING_GROUP = "mass_mailing.group_mass_mailing_user"
 DEFAULT_RETENTION_DAYS = 730  # events hold IP addresses and user agents
 # SendGrid drops mail to addresses it knows are dead: as bad as a hard bounce
 DEAD_ADDRESS_DROP_REASONS = ("Bounced Address", "Invalid")
+SOURCE_SELECTION = [
+    ("webhook", "Event webhook"),
+    ("reconciliation", "SendGrid reconciliation"),
+]
+# consent history source of what the reconciliation applies
+RECONCILIATION_CONSENT_SOURCE = "sendgrid_reconciliation"
+# the event types the reconciliation can store (see services/suppressions.py)
+RECONCILED_TYPES = ("bounce", "spamreport", "unsubscribe", "group_unsubscribe")
 
 # columns filled from the normalised webhook events (services/webhook.py)
 _EVENT_COLUMNS = [
@@ -48,6 +56,7 @@ _EVENT_COLUMNS = [
     ("asm_group_id", "integer"),
     ("category", "varchar"),
     ("is_machine_open", "boolean"),
+    ("source", "varchar"),
 ]
 _LINK_COLUMNS = [
     ("mail_id", "integer"),
@@ -92,6 +101,14 @@ class SendgridEvent(models.Model):
     ip = fields.Char(string="IP address", readonly=True, groups=MANAGER_GROUP)
     asm_group_id = fields.Integer(string="Unsubscribe group", readonly=True)
     category = fields.Char(readonly=True)
+    source = fields.Selection(
+        SOURCE_SELECTION,
+        required=True,
+        readonly=True,
+        default="webhook",
+        help="Event webhook: pushed by SendGrid. SendGrid reconciliation: found "
+        "on SendGrid's suppression lists after the webhook missed it.",
+    )
     is_machine_open = fields.Boolean(
         string="Machine open",
         readonly=True,
@@ -274,7 +291,16 @@ class SendgridEvent(models.Model):
             "ignored": len(events) - len(rows),
         }
 
-    def _insert_events(self, events):
+    def _insert_events(self, events, by_address=False):
+        """INSERT the events; return the new rows.
+
+        Webhook events are kept when they belong to a message, mail or trace
+        of this database. With ``by_address`` (the reconciliation's events,
+        which belong to no message), an event is kept when its address is a
+        contact's or a mailing-list contact's and no event of the same kind
+        (and unsubscribe group) for that address was stored since an hour
+        before it: only what the webhook missed.
+        """
         keys = [name for name, _type in _EVENT_COLUMNS + _LINK_COLUMNS]
         payload = json.dumps([{k: e.get(k) for k in keys} for e in events])
         record_def = SQL(
@@ -283,7 +309,12 @@ class SendgridEvent(models.Model):
             )
         )
         columns = SQL(", ".join(name for name, _type in _EVENT_COLUMNS))
-        v_columns = SQL(", ".join(f"v.{name}" for name, _type in _EVENT_COLUMNS))
+        v_columns = SQL(
+            ", ".join(
+                "COALESCE(v.source, 'webhook')" if name == "source" else f"v.{name}"
+                for name, _type in _EVENT_COLUMNS
+            )
+        )
         query = SQL(
             """
             WITH v AS (
@@ -322,10 +353,23 @@ class SendgridEvent(models.Model):
              WHERE v.link_mail_id IS NOT NULL
                 OR v.link_message_id IS NOT NULL
                 OR v.link_trace_id IS NOT NULL
+                OR (%(by_address)s
+                    AND (v.link_partner_id IS NOT NULL
+                         OR EXISTS (SELECT 1 FROM mailing_contact mc
+                                     WHERE mc.email_normalized = v.email))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM sendgrid_event k
+                         WHERE k.email = v.email
+                           AND k.event_type = v.event_type
+                           AND COALESCE(k.asm_group_id, 0)
+                               = COALESCE(v.asm_group_id, 0)
+                           AND k.event_date >= v.event_date - INTERVAL '1 hour'))
             ON CONFLICT (sg_event_id) DO NOTHING
             RETURNING id, event_type, email, event_date, reason, bounce_type,
-                      mailing_trace_id, mailing_id, mail_message_id, partner_id
+                      mailing_trace_id, mailing_id, mail_message_id, partner_id,
+                      source, asm_group_id
             """,
+            by_address=bool(by_address),
             payload=payload,
             record_def=record_def,
             columns=columns,
@@ -339,26 +383,71 @@ class SendgridEvent(models.Model):
     # Effects (one step per event type, each on the whole batch)
     # ------------------------------------------------------------------
     def _apply_effects(self, rows):
-        by_type = defaultdict(list)
-        for row in rows:
-            by_type[row["event_type"]].append(row)
         ids = [row["id"] for row in rows]
         self._effect_traces(ids)
         self._effect_notifications(ids)
+        late = self._reconciled_before(ids)
+        by_source = defaultdict(list)
+        for row in rows:
+            if row["id"] not in late:
+                by_source[row.get("source") or "webhook"].append(row)
+        for source, source_rows in by_source.items():
+            self._apply_contact_effects(
+                source_rows, reconciled=source == "reconciliation"
+            )
+
+    def _reconciled_before(self, ids):
+        """Ids of webhook events the reconciliation already applied.
+
+        SendGrid retries the webhook for 24 hours: a retry arriving after the
+        reconciliation found the same fact on a suppression list (same kind,
+        address and group, within an hour) still updates the trace, but does
+        not withdraw or notify twice.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT n.id
+              FROM sendgrid_event n
+              JOIN sendgrid_event r
+                ON r.source = 'reconciliation'
+               AND r.email = n.email
+               AND r.event_type = n.event_type
+               AND COALESCE(r.asm_group_id, 0) = COALESCE(n.asm_group_id, 0)
+               AND r.event_date BETWEEN n.event_date - INTERVAL '1 hour'
+                                    AND n.event_date + INTERVAL '1 hour'
+             WHERE n.id = ANY(%(ids)s) AND n.source = 'webhook'
+               AND n.event_type IN %(types)s
+            """,
+                ids=ids,
+                types=RECONCILED_TYPES,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _apply_contact_effects(self, rows, reconciled=False):
+        """What the events change on contacts: consent, blacklist, activities.
+
+        ``reconciled`` rows come from SendGrid's suppression lists: the
+        consent history records them with the source "SendGrid reconciliation".
+        """
+        by_type = defaultdict(list)
+        for row in rows:
+            by_type[row["event_type"]].append(row)
         hard = [r for r in by_type["bounce"] if r["bounce_type"] != "blocked"] + [
             r
             for r in by_type["dropped"]
             if (r["reason"] or "") in DEAD_ADDRESS_DROP_REASONS
         ]
         if hard:
-            self._process_hard_bounces(hard)
+            self._process_hard_bounces(hard, reconciled=reconciled)
         if by_type["spamreport"]:
-            self._process_spam_reports(by_type["spamreport"])
+            self._process_spam_reports(by_type["spamreport"], reconciled=reconciled)
         if by_type["unsubscribe"]:
-            self._process_unsubscribes(by_type["unsubscribe"])
+            self._process_unsubscribes(by_type["unsubscribe"], reconciled=reconciled)
         group_rows = by_type["group_unsubscribe"] + by_type["group_resubscribe"]
         if group_rows:
-            self._process_group_subscriptions(group_rows)
+            self._process_group_subscriptions(group_rows, reconciled=reconciled)
 
     def _effect_traces(self, ids):
         """Mailing traces follow delivered / opened / clicked / bounced / dropped."""
@@ -500,7 +589,7 @@ class SendgridEvent(models.Model):
             ]
         )
 
-    def _process_hard_bounces(self, rows):
+    def _process_hard_bounces(self, rows, reconciled=False):
         emails = sorted({r["email"] for r in rows if r["email"]})
         # mailing-list contacts: core's bounce counter (shown on lists/contacts)
         self.env["mailing.contact"].flush_model(["email_normalized", "message_bounce"])
@@ -524,10 +613,11 @@ class SendgridEvent(models.Model):
             {
                 email: (row["reason"] or _("Hard bounce"), row["event_date"])
                 for email, row in last.items()
-            }
+            },
+            source=RECONCILIATION_CONSENT_SOURCE if reconciled else "bounce",
         )
 
-    def _process_spam_reports(self, rows):
+    def _process_spam_reports(self, rows, reconciled=False):
         emails = {row["email"] for row in rows if row["email"]}
         self.env["mail.blacklist"].sudo()._sendgrid_add(emails)
         partners = self._partners_by_email(rows).filtered(
@@ -536,35 +626,69 @@ class SendgridEvent(models.Model):
         if not partners:
             return
         # the spam-report activity below is the salesperson's follow-up
+        if reconciled:
+            source = RECONCILIATION_CONSENT_SOURCE
+            description = _(
+                "On SendGrid's spam report list (found by the reconciliation; "
+                "the event webhook missed it)."
+            )
+        else:
+            source = "spam_report"
+            description = _("SendGrid reported this address as spam.")
         partners.with_context(consent_followup_planned=True)._consent_withdraw(
-            "emarketing",
-            source="spam_report",
-            evidence={"description": _("SendGrid reported this address as spam.")},
+            "emarketing", source=source, evidence={"description": description}
         )
         partners._sendgrid_tell_salesperson("spam")
 
-    def _process_unsubscribes(self, rows):
-        """SendGrid's global unsubscribe: blacklist and withdraw E-marketing."""
+    def _process_unsubscribes(self, rows, reconciled=False):
+        """SendGrid's global unsubscribe: blacklist and withdraw E-marketing.
+
+        The one path for ``unsubscribe`` events, pushed or reconciled.
+        """
         emails = {row["email"] for row in rows if row["email"]}
         self.env["mail.blacklist"].sudo()._sendgrid_add(emails)
-        self._withdraw_emarketing(
-            rows, _("Unsubscribed through SendGrid's unsubscribe link.")
-        )
+        if reconciled:
+            self._withdraw_emarketing(
+                rows,
+                _(
+                    "On SendGrid's global unsubscribe list (found by the "
+                    "reconciliation; the event webhook missed it)."
+                ),
+                source=RECONCILIATION_CONSENT_SOURCE,
+            )
+        else:
+            self._withdraw_emarketing(
+                rows, _("Unsubscribed through SendGrid's unsubscribe link.")
+            )
 
-    def _withdraw_emarketing(self, rows, description):
+    def _withdraw_emarketing(self, rows, description, source="unsubscribe_link"):
         emails = {row["email"] for row in rows if row["email"]}
         partners = self._partners_by_email(rows).filtered(
             lambda p: p.email_normalized in emails
         )
         if partners:
             partners._consent_withdraw(
-                "emarketing",
-                source="unsubscribe_link",
-                evidence={"description": description},
+                "emarketing", source=source, evidence={"description": description}
             )
 
-    def _process_group_subscriptions(self, rows):
-        """Unsubscribe groups map to the mailing's lists; without lists, withdraw."""
+    def _sendgrid_apply_subscription_groups(self, rows, reconciled=False):
+        """Apply group (un/re)subscribe rows that other addons know; return the rest.
+
+        Hook: sendgrid_subscriptions applies the rows of unsubscribe groups
+        bound to a subscription type. Rows are dicts with ``event_type``,
+        ``email``, ``asm_group_id``, ``partner_id``, ``event_date``.
+        """
+        return rows
+
+    def _process_group_subscriptions(self, rows, reconciled=False):
+        """Unsubscribe groups map to the mailing's lists; without lists, withdraw.
+
+        Groups an addon binds elsewhere (see
+        :meth:`_sendgrid_apply_subscription_groups`) are applied there first.
+        """
+        rows = self._sendgrid_apply_subscription_groups(rows, reconciled=reconciled)
+        if not rows:
+            return
         Subscription = self.env["mailing.subscription"].sudo()
         mailings = (
             self.env["mailing.mailing"]
@@ -595,5 +719,9 @@ class SendgridEvent(models.Model):
                 subscriptions.write({"opt_out": opt_out})
         if withdraw_rows:
             self._withdraw_emarketing(
-                withdraw_rows, _("Unsubscribed from a SendGrid unsubscribe group.")
+                withdraw_rows,
+                _("Unsubscribed from a SendGrid unsubscribe group."),
+                source=RECONCILIATION_CONSENT_SOURCE
+                if reconciled
+                else "unsubscribe_link",
             )

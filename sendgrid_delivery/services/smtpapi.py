@@ -11,6 +11,7 @@ import json
 HEADER_NAME = "X-SMTPAPI"
 MAX_LINE = 998  # RFC 5322 hard limit; SendGrid states 1,000 including CRLF
 MAX_UNIQUE_ARGS_BYTES = 10_000
+MAX_ASM_GROUP_ID = 2**31 - 1
 
 
 class SmtpApiError(ValueError):
@@ -42,8 +43,14 @@ def build(
     click_tracking=True,
     open_tracking=True,
     categories=None,
+    asm_group_id=None,
 ):
-    """Return the header's JSON structure (a dict)."""
+    """Return the header's JSON structure (a dict).
+
+    ``asm_group_id`` (SendGrid's unsubscribe group, a positive integer) makes
+    SendGrid skip the group's unsubscribed addresses and report
+    ``group_unsubscribe`` / ``group_resubscribe`` events for it.
+    """
     args = unique_args(db, mail_id, message_id, trace_id, partner_id)
     size = len(json.dumps(args, ensure_ascii=False).encode("utf-8"))
     if size > MAX_UNIQUE_ARGS_BYTES:
@@ -60,6 +67,14 @@ def build(
     }
     if categories:
         data["category"] = [str(c) for c in categories if c]
+    if asm_group_id:
+        if (
+            isinstance(asm_group_id, bool)
+            or not isinstance(asm_group_id, int)
+            or not 0 < asm_group_id <= MAX_ASM_GROUP_ID
+        ):
+            raise SmtpApiError("asm_group_id must be a positive integer")
+        data["asm_group_id"] = asm_group_id
     return data
 
 

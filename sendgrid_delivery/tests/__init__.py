@@ -3,6 +3,7 @@ from . import test_bounced_addresses
 from . import test_dns_check
 from . import test_ingest
 from . import test_public_methods
+from . import test_reconcile
 from . import test_sending
 from . import test_sender_identity
 from . import test_settings
