@@ -25,6 +25,15 @@ class ConsentController(http.Controller):
     def _render(self, template, status=200, **values):
         return request.render(f"consent_management.{template}", values, status=status)
 
+    def _speak_as(self, partner):
+        """The page in the contact's language, not the browser's: the link
+        came by e-mail, written in that language."""
+        installed = dict(request.env["res.lang"].sudo().get_installed())
+        lang = partner.lang if partner.lang in installed else request.env.lang
+        request.update_context(lang=lang)
+        request.lang = request.env["res.lang"]._get_data(code=lang)
+        return lang
+
     def _evidence(self, purpose, action):
         environ = request.httprequest.environ
         evidence = {
@@ -82,7 +91,7 @@ class ConsentController(http.Controller):
         )
         if status != token.VALID:
             return self._refuse(status)
-        lang = partner.lang or request.env.lang
+        lang = self._speak_as(partner)
         return self._render(
             PAGES[action][0],
             partner=partner,
@@ -112,7 +121,7 @@ class ConsentController(http.Controller):
         )
         if status != token.VALID:
             return self._refuse(status)
-        purpose = purpose.with_context(lang=partner.lang or request.env.lang)
+        purpose = purpose.with_context(lang=self._speak_as(partner))
         partner = partner.with_context(consent_token_digest=token.digest(signature))
         evidence = self._evidence(purpose, action)
         if action == "confirm":
