@@ -11,7 +11,11 @@ class ExchangeItemLink(models.Model):
     )
     user_id = fields.Many2one(related="mailbox_id.user_id", store=True, string="User")
     res_model = fields.Selection(
-        [("calendar.event", "Calendar event"), ("mail.activity", "Activity / task")],
+        [
+            ("calendar.event", "Calendar event"),
+            ("calendar.recurrence", "Recurring series"),
+            ("mail.activity", "Activity / task"),
+        ],
         "Type",
         required=True,
         index=True,

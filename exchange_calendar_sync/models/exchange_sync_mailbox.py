@@ -15,6 +15,7 @@ _logger = logging.getLogger(__name__)
 
 EVENT = "calendar.event"
 ACTIVITY = "mail.activity"
+RECURRENCE = "calendar.recurrence"  # a Graph series master is linked to it
 PUSH_BATCH = 20
 KEY_SCOPE = "exchange_calendar_sync.item_key"  # HMAC scope of the Odoo keys
 LOCK_NAMESPACE = 72640  # first key of this addon's PostgreSQL advisory locks
@@ -204,7 +205,17 @@ class ExchangeSyncMailbox(models.Model):
             "exchange_sync_no_commit"
         ):
             return
+        self._sync_checkpoint("before_commit")
         self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._sync_checkpoint("after_commit")
+
+    def _sync_checkpoint(self, point):
+        """Hook called where a crash matters: ``remote_created`` (an Outlook item
+        exists, its link is not committed), ``before_commit``, ``after_commit``.
+
+        Does nothing; the crash test overrides it in a separate process to kill
+        that process with SIGKILL at a chosen point.
+        """
 
     def _rollback_batch(self):
         """Drop what the failed batch left (its savepoint is already rolled back)."""
@@ -431,7 +442,7 @@ class ExchangeSyncMailbox(models.Model):
             for span in _entered_spans(old, window):
                 with self.env.cr.savepoint():
                     items = backend.window_events(box, span)
-                    self._apply_event_page(items, stats)
+                    self._apply_event_page(items, stats, backend, box)
                 self._commit_batch()
             self.write(new_window)
         else:
@@ -477,7 +488,7 @@ class ExchangeSyncMailbox(models.Model):
                     )
                     continue
                 if model == EVENT:
-                    self._apply_event_page(page.items, stats)
+                    self._apply_event_page(page.items, stats, backend, box)
                 else:
                     self._apply_task_page(page.items, stats, backend, box)
                 vals = {state_field: page.state}
@@ -516,7 +527,7 @@ class ExchangeSyncMailbox(models.Model):
             )
             moved = backend.refetch_events(box, unseen.mapped("remote_id"))
             if moved:
-                self._apply_event_page(moved, stats)
+                self._apply_event_page(moved, stats, backend, box)
                 found = {item["remote_id"] for item in moved}
                 unseen = unseen.filtered(lambda link: link.remote_id not in found)
             for link in unseen.exists():
@@ -583,7 +594,7 @@ class ExchangeSyncMailbox(models.Model):
             "user_id": organizer.id if organizer else False,
         }
 
-    def _apply_event_page(self, items, stats):
+    def _apply_event_page(self, items, stats, backend=None, box=None):
         Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
         Link = self.env["exchange.item.link"]
         run = self.event_full_sync_run if self.is_event_full_sync else 0
@@ -595,6 +606,9 @@ class ExchangeSyncMailbox(models.Model):
                 EVENT, [("remote_id", "in", [i["remote_id"] for i in items])]
             )
         }
+        items = self._apply_series_instances(
+            items, by_remote, stats, backend, box, run, now
+        )
         uids = [i["ical_uid"] for i in items if i.get("ical_uid")]
         by_uid = {}
         for link in Link.search(
@@ -653,20 +667,7 @@ class ExchangeSyncMailbox(models.Model):
                 record = Event  # e.g. another occurrence of the same series
             if record:
                 linked_here.add(record.id)
-                Link.create(
-                    dict(
-                        self._link_vals(item, now, need_push=False),
-                        res_model=EVENT,
-                        res_id=record.id,
-                        mailbox_id=self.id,
-                        seen_run=run,
-                        is_origin=from_key,
-                    )
-                )
-                if self.user_id.partner_id not in record.partner_ids:
-                    record.write(
-                        {"partner_ids": [Command.link(self.user_id.partner_id.id)]}
-                    )
+                self._link_known_event(record, item, from_key, run, now)
                 stats["pulled"] += 1
                 continue
             to_create.append(item)
@@ -688,6 +689,130 @@ class ExchangeSyncMailbox(models.Model):
                 ]
             )
             stats["pulled"] += len(to_create)
+
+    def _link_known_event(self, record, item, from_key, run, now):
+        """Link an Outlook item to the Odoo event it is a copy of."""
+        if from_key and record.exchange_need_sync:
+            record.write({"exchange_need_sync": False})  # ours, before a crash
+        self.env["exchange.item.link"].create(
+            dict(
+                self._link_vals(item, now, need_push=False),
+                res_model=EVENT,
+                res_id=record.id,
+                mailbox_id=self.id,
+                seen_run=run,
+                is_origin=from_key,
+            )
+        )
+        if self.user_id.partner_id not in record.partner_ids:
+            record.write({"partner_ids": [Command.link(self.user_id.partner_id.id)]})
+
+    # -- recurring series: Outlook → Odoo -----------------------------------
+    def _apply_series_instances(self, items, by_remote, stats, backend, box, run, now):
+        """Link occurrences of Outlook series to the occurrences of the Odoo
+        recurrence of their master, creating that recurrence from the master
+        (also when the series started before the window).
+
+        Returns the other ``items``: single events and linked occurrences.
+        """
+        instances = [
+            i
+            for i in items
+            if i.get("series_master_id")
+            and not i["removed"]
+            and i["remote_id"] not in by_remote
+        ]
+        if not instances:
+            return items
+        handled = {i["remote_id"] for i in instances}
+        self._link_series_instances(instances, stats, backend, box, run, now)
+        return [i for i in items if i["remote_id"] not in handled]
+
+    def _link_series_instances(self, items, stats, backend, box, run, now):
+        Link = self.env["exchange.item.link"]
+        recurrences = self._series_recurrences(
+            {i["series_master_id"] for i in items}, backend, box, now
+        )
+        linked_here = set(self._links(EVENT).mapped("res_id"))
+        emails = {e for i in items for e in i["attendee_emails"]}
+        users = self._users_for_emails(emails)
+        partners = {email: user.partner_id for email, user in users.items()}
+        partners.update(self._partners_for_emails(emails - set(users)))
+        for item in items:
+            recurrence = recurrences.get(item["series_master_id"])
+            if not recurrence:
+                continue  # the master could not be read: retried next run
+            original = item.get("original_start") or item["start"]
+            free = recurrence.calendar_event_ids.filtered(
+                lambda e: e.id not in linked_here
+            )
+            # the same start, else the same day (a zone's offset may differ)
+            starts, day = {original, item["start"]}, original.date()
+            event = free.filtered(lambda e, starts=starts: e.start in starts)[:1]
+            event = event or free.filtered(lambda e, day=day: e.start.date() == day)[:1]
+            vals = self._event_vals(item, partners, users)
+            if event:
+                if item.get("series_type") == "exception":
+                    event.write(vals)  # moved or changed in Outlook: this one only
+                event.write({"exchange_need_sync": False})
+            else:
+                event = event.create(dict(vals, recurrence_id=recurrence.id))
+            linked_here.add(event.id)
+            Link.create(
+                dict(
+                    self._link_vals(item, now, need_push=False),
+                    res_model=EVENT,
+                    res_id=event.id,
+                    mailbox_id=self.id,
+                    seen_run=run,
+                    is_origin=True,
+                )
+            )
+            stats["pulled"] += 1
+
+    def _series_recurrences(self, master_ids, backend, box, now):
+        """``{master remote id: calendar.recurrence}``; unknown masters are read
+        once and become a recurrence (or find the one this mailbox created)."""
+        Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
+        links = self._links(RECURRENCE, [("remote_id", "in", list(master_ids))])
+        result = {
+            link.remote_id: Recurrence.browse(link.res_id).exists() for link in links
+        }
+        for master_id in sorted(set(master_ids) - set(result)):
+            master = backend.get_series_master(box, master_id) if backend else None
+            if not master or not master.get("recurrence"):
+                continue
+            recurrence = Recurrence
+            key = self._verified_key(master.get("transaction_id"))
+            if key and key[0] == RECURRENCE:
+                recurrence = Recurrence.browse(key[1]).exists()  # ours, after a crash
+            if not recurrence:
+                emails = set(master["attendee_emails"])
+                users = self._users_for_emails(emails)
+                partners = {email: user.partner_id for email, user in users.items()}
+                partners.update(self._partners_for_emails(emails - set(users)))
+                base = Event.create(
+                    dict(
+                        self._event_vals(master, partners, users),
+                        recurrency=True,
+                        event_tz=master.get("series_tz") or "UTC",
+                        **master["recurrence"],
+                    )
+                )
+                recurrence = base.recurrence_id
+                recurrence.calendar_event_ids.write({"exchange_need_sync": False})
+            self.env["exchange.item.link"].create(
+                dict(
+                    self._link_vals(master, now, need_push=False),
+                    res_model=RECURRENCE,
+                    res_id=recurrence.id,
+                    mailbox_id=self.id,
+                    is_origin=True,
+                )
+            )
+            result[master_id] = recurrence
+        return result
 
     def _apply_linked_event(self, link, item, partners, users, now, stats):
         """A change of an item already linked in this mailbox."""
@@ -877,6 +1002,17 @@ class ExchangeSyncMailbox(models.Model):
                         link.write(self._link_vals(result, now, need_push=False))
                     stats["pushed"] += 1
             self._commit_batch()
+        if backend.supports_series:
+            self._push_new_items(
+                self._recurrences_to_create(window, mailbox_by_user),
+                RECURRENCE,
+                lambda recurrence, key: backend.create_event(
+                    box, self._series_payload_values(recurrence, mailbox_by_user), key
+                ),
+                batch_size,
+                stats,
+                now,
+            )
         candidates = self._events_to_create(window, mailbox_by_user)
         self._push_new_items(
             candidates,
@@ -902,6 +1038,7 @@ class ExchangeSyncMailbox(models.Model):
                 for record in batch:
                     key = self._odoo_key(res_model, record.id)
                     result = create_remote(record, key)
+                    self._sync_checkpoint("remote_created")
                     self.env["exchange.item.link"].create(
                         dict(
                             self._link_vals(result, now, need_push=False),
@@ -912,8 +1049,54 @@ class ExchangeSyncMailbox(models.Model):
                         )
                     )
                     stats["pushed"] += 1
-                batch.write({"exchange_need_sync": False})
+                if "exchange_need_sync" in batch._fields:  # not on recurrences
+                    batch.write({"exchange_need_sync": False})
             self._commit_batch()
+
+    def _series_payload_values(self, recurrence, mailbox_by_user):
+        """The Outlook series master of an Odoo recurrence: its first event,
+        with the rule as a Graph ``patternedRecurrence``."""
+        first = recurrence.calendar_event_ids.sorted("start")[:1]
+        values = self._event_payload_values(first, mailbox_by_user)
+        local = mapping.utc_to_local(first.start, values["tz"])
+        rule = recurrence.read(
+            [
+                "rrule_type",
+                "interval",
+                "end_type",
+                "count",
+                "until",
+                "month_by",
+                "day",
+                "byday",
+                "weekday",
+                *mapping.WEEKDAY_FIELDS,
+            ]
+        )[0]
+        values["recurrence"] = mapping.recurrence_to_graph(rule, local.date())
+        return values
+
+    def _recurrences_to_create(self, window, mailbox_by_user):
+        """Odoo recurrences organised by this mailbox's user, with an occurrence
+        in the window, in no Outlook calendar yet."""
+        Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
+        events = Event.search(
+            [
+                ("stop", ">=", window[0]),
+                ("start", "<=", window[1]),
+                ("recurrence_id", "!=", False),
+                ("user_id", "=", self.user_id.id),
+            ]
+        )
+        recurrences = events.recurrence_id
+        if not recurrences or mailbox_by_user.get(self.user_id.id) != self:
+            return recurrences.browse()
+        linked = set(
+            self.env["exchange.item.link"]
+            .search([("res_model", "=", RECURRENCE), ("res_id", "in", recurrences.ids)])
+            .mapped("res_id")
+        )
+        return recurrences.filtered(lambda r: r.id not in linked).sorted("id")
 
     def _events_to_create(self, window, mailbox_by_user):
         """Odoo events of this user, in the window, in no Outlook calendar yet,
@@ -1016,6 +1199,7 @@ class ExchangeSyncMailbox(models.Model):
                 stats["pulled"] += 1
                 continue
             if activity:
+                activity.write({"exchange_need_sync": False})  # ours, before a crash
                 Link.create(
                     dict(
                         self._link_vals(item, now, need_push=False),

@@ -35,6 +35,8 @@ class GraphBackend:
     name = "graph"
     # a calendarView delta link is bound to the range it started with
     state_follows_window = False
+    # series masters with a patternedRecurrence, instances with seriesMasterId
+    supports_series = True
 
     def __init__(self, client):
         self.client = client
@@ -83,6 +85,13 @@ class GraphBackend:
         if raw is None or raw.get("isCancelled") or raw.get("type") == "seriesMaster":
             return None
         return dict(mapping.event_from_graph(raw), left_window=True)
+
+    def get_series_master(self, box, master_id):
+        """The series master of occurrences (with its ``recurrence`` rule)."""
+        raw = self.client.get_event(box.email, master_id)
+        if not raw or raw.get("type") != "seriesMaster":
+            return None
+        return mapping.event_from_graph(raw)
 
     def refetch_events(self, box, remote_ids):
         """Those of ``remote_ids`` that still exist outside the synced range.
@@ -177,6 +186,8 @@ class EwsBackend:
     name = "ews"
     # SyncFolderItems covers the whole folder: the window only filters it
     state_follows_window = True
+    # recurring masters are not mapped yet (see readme/ROADMAP.md)
+    supports_series = False
 
     def __init__(self, client):
         self.client = client
@@ -212,6 +223,9 @@ class EwsBackend:
                 values["left_window"] = True
             items.append(values)
         return Page(items=items, state=new_state, done=done)
+
+    def get_series_master(self, box, master_id):
+        return None
 
     def refetch_events(self, box, remote_ids):
         # a full SyncFolderItems round lists the whole folder: unseen is deleted

@@ -214,6 +214,8 @@ def event_to_graph(values, fields=None):
         )
     if want("show_as"):
         payload["showAs"] = "free" if values.get("show_as") == "free" else "busy"
+    if values.get("recurrence"):
+        payload["recurrence"] = values["recurrence"]
     return payload
 
 
@@ -267,9 +269,114 @@ def event_from_graph(event):
             "privacy": SENSITIVITY_FROM_GRAPH.get(event.get("sensitivity"), False),
             "show_as": "free" if event.get("showAs") == "free" else "busy",
             "series": event.get("type") in ("seriesMaster", "occurrence", "exception"),
+            "series_type": event.get("type") or "singleInstance",
+            "series_master_id": event.get("seriesMasterId"),
+            "original_start": parse_datetime(event.get("originalStart")),
         }
     )
+    if event.get("type") == "seriesMaster" and event.get("recurrence"):
+        values["recurrence"] = recurrence_from_graph(event["recurrence"])
+        # a series repeats at the same wall-clock time of its own zone
+        values["series_tz"] = zone((event.get("start") or {}).get("timeZone")).key
     return values
+
+
+# -- recurrences: Graph patternedRecurrence <-> Odoo calendar.recurrence -------
+WEEKDAY_FIELDS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+GRAPH_WEEKDAYS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+GRAPH_INDEX = {"first": "1", "second": "2", "third": "3", "fourth": "4", "last": "-1"}
+GRAPH_PATTERNS = {
+    "daily": "daily",
+    "weekly": "weekly",
+    "absoluteMonthly": "monthly",
+    "relativeMonthly": "monthly",
+    "absoluteYearly": "yearly",
+    "relativeYearly": "yearly",
+}
+
+
+def recurrence_from_graph(recurrence):
+    """Graph ``patternedRecurrence`` → the rule fields of ``calendar.recurrence``
+    (as core ``microsoft_calendar`` reads them)."""
+    pattern = recurrence.get("pattern") or {}
+    rule_range = recurrence.get("range") or {}
+    kind = pattern.get("type") or "daily"
+    values = {
+        "rrule_type": GRAPH_PATTERNS.get(kind, "daily"),
+        "interval": max(int(pattern.get("interval") or 1), 1),
+        "end_type": {"endDate": "end_date", "numbered": "count"}.get(
+            rule_range.get("type"), "forever"
+        ),
+        "count": int(rule_range.get("numberOfOccurrences") or 1),
+        "until": _as_date(rule_range.get("endDate"))
+        if rule_range.get("type") == "endDate"
+        else False,
+    }
+    days = [(d or "").lower() for d in pattern.get("daysOfWeek") or []]
+    for name, field in zip(GRAPH_WEEKDAYS, WEEKDAY_FIELDS, strict=True):
+        values[field] = name in days
+    if kind in ("absoluteMonthly", "absoluteYearly"):
+        values.update(month_by="date", day=int(pattern.get("dayOfMonth") or 1))
+    elif kind in ("relativeMonthly", "relativeYearly"):
+        values.update(
+            month_by="day",
+            byday=GRAPH_INDEX.get(pattern.get("index"), "1"),
+            weekday=(days[0][:3] if days else "mon").upper(),
+        )
+    return values
+
+
+def recurrence_to_graph(rule, start_day, max_count=720):
+    """The rule fields of an Odoo recurrence → Graph ``patternedRecurrence``;
+    ``start_day`` is the first occurrence's date (the series' range start)."""
+    kind = rule.get("rrule_type") or "weekly"
+    pattern = {"type": kind, "interval": max(int(rule.get("interval") or 1), 1)}
+    if kind == "weekly":
+        pattern["daysOfWeek"] = [
+            name
+            for name, field in zip(GRAPH_WEEKDAYS, WEEKDAY_FIELDS, strict=True)
+            if rule.get(field)
+        ] or [GRAPH_WEEKDAYS[start_day.weekday()]]
+        pattern["firstDayOfWeek"] = "monday"
+    elif kind in ("monthly", "yearly"):
+        prefix = "Monthly" if kind == "monthly" else "Yearly"
+        if rule.get("month_by") == "day":
+            index = {v: k for k, v in GRAPH_INDEX.items()}
+            pattern.update(
+                type=f"relative{prefix}",
+                index=index.get(rule.get("byday") or "1", "first"),
+                daysOfWeek=[
+                    GRAPH_WEEKDAYS[
+                        WEEKDAY_FIELDS.index((rule.get("weekday") or "MON").lower())
+                    ]
+                ],
+            )
+        else:
+            pattern.update(
+                type=f"absolute{prefix}", dayOfMonth=rule.get("day") or start_day.day
+            )
+        if kind == "yearly":
+            pattern["month"] = start_day.month
+    rule_range = {"startDate": start_day.isoformat()}
+    end_type = rule.get("end_type")
+    if end_type == "end_date" and rule.get("until"):
+        rule_range.update(type="endDate", endDate=_as_date(rule["until"]).isoformat())
+    elif end_type == "count":
+        rule_range.update(
+            type="numbered",
+            numberOfOccurrences=min(int(rule.get("count") or 1), max_count),
+        )
+    else:
+        rule_range["type"] = "noEnd"
+    return {"pattern": pattern, "range": rule_range}
 
 
 # -- calendar events: EWS (plain values, ews_client builds exchangelib items) --

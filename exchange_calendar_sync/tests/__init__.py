@@ -10,3 +10,5 @@ from . import test_forged_keys
 from . import test_access
 from . import test_rolling_window
 from . import test_ews_deployment
+from . import test_crash_process
+from . import test_recurrence

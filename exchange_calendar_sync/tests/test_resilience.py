@@ -75,6 +75,7 @@ class TestResilience(ExchangeSyncCase):
         self.sync()
         self.assertEqual(len(self.fake.events("anna@nordlys.example")), 1)
         self.assertEqual(self.links(self.mb_anna).res_id, event.id)
+        self.assertFalse(event.exchange_need_sync)  # in Outlook: not a candidate
         self.assertEqual(
             self.env["calendar.event"].search_count([("name", "=", "Created once")]), 1
         )

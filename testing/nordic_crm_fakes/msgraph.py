@@ -28,6 +28,15 @@ from datetime import datetime, timedelta, timezone
 from nordic_crm_fakes.base import FakeServer, Reply
 
 PAGE_SIZE = 100
+WEEKDAYS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
 # todoTask relationships: never in lists or deltas, only with $expand on one task
 NAVIGATION_PROPERTIES = {
     "extensions",
@@ -49,6 +58,17 @@ def _parse(value):
     value = value.replace("Z", "")
     value = re.sub(r"(\.\d{6})\d+", r"\1", value)
     return datetime.fromisoformat(value)
+
+
+def _to_utc(local, zone_name):
+    """Naive local time in an IANA zone (UTC if unknown) → naive UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+    return local.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _error(status, code, message):
@@ -133,6 +153,47 @@ class FakeGraph(FakeServer):
         data.update(extra)
         return self._new_event(mailbox.lower(), data, when=when)
 
+    def add_series(self, mailbox, subject, start, end, recurrence, **extra):
+        """A recurring series created in Outlook: its ``seriesMaster``, with the
+        Graph ``recurrence`` (patternedRecurrence: ``pattern`` + ``range``)."""
+        return self.add_event(
+            mailbox,
+            subject,
+            start,
+            end,
+            type="seriesMaster",
+            recurrence=recurrence,
+            **extra,
+        )
+
+    def occurrences(self, mailbox, master_id, start=None, end=None):
+        """The series' instances (occurrences and exceptions) in [start, end)."""
+        master = self.mailboxes[mailbox.lower()]["events"][master_id]
+        return [
+            occurrence
+            for occurrence in self._expand(master, start, end)
+            if self._in_window(occurrence, start, end)
+        ]
+
+    def move_occurrence(self, mailbox, occurrence_id, start, end):
+        """One occurrence moved in Outlook: it becomes an ``exception``."""
+        master_id, day = occurrence_id.rsplit("_OID_", 1)
+        box = self.mailboxes[mailbox.lower()]
+        master = box["events"][master_id]
+        master.setdefault("_exceptions", {})[day] = {
+            "start": {"dateTime": start.isoformat() + ".0000000", "timeZone": "UTC"},
+            "end": {"dateTime": end.isoformat() + ".0000000", "timeZone": "UTC"},
+            "lastModifiedDateTime": _iso(self._touch(box["log"], occurrence_id)),
+            "changeKey": secrets.token_hex(6),
+        }
+
+    def cancel_occurrence(self, mailbox, occurrence_id):
+        """One occurrence deleted in Outlook (the series goes on)."""
+        master_id, day = occurrence_id.rsplit("_OID_", 1)
+        box = self.mailboxes[mailbox.lower()]
+        box["events"][master_id].setdefault("_cancelled", []).append(day)
+        self._touch(box["log"], occurrence_id)
+
     def update_event(self, mailbox, event_id, when=None, **changes):
         box = self.mailboxes[mailbox.lower()]
         event = box["events"][event_id]
@@ -144,8 +205,12 @@ class FakeGraph(FakeServer):
 
     def delete_event(self, mailbox, event_id):
         box = self.mailboxes[mailbox.lower()]
-        box["events"].pop(event_id, None)
+        event = box["events"].pop(event_id, None)
         self._touch(box["log"], event_id)
+        if event and event.get("type") == "seriesMaster":
+            # a deleted series: each instance leaves the calendar view
+            for occurrence in self._expand(event):
+                self._touch(box["log"], occurrence["id"])
 
     def events(self, mailbox):
         return list(self.mailboxes[mailbox.lower()]["events"].values())
@@ -274,6 +339,9 @@ class FakeGraph(FakeServer):
         match = re.match(r"^/events/([^/]+)$", rest)
         if match:
             event_id = match.group(1)
+            instance = self._instance(mailbox, event_id)
+            if instance is not None:
+                return self._route_instance(request, mailbox, instance)
             if event_id not in box["events"]:
                 return _error(
                     404, "ErrorItemNotFound", "The specified object was not found."
@@ -288,6 +356,32 @@ class FakeGraph(FakeServer):
         if rest.startswith("/todo/"):
             return self._route_todo(request, mailbox, rest)
         return _error(400, "BadRequest", f"Unsupported {method} {rest}")
+
+    def _route_instance(self, request, mailbox, instance):
+        """An occurrence: read, changed (it becomes an exception) or cancelled."""
+        if request.method == "GET":
+            return Reply(200, instance)
+        if request.method == "DELETE":
+            self.cancel_occurrence(mailbox, instance["id"])
+            return Reply(204)
+        if request.method == "PATCH":
+            data = request.json()
+            if "recurrence" in data:
+                return _error(
+                    400,
+                    "ErrorInvalidRequest",
+                    "An occurrence cannot have its own recurrence.",
+                )
+            master_id, day = instance["id"].rsplit("_OID_", 1)
+            box = self.mailboxes[mailbox]
+            changes = box["events"][master_id].setdefault("_exceptions", {})
+            changes.setdefault(day, {}).update(
+                data,
+                lastModifiedDateTime=_iso(self._touch(box["log"], instance["id"])),
+                changeKey=secrets.token_hex(6),
+            )
+            return Reply(200, self._instance(mailbox, instance["id"]))
+        return _error(400, "BadRequest", f"Unsupported {request.method}")
 
     def _route_todo(self, request, mailbox, rest):
         box = self.mailboxes[mailbox]
@@ -389,6 +483,11 @@ class FakeGraph(FakeServer):
             if existing:
                 return Reply(201, existing)
         data.setdefault("organizer", {"emailAddress": {"address": mailbox}})
+        if "recurrence" in data:
+            problem = self._check_recurrence(data["recurrence"])
+            if problem:
+                return _error(400, "ErrorInvalidRequest", problem)
+            data["type"] = "seriesMaster"  # Graph makes the series' master
         event = self._new_event(mailbox, data)
         if transaction:
             box["transactions"][transaction] = event["id"]
@@ -399,6 +498,27 @@ class FakeGraph(FakeServer):
                 copy = {k: v for k, v in data.items() if k != "transactionId"}
                 self._new_event(address, copy, ical_uid=event["iCalUId"])
         return Reply(201, event)
+
+    @staticmethod
+    def _check_recurrence(recurrence):
+        """Refuse what Graph refuses in a patternedRecurrence."""
+        pattern = (recurrence or {}).get("pattern") or {}
+        rule_range = (recurrence or {}).get("range") or {}
+        if pattern.get("type") not in ("daily", "weekly", "absoluteMonthly"):
+            return f"Recurrence pattern type {pattern.get('type')!r} is not faked."
+        if pattern["type"] == "weekly" and not pattern.get("daysOfWeek"):
+            return "A weekly pattern needs daysOfWeek."
+        if not rule_range.get("startDate"):
+            return "The recurrence range needs a startDate."
+        if rule_range.get("type") not in ("endDate", "noEnd", "numbered"):
+            return "Unknown recurrence range type."
+        if rule_range["type"] == "numbered" and not rule_range.get(
+            "numberOfOccurrences"
+        ):
+            return "A numbered range needs numberOfOccurrences."
+        if rule_range["type"] == "endDate" and not rule_range.get("endDate"):
+            return "An endDate range needs its endDate."
+        return None
 
     def _patch_event(self, request, mailbox, event_id):
         event = self.update_event(mailbox, event_id, **request.json())
@@ -426,14 +546,121 @@ class FakeGraph(FakeServer):
             and "$skiptoken" not in r.query
         ]
 
+    # -- recurring series ----------------------------------------------------
+    def _with_instances(self, mailbox, changed, window):
+        """Changed ids of a delta round, a changed series master replaced by
+        its instances in the round's range (as Graph reports them)."""
+        events, result = self.mailboxes[mailbox]["events"], []
+        for item_id in changed:
+            event = events.get(item_id)
+            if event and event.get("type") == "seriesMaster":
+                result += [o["id"] for o in self._expand(event, *window)]
+            else:
+                result.append(item_id)
+        return sorted(set(result))
+
+    @staticmethod
+    def _series_days(recurrence, first_day, until):
+        """The days of a patternedRecurrence (daily, weekly, absoluteMonthly),
+        from its range's start, up to ``until``."""
+        pattern, rule_range = recurrence["pattern"], recurrence["range"]
+        interval = max(int(pattern.get("interval") or 1), 1)
+        day = datetime.fromisoformat(rule_range.get("startDate") or first_day).date()
+        last = rule_range.get("endDate") if rule_range["type"] == "endDate" else None
+        last = datetime.fromisoformat(last).date() if last else until
+        count = (
+            int(rule_range.get("numberOfOccurrences") or 0)
+            if rule_range["type"] == "numbered"
+            else None
+        )
+        weekdays = [
+            WEEKDAYS.index(name.lower()) for name in pattern.get("daysOfWeek") or []
+        ]
+        kind, found = pattern["type"], 0
+        week_start = day - timedelta(days=day.weekday())
+        while day <= min(last, until) and (count is None or found < count):
+            if kind == "daily":
+                match = True
+            elif kind == "weekly":
+                weeks = (day - timedelta(days=day.weekday()) - week_start).days // 7
+                match = weeks % interval == 0 and day.weekday() in weekdays
+            elif kind == "absoluteMonthly":
+                match = day.day == int(pattern.get("dayOfMonth") or 1)
+            else:
+                raise ValueError(f"pattern {kind} not faked")
+            if match:
+                found += 1
+                yield day
+            day += timedelta(days=interval if kind == "daily" else 1)
+
+    def _expand(self, master, start=None, end=None):
+        """The instances of a series master Graph lists in a calendar view."""
+        first = _parse(master["start"]["dateTime"])
+        length = _parse(master["end"]["dateTime"]) - first
+        until = (end or _now() + timedelta(days=730)).date()
+        exceptions = master.get("_exceptions", {})
+        cancelled = set(master.get("_cancelled", []))
+        base = {
+            k: v
+            for k, v in master.items()
+            if k not in ("recurrence", "_exceptions", "_cancelled")
+        }
+        for day in self._series_days(
+            master["recurrence"], first.date().isoformat(), until
+        ):
+            key = day.strftime("%Y%m%d")
+            if key in cancelled:
+                continue
+            # a series repeats at the same wall-clock time in its own zone
+            occ_start = datetime.combine(day, first.time())
+            zone_name = master["start"].get("timeZone") or "UTC"
+            occurrence = dict(
+                base,
+                id=f"{master['id']}_OID_{key}",
+                type="occurrence",
+                seriesMasterId=master["id"],
+                originalStart=_iso(_to_utc(occ_start, zone_name)),
+                start={
+                    "dateTime": occ_start.isoformat() + ".0000000",
+                    "timeZone": zone_name,
+                },
+                end={
+                    "dateTime": (occ_start + length).isoformat() + ".0000000",
+                    "timeZone": master["end"].get("timeZone") or zone_name,
+                },
+            )
+            if key in exceptions:
+                occurrence.update(exceptions[key], type="exception")
+            yield occurrence
+
+    def _view_items(self, mailbox, start, end):
+        """What a calendarView lists: single events and series instances."""
+        items = {}
+        for event in self.mailboxes[mailbox]["events"].values():
+            if event.get("type") == "seriesMaster":
+                for occurrence in self._expand(event, start, end):
+                    if self._in_window(occurrence, start, end):
+                        items[occurrence["id"]] = occurrence
+            elif self._in_window(event, start, end):
+                items[event["id"]] = event
+        return items
+
+    def _instance(self, mailbox, item_id):
+        """A series instance by id (None once cancelled or out of the series)."""
+        if "_OID_" not in item_id:
+            return None
+        master_id, day = item_id.rsplit("_OID_", 1)
+        master = self.mailboxes[mailbox]["events"].get(master_id)
+        if not master or master.get("type") != "seriesMaster":
+            return None
+        target = datetime.strptime(day, "%Y%m%d")
+        found = self._expand(master, target, target + timedelta(days=1))
+        return next((o for o in found if o["id"] == item_id), None)
+
     def _calendar_view(self, request, mailbox):
         start = _parse(request.query["startDateTime"])
         end = _parse(request.query["endDateTime"])
-        events = [
-            e
-            for e in self.mailboxes[mailbox]["events"].values()
-            if self._in_window(e, start, end)
-        ]
+        events = list(self._view_items(mailbox, start, end).values())
         return Reply(200, {"value": events})
 
     # -- delta paging ------------------------------------------------------
@@ -473,6 +700,8 @@ class FakeGraph(FakeServer):
                 # a new round: everything logged since the token was issued
                 since = cursor["seq"]
                 changed = sorted({i for seq, i in log if seq > since})
+                if kind == "events":
+                    changed = self._with_instances(mailbox, changed, cursor["window"])
                 cursor = {
                     "mailbox": mailbox,
                     "ids": changed,
@@ -490,7 +719,9 @@ class FakeGraph(FakeServer):
                 )
             cursor = {
                 "mailbox": mailbox,
-                "ids": sorted(store),
+                "ids": sorted(self._view_items(mailbox, *window))
+                if kind == "events"
+                else sorted(store),
                 "offset": 0,
                 "seq": self.seq,
                 "window": window,
@@ -502,6 +733,11 @@ class FakeGraph(FakeServer):
         value = []
         for item_id in chunk:
             item = store.get(item_id)
+            if kind == "events":
+                # a calendarView lists a series by its instances, never its master
+                item = self._instance(mailbox, item_id) or item
+                if item and item.get("type") == "seriesMaster":
+                    continue
             if item is None or (
                 kind == "events" and not self._in_window(item, start, end)
             ):

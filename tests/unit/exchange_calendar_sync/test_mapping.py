@@ -224,3 +224,82 @@ def test_later_modification_wins():
     assert conflict.resolve(late, late) == conflict.ODOO
     assert conflict.resolve(None, late) == conflict.REMOTE
     assert conflict.resolve(late, None) == conflict.ODOO
+
+
+def test_recurrence_round_trips_between_odoo_and_graph():
+    rule = {
+        "rrule_type": "weekly",
+        "interval": 2,
+        "end_type": "count",
+        "count": 10,
+        "mon": True,
+        "wed": True,
+    }
+    graph = mapping.recurrence_to_graph(rule, date(2026, 6, 1))
+    assert graph == {
+        "pattern": {
+            "type": "weekly",
+            "interval": 2,
+            "daysOfWeek": ["monday", "wednesday"],
+            "firstDayOfWeek": "monday",
+        },
+        "range": {
+            "startDate": "2026-06-01",
+            "type": "numbered",
+            "numberOfOccurrences": 10,
+        },
+    }
+    back = mapping.recurrence_from_graph(graph)
+    assert {k: back[k] for k in rule} == rule
+    assert not back["tue"] and not back["sun"]
+
+
+def test_recurrence_monthly_and_until_from_graph():
+    values = mapping.recurrence_from_graph(
+        {
+            "pattern": {
+                "type": "relativeMonthly",
+                "interval": 1,
+                "daysOfWeek": ["thursday"],
+                "index": "last",
+            },
+            "range": {
+                "type": "endDate",
+                "startDate": "2026-01-29",
+                "endDate": "2026-12-31",
+            },
+        }
+    )
+    assert values["rrule_type"] == "monthly"
+    assert values["month_by"] == "day"
+    assert (values["byday"], values["weekday"]) == ("-1", "THU")
+    assert values["end_type"] == "end_date"
+    assert values["until"] == date(2026, 12, 31)
+    forever = mapping.recurrence_to_graph(
+        {"rrule_type": "monthly", "month_by": "date", "day": 15, "end_type": "forever"},
+        date(2026, 1, 15),
+    )
+    assert forever["pattern"] == {
+        "type": "absoluteMonthly",
+        "interval": 1,
+        "dayOfMonth": 15,
+    }
+    assert forever["range"] == {"startDate": "2026-01-15", "type": "noEnd"}
+
+
+def test_series_instance_keeps_its_master_and_original_start():
+    values = mapping.event_from_graph(
+        {
+            "id": "AAMk-1_OID_20260601",
+            "type": "exception",
+            "seriesMasterId": "AAMk-1",
+            "originalStart": "2026-06-01T08:00:00Z",
+            "subject": "Ugemøde",
+            "start": {"dateTime": "2026-06-01T11:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-06-01T12:00:00.0000000", "timeZone": "UTC"},
+        }
+    )
+    assert values["series_master_id"] == "AAMk-1"
+    assert values["series_type"] == "exception"
+    assert values["original_start"] == datetime(2026, 6, 1, 8, 0)
+    assert values["start"] == datetime(2026, 6, 1, 11, 0)
