@@ -1,13 +1,16 @@
-"""Benchmark: Graph requests of an incremental Exchange sync vs the initial sync.
+"""Benchmark: requests of an incremental Exchange sync vs the initial sync.
 
 Creates a throwaway database with ``exchange_calendar_sync`` (see
-``common.create_db``), puts 5,000 events in a fake Microsoft Graph
-mailbox, runs the initial sync (the baseline: what a sync without stored delta
-links costs every time, like a plain calendarView read), changes 10 events in
-Outlook and runs the sync again. Prints one line::
+``common.create_db``); for each backend (Microsoft Graph, EWS) puts 5,000
+events in a fake mailbox, runs the initial sync (the baseline: what a sync
+without stored delta links / sync states costs every time, like a plain
+calendar read), then changes 10, 100 and 1,000 events in Outlook and runs the
+sync after each batch of changes. Prints one line per point::
 
-    BENCH exchange_incremental: <n> requests for 10 changes
+    BENCH exchange_incremental_<backend>_<n>: <requests> requests for <n> changes
     (ratio <x> vs initial sync of 5000 events)   <- on one line
+
+The requests must grow with the changes, not with the calendar.
 
 Run: python3 tests/benchmarks/bench_exchange_calendar_sync.py
 """
@@ -24,106 +27,161 @@ sys.path.insert(0, str(ROOT))
 from tests.benchmarks import common  # noqa: E402
 
 EVENTS = 5000
-CHANGES = 10
+CHANGES = (10, 100, 1000)
 DB = f"test_exchange_calendar_sync_bench_{os.getpid()}"
 
 
-def run(conf):
-    from nordic_crm_fakes.msgraph import FakeGraph
+class GraphSide:
+    name = "graph"
 
-    import odoo
-    from odoo.modules.registry import Registry
+    def __init__(self, mailbox):
+        from nordic_crm_fakes.msgraph import FakeGraph
 
-    odoo.tools.config.parse_config(["-c", str(conf), "-d", DB, "--log-level=warn"])
-    registry = Registry(DB)
-    fake = FakeGraph().start()
+        self.mailbox = mailbox
+        self.fake = FakeGraph().start()
+        self.fake.add_mailbox(mailbox)
+
+    def config(self):
+        return {
+            "backend": "graph",
+            "tenant_id": self.fake.tenant,
+            "client_id": self.fake.client_id,
+            "client_secret": self.fake.client_secret,
+            "graph_url": f"{self.fake.url}/v1.0",
+            "login_url": self.fake.url,
+        }
+
+    def add(self, subject, start, end):
+        return self.fake.add_event(self.mailbox, subject, start, end)["id"]
+
+    def rename(self, remote_id, subject):
+        self.fake.update_event(self.mailbox, remote_id, subject=subject)
+
+
+class EwsSide(GraphSide):
+    name = "ews"
+
+    def __init__(self, mailbox):
+        from nordic_crm_fakes.ews import FakeEws
+
+        self.mailbox = mailbox
+        self.fake = FakeEws().start()
+        self.fake.add_mailbox(mailbox)
+
+    def config(self):
+        return {
+            "backend": "ews",
+            "ews_url": self.fake.endpoint,
+            "ews_username": self.fake.username,
+            "ews_password": self.fake.password,
+            "ews_auth_type": "basic",
+            "ews_access": "impersonation",
+        }
+
+    def add(self, subject, start, end):
+        return self.fake.add_event(self.mailbox, subject, start, end)
+
+    def rename(self, remote_id, subject):
+        self.fake.update_item(self.mailbox, remote_id, Subject=subject)
+
+
+def bench_backend(env, side_class):
+    index = side_class.name
+    mailbox = f"bench-{index}@nordlys.example"
+    side = side_class(mailbox)
+    lines = []
     try:
-        mailbox = "bench@nordlys.example"
-        fake.add_mailbox(mailbox)
         start = datetime.combine(datetime.utcnow().date(), datetime.min.time())
         remote = [
-            fake.add_event(
-                mailbox,
+            side.add(
                 f"Bench event {i}",
                 start + timedelta(hours=8 + (i % 9), days=i % 300),
                 start + timedelta(hours=9 + (i % 9), days=i % 300),
             )
             for i in range(EVENTS)
         ]
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(
-                cr, odoo.SUPERUSER_ID, {"tracking_disable": True}
+        company = env["res.company"].create({"name": f"Bench {index} ApS"})
+        user = env["res.users"].create(
+            {
+                "name": f"Bench User {index}",
+                "login": f"bench-{index}",
+                "email": mailbox,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+            }
+        )
+        config = env["exchange.sync.config"].create(
+            dict(
+                side.config(),
+                name=f"Bench {index}",
+                company_id=company.id,
+                enabled=True,
+                days_back=30,
+                days_ahead=365,
+                sync_tasks=True,
             )
-            env["ir.config_parameter"].set_param(
-                "exchange_calendar_sync.page_size", "100"
-            )
-            company = env["res.company"].create({"name": "Bench ApS"})
-            user = env["res.users"].create(
-                {
-                    "name": "Bench User",
-                    "login": "bench",
-                    "email": mailbox,
-                    "company_id": company.id,
-                    "company_ids": [(6, 0, company.ids)],
-                }
-            )
-            config = env["exchange.sync.config"].create(
-                {
-                    "company_id": company.id,
-                    "enabled": True,
-                    "backend": "graph",
-                    "tenant_id": fake.tenant,
-                    "client_id": fake.client_id,
-                    "client_secret": fake.client_secret,
-                    "graph_url": f"{fake.url}/v1.0",
-                    "login_url": fake.url,
-                    "days_back": 30,
-                    "days_ahead": 365,
-                    "sync_tasks": True,
-                }
-            )
-            box = env["exchange.sync.mailbox"].create(
-                {"config_id": config.id, "user_id": user.id}
-            )
-            cr.commit()
+        )
+        box = env["exchange.sync.mailbox"].create(
+            {"config_id": config.id, "user_id": user.id}
+        )
+        env.cr.commit()
 
-            before = len(fake.requests)
+        def run_sync():
+            before = len(side.fake.requests)
             started = time.monotonic()
             box._run_sync()
-            initial_seconds = time.monotonic() - started
-            initial = len(fake.requests) - before
-            linked = env["exchange.item.link"].search_count(
-                [("mailbox_id", "=", box.id)]
-            )
             assert box.sync_status == "ok", box.last_error
-            assert linked == EVENTS, linked
+            return len(side.fake.requests) - before, time.monotonic() - started
 
-            for item in remote[:: EVENTS // CHANGES][:CHANGES]:
-                fake.update_event(
-                    mailbox, item["id"], subject=item["subject"] + " (changed)"
-                )
-            before = len(fake.requests)
-            started = time.monotonic()
-            box._run_sync()
-            incremental_seconds = time.monotonic() - started
-            incremental = len(fake.requests) - before
+        initial, initial_seconds = run_sync()
+        linked = env["exchange.item.link"].search_count([("mailbox_id", "=", box.id)])
+        assert linked == EVENTS, linked
+        common.say(f"# {index} initial: {initial} requests in {initial_seconds:.1f}s")
+        offset = 0
+        for changes in CHANGES:
+            suffix = f" (changed {index} {changes})"
+            for remote_id in remote[offset : offset + changes]:
+                side.rename(remote_id, "Bench event" + suffix)
+            offset += changes
+            requests, seconds = run_sync()
             changed = env["calendar.event"].search_count(
-                [("name", "like", "(changed)")]
+                [("name", "=like", "%" + suffix)]
             )
-            assert changed == CHANGES, changed
-            assert box.last_pulled_count == CHANGES, box.last_pulled_count
-        print(
-            f"# initial: {initial} requests in {initial_seconds:.1f}s; incremental: "
-            f"{incremental} requests in {incremental_seconds:.2f}s",
-            file=sys.stderr,
-        )
-        ratio = incremental / initial
-        print(
-            f"BENCH exchange_incremental: {incremental} requests for {CHANGES} changes "
-            f"(ratio {ratio:.3f} vs initial sync of {EVENTS} events)"
-        )
+            assert changed == changes, (changed, changes)
+            assert box.last_pulled_count == changes, box.last_pulled_count
+            common.say(
+                f"# {index} {changes} changes: {requests} requests in {seconds:.2f}s"
+            )
+            lines.append(
+                f"BENCH exchange_incremental_{index}_{changes}: {requests} requests "
+                f"for {changes} changes (ratio {requests / initial:.3f} vs initial "
+                f"sync of {EVENTS} events)"
+            )
     finally:
-        fake.stop()
+        side.fake.stop()
+    return lines
+
+
+def run(conf):
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", str(conf), "-d", DB, "--log-level=warn"])
+    registry = Registry(DB)
+    try:
+        lines = []
+        for side_class in (GraphSide, EwsSide):
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(
+                    cr, odoo.SUPERUSER_ID, {"tracking_disable": True}
+                )
+                env["ir.config_parameter"].set_param(
+                    "exchange_calendar_sync.page_size", "100"
+                )
+                lines += bench_backend(env, side_class)
+        for line in lines:
+            print(line)
+    finally:
         Registry.delete(DB)
         odoo.sql_db.close_db(DB)  # let dropdb through
 
