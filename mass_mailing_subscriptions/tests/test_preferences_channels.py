@@ -27,13 +27,13 @@ class TestPreferencesChannels(SubscriptionsCase, HttpCase):
         return partner._subscription_preferences_path()
 
     def _csrf(self, path):
-        response = self.url_open(path)
+        response = self.url_open(path, timeout=60)
         self.assertEqual(response.status_code, 200)
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
     def _post(self, path, **form):
         data = {"csrf_token": self._csrf(path), **form}
-        return self.url_open(path, data=data, headers={"User-Agent": UA})
+        return self.url_open(path, data=data, headers={"User-Agent": UA}, timeout=60)
 
     def _standing(self, partner):
         self.env.invalidate_all()
@@ -167,6 +167,7 @@ class TestPreferencesChannels(SubscriptionsCase, HttpCase):
             self.assertEqual(standing[code], "withdrawn", code)
         self.assertEqual(standing["sales_service"], "active")
         self.assertNotRegex(response.text, r'id="o_preferences_purpose_\w+"\s+checked')
+        self.assertIn("You have withdrawn from all marketing.", response.text)
         self._set_privacy(True)
         for code in ("sms_marketing", "whatsapp_marketing", "phone_marketing"):
             self.assertFalse(self.p_offers._consent_may_send(code))
@@ -293,6 +294,8 @@ class TestPreferencesChannels(SubscriptionsCase, HttpCase):
             "en bellen je niet meer met aanbiedingen",
         ):
             self.assertIn(text, html)
+        response = self._post(self._path(self.p_newsletter), action="withdraw_all")
+        self.assertIn("Je bent afgemeld voor alle marketing.", response.text)
         for english in (
             "WhatsApp, text messages and calls",
             "may contact you with marketing",
