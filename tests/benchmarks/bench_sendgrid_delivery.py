@@ -62,13 +62,6 @@ MIX = (
     + ["bounce"] * 4
     + ["spamreport"]
 )
-COLUMNS = (
-    "sg_event_id, event_type, email, event_date, sg_message_id, smtp_id, reason, "
-    "status, response, attempt, bounce_type, bounce_classification, url, useragent, "
-    "ip, asm_group_id, category, is_machine_open, mail_mail_id, mail_mail_id_int, "
-    "mail_message_id, mailing_trace_id, mailing_id, partner_id, create_uid, "
-    "create_date, write_uid, write_date"
-)
 
 CONTACTS_SQL = """
 INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
@@ -237,8 +230,15 @@ def bare_insert(prefix):
 
     conn = suite.pg_connect(DB)
     with conn.cursor() as cr:
+        # every column but the id: the same row, whatever columns addons add
         cr.execute(
-            f"SELECT {COLUMNS} FROM sendgrid_event WHERE sg_event_id LIKE %s",
+            "SELECT string_agg(quote_ident(column_name), ', '"
+            " ORDER BY ordinal_position) FROM information_schema.columns"
+            " WHERE table_name = 'sendgrid_event' AND column_name <> 'id'"
+        )
+        columns = cr.fetchone()[0]
+        cr.execute(
+            f"SELECT {columns} FROM sendgrid_event WHERE sg_event_id LIKE %s",
             (f"{prefix}-%",),
         )
         rows = cr.fetchall()
@@ -247,7 +247,7 @@ def bare_insert(prefix):
         for start in range(0, len(rows), BATCH_SIZE):
             execute_values(
                 cr,
-                f"INSERT INTO bench_event ({COLUMNS}) VALUES %s",
+                f"INSERT INTO bench_event ({columns}) VALUES %s",
                 rows[start : start + BATCH_SIZE],
                 page_size=BATCH_SIZE,
             )
