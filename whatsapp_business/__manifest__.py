@@ -26,7 +26,10 @@
     ],
     "demo": ["demo/whatsapp_demo.xml"],
     "assets": {
-        "web.assets_backend": ["whatsapp_business/static/src/core/*.js"],
+        "web.assets_backend": [
+            "whatsapp_business/static/src/**/*.js",
+            "whatsapp_business/static/src/**/*.xml",
+        ],
         "web.assets_tests": ["whatsapp_business/static/tests/tours/*.js"],
     },
     "installable": True,

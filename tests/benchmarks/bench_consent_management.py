@@ -22,8 +22,9 @@ for Sales and service and, when blacklisted, for E-marketing), time-boxed to
 time, never an extrapolation.
 
 Prints one ``BENCH {json}`` line per size and drops its database. Run time on
-the 2-core machine: about 3 minutes at 100k (both baselines time-boxed), add
-about 2 minutes for 1M.
+the 2-core machine, estimated (the lead measures it; record the measured figure
+here): about 3 minutes at 100k (both baselines time-boxed), add about 2 minutes
+for 1M.
 """
 
 import os

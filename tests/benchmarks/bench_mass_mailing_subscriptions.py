@@ -14,15 +14,16 @@ e-mail, the mails and traces created (the e-mails stay queued: no SMTP):
 
 Goal: ours <= 1.2x the baseline, at every size.
 
-Data, at each size of ``common.sizes()`` (10,000 / 100,000 by default,
-1,000,000 with ``BENCH_SCALE=1m``): that many contacts inserted with one
-``INSERT ... SELECT generate_series`` (70 % with an active E-marketing record,
-10 % withdrawn, 20 % without any; half subscribed to "Offers"). Each side runs
+Data, at each size of ``common.sizes()`` (10,000 / 100,000 by default, 1,000,000
+with ``BENCH_SCALE=1m``): that many contacts inserted with one ``INSERT ...
+SELECT generate_series`` (70 % with an active E-marketing record, 10 %
+withdrawn, 20 % without any; half subscribed to "Offers"). Each side runs
 ``BENCH_MMS_ROUNDS`` times (default 1), alternating, each run rolled back; the
 best run of each side is compared. Prints one ``BENCH {json}`` line per size and
-drops its database. Run time on the 2-core machine: about 25 minutes at 100k
-(both sides render every e-mail); the 1M size creates a million mails per side
-in one transaction and takes hours: run it on a machine with the memory for it.
+drops its database. Run time on the 2-core machine, estimated (the lead measures
+it; record the measured figure here): about 25 minutes at 100k (both sides
+render every e-mail); the 1M size creates a million mails per side in one
+transaction and takes hours: run it on a machine with the memory for it.
 """
 
 import os

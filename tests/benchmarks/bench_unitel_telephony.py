@@ -19,13 +19,13 @@ Goal: p50 < 2 ms at every size, flat (at most 1.25x the p50 of the smallest
 size), while core's grows. Over HTTP Odoo's own fixed cost per request (session,
 routing, the response) is part of both sides; the figure says so.
 
-Data, at each size of ``common.sizes()`` (10,000 / 100,000 by default,
-1,000,000 with ``BENCH_SCALE=1m``): that many contacts with one
-``generate_series`` statement - phone numbers in the formats people type, the
-E.164 columns filled by the same set-based SQL, the caller lookup table by the
-addon's own sync. Prints one ``BENCH {json}`` line per size and drops its
-database. Run time on the 2-core machine: about 3 minutes at 100k, add about
-4 minutes for 1M.
+Data, at each size of ``common.sizes()`` (10,000 / 100,000 by default, 1,000,000
+with ``BENCH_SCALE=1m``): that many contacts with one ``generate_series``
+statement - phone numbers in the formats people type, the E.164 columns filled
+by the same set-based SQL, the caller lookup table by the addon's own sync.
+Prints one ``BENCH {json}`` line per size and drops its database. Run time on
+the 2-core machine, estimated (the lead measures it; record the measured figure
+here): about 3 minutes at 100k, add about 4 minutes for 1M.
 """
 
 import os

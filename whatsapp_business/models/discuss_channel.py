@@ -7,6 +7,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_datetime, html2plaintext
 
+from odoo.addons.mail.tools.discuss import Store
+
 from ..services import client as wa_client
 
 WINDOW_HOURS = 24
@@ -194,6 +196,35 @@ class DiscussChannel(models.Model):
                 channel._broadcast(channel.channel_member_ids.partner_id.ids)
         return result
 
+    # -- Discuss web client --------------------------------------------------
+    def _to_store(self, store: Store):
+        """WhatsApp conversations tell Discuss they are WhatsApp (own sidebar
+        category, template button) and when the 24-hour window ends; for
+        internal users only (an invited portal user sees a plain group chat)."""
+        super()._to_store(store)
+        if not self.env.user._is_internal():
+            return
+        for channel in self.filtered("whatsapp_account_id"):
+            store.add(channel, channel._whatsapp_store_values())
+
+    def _whatsapp_store_values(self):
+        self.ensure_one()
+        return {
+            "whatsapp_conversation": True,
+            "whatsapp_display_number": self.whatsapp_display_number or False,
+            "whatsapp_window_end": fields.Datetime.to_string(self.whatsapp_window_end),
+        }
+
+    def _whatsapp_send_window_to_members(self):
+        """Push the new window end to the internal members, live (the portal
+        members of a conversation never receive WhatsApp fields)."""
+        for channel in self.sudo():
+            partners = channel.channel_member_ids.partner_id.filtered(
+                lambda p: p.user_ids and all(u._is_internal() for u in p.user_ids)
+            )
+            if partners:
+                partners._bus_send_store(channel, channel._whatsapp_store_values())
+
     def _whatsapp_open_window(self, when, address=None):
         """An inbound message at ``when`` (re)opens the 24-hour reply window."""
         for channel in self:
@@ -206,6 +237,7 @@ class DiscussChannel(models.Model):
             if vals:
                 channel.sudo().write(vals)
                 channel.sudo().description = channel._whatsapp_window_description()
+                channel._whatsapp_send_window_to_members()
 
     def _whatsapp_close_window(self):
         """Meta refused free text (131047): the window is closed from now on."""
@@ -435,6 +467,25 @@ class DiscussChannel(models.Model):
         self.ensure_one()
         self.check_access("read")
         self.action_unfollow()
+
+    def action_whatsapp_send_template(self):
+        """The Send WhatsApp wizard for the conversation's contact and account
+        (the composer's template button and the closed-window banner)."""
+        self.ensure_one()
+        if not self.env.user._is_internal():
+            raise AccessError(self.env._("WhatsApp is for internal users only."))
+        self.check_access("read")
+        if not self.whatsapp_account_id:
+            raise UserError(self.env._("This is not a WhatsApp conversation."))
+        action = self.whatsapp_partner_id.action_send_whatsapp()
+        # called by the web client's ORM service, which does not add the views
+        action.setdefault("views", [(False, "form")])
+        action["context"] = dict(
+            action.get("context") or {},
+            default_account_id=self.whatsapp_account_id.id,
+            whatsapp_from_discuss=True,
+        )
+        return action
 
     def action_open_discuss(self):
         self.ensure_one()

@@ -9,6 +9,7 @@ from . import test_contact_matching
 from . import test_template_status
 from . import test_template_components
 from . import test_delivery_marks
+from . import test_discuss_ui
 from . import test_user_preferences
 from . import test_send_resilience
 from . import test_inbound_types

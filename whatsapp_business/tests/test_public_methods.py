@@ -39,6 +39,7 @@ PUBLIC_METHODS = {
         "action_whatsapp_join": READERS,
         "action_whatsapp_leave": READERS,
         "action_open_discuss": READERS,
+        "action_whatsapp_send_template": READERS,
     },
     "res.partner": {
         "action_send_whatsapp": INTERNAL,

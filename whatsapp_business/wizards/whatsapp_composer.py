@@ -143,6 +143,9 @@ class WhatsappComposer(models.TransientModel):
                     "conversation.",
                     contact=self.partner_id.display_name,
                 ),
-                "next": message.channel_id.action_open_discuss(),
+                # opened from the conversation itself (Discuss): just close
+                "next": {"type": "ir.actions.act_window_close"}
+                if self.env.context.get("whatsapp_from_discuss")
+                else message.channel_id.action_open_discuss(),
             },
         }

@@ -5,12 +5,15 @@ import {_t} from "@web/core/l10n/translation";
 import {patch} from "@web/core/utils/patch";
 
 /* Delivery marks of outgoing WhatsApp messages, on Discuss's own notification
- * display (the one e-mails and SMS use): ✓ sent, ✓✓ delivered, ✓✓ read. */
+ * display (the one e-mails and SMS use): ✓ sent, ✓✓ delivered, ✓✓ read, and
+ * Meta's reason when it failed. */
 patch(Notification.prototype, {
     setup() {
         super.setup(...arguments);
         /** @type {String} state of the whatsapp.message: outgoing, sent, delivered, read, failed */
         this.whatsapp_status = undefined;
+        /** @type {String} Meta's reason, on a failed WhatsApp message */
+        this.whatsapp_failure_reason = undefined;
     },
     get isWhatsapp() {
         return this.notification_type === "whatsapp";
@@ -51,6 +54,9 @@ patch(Notification.prototype, {
     },
     get statusTitle() {
         if (this.isWhatsapp) {
+            if (this.whatsapp_status === "failed" && this.whatsapp_failure_reason) {
+                return _t("Failed: %(reason)s", {reason: this.whatsapp_failure_reason});
+            }
             return this.label;
         }
         return super.statusTitle;
