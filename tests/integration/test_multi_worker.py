@@ -24,6 +24,8 @@ Then, over real HTTP and real cron worker processes:
 
 The copy is dropped afterwards; nothing is committed to the integration
 database itself. The server's log stays in ``.local/logs/multi_worker.log``.
+Measured: 9 minutes on the 2-core machine under a load average of 20 (most of it
+the copy's registry loading twice); a few minutes on an idle machine.
 """
 
 import base64
