@@ -249,6 +249,8 @@ class TestFileAccess(WhatsappCommon, HttpCase):
         self.assertFalse(self.fake.uploads)
 
     def test_retry_with_a_readable_file_is_sent(self):
+        # free text and files go out inside the 24-hour window only
+        self.channel._whatsapp_open_window(fields.Datetime.now())
         message = self.failed_message(self.shared)
         message.with_user(self.agent).action_retry()
         self.assertEqual(message.state, "outgoing")

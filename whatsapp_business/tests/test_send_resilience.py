@@ -8,7 +8,7 @@ from nordic_crm_fakes.base import Reply
 from nordic_crm_fakes.meta_graph import TOKEN, meta_error
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase
 
 from .common import WhatsappCommon
@@ -167,6 +167,19 @@ class TestWhatsappSendResilience(WhatsappCommon, TransactionCase):
         channel._whatsapp_open_window(fields.Datetime.now())
         channel.invalidate_recordset()
         self.assertTrue(channel.whatsapp_is_window_open)
+
+    def test_members_cannot_reopen_or_close_the_window(self):
+        channel = self.conversation(hours_since_inbound=1)
+        channel._whatsapp_close_window()
+        self.assertFalse(channel.whatsapp_is_window_open)
+        for user in (self.agent, self.colleague):
+            for value in (False, fields.Datetime.now() - timedelta(days=2)):
+                with self.assertRaises(AccessError, msg=user.login):
+                    channel.with_user(user).write(
+                        {"whatsapp_window_closed_date": value}
+                    )
+        channel.invalidate_recordset()
+        self.assertFalse(channel.whatsapp_is_window_open)
 
     def test_queued_text_fails_before_http_once_the_window_closed(self):
         # queued inside the window, retried until the window had closed
