@@ -247,6 +247,7 @@ class DiscussChannel(models.Model):
                 continue
             channel.whatsapp_window_closed_date = now
             channel.description = channel._whatsapp_window_description()
+            channel._whatsapp_send_window_to_members()  # the banner shows at once
 
     def _whatsapp_team_env(self):
         """Environment in the language of the account's team: texts stored in the

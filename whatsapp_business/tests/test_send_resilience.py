@@ -2,6 +2,7 @@
 opt-outs (131050) and limits (131049), the closed window (131047), transient
 errors retried with backoff, and two cron workers never sending one message."""
 
+import json
 from datetime import timedelta
 
 from nordic_crm_fakes.base import Reply
@@ -167,6 +168,23 @@ class TestWhatsappSendResilience(WhatsappCommon, TransactionCase):
         channel._whatsapp_open_window(fields.Datetime.now())
         channel.invalidate_recordset()
         self.assertTrue(channel.whatsapp_is_window_open)
+
+    def test_131047_pushes_the_closed_window_to_the_team(self):
+        message = self.queued_text(hours_since_inbound=2)
+        self.fake.closed_windows.add(NUMBER)
+        Bus = self.env["bus.bus"].sudo()
+        self.env.cr.precommit.run()  # notifications of the set-up, sent
+        Bus.search([]).unlink()
+        self.run_queue()
+        self.env.cr.precommit.run()
+        sent = Bus.search([("message", "like", "whatsapp_window_end")])
+        targets = {tuple(json.loads(bus.channel)[1:]) for bus in sent}
+        self.assertIn(("res.partner", self.agent.partner_id.id), targets)
+        [data] = json.loads(sent[:1].message)["payload"]["discuss.channel"]
+        self.assertEqual(
+            data["whatsapp_window_end"],
+            fields.Datetime.to_string(message.channel_id.whatsapp_window_end),
+        )
 
     def test_members_cannot_reopen_or_close_the_window(self):
         channel = self.conversation(hours_since_inbound=1)
