@@ -4,6 +4,9 @@ from odoo.http import request
 from ..services import webhook
 
 WEBHOOK_ROUTE = "/sendgrid/events"
+# Where the body read on the first attempt is kept: Odoo retries the whole
+# route after a serialization failure, and the input stream is read only once.
+RAW_BODY_KEY = "sendgrid_delivery.raw_body"
 
 
 def _body_stream(httprequest):
@@ -30,12 +33,17 @@ class SendgridWebhookController(http.Controller):
     def sendgrid_events(self, **_kwargs):
         """SendGrid's signed Event Webhook: verify, then store (fail closed)."""
         httprequest = request.httprequest
-        try:
-            raw_body = webhook.read_bounded(
-                _body_stream(httprequest), httprequest.content_length
-            )
-        except webhook.WebhookError as exc:
-            return request.make_json_response({"error": str(exc)}, status=exc.status)
+        raw_body = httprequest.environ.get(RAW_BODY_KEY)
+        if raw_body is None:
+            try:
+                raw_body = webhook.read_bounded(
+                    _body_stream(httprequest), httprequest.content_length
+                )
+            except webhook.WebhookError as exc:
+                return request.make_json_response(
+                    {"error": str(exc)}, status=exc.status
+                )
+            httprequest.environ[RAW_BODY_KEY] = raw_body
         status, payload = (
             request.env["sendgrid.event"]
             .sudo()

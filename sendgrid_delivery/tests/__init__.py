@@ -10,3 +10,4 @@ from . import test_settings
 from . import test_webhook
 from . import test_ui
 from . import test_webhook_fuzz
+from . import test_webhook_retry
