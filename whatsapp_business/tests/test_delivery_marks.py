@@ -119,8 +119,9 @@ class TestWhatsappDeliveryMarks(WhatsappCommon, HttpCase):
         message = self.tmpl_marketing._send_to_partner(self.customer)
         self.run_queue()
         self.webhook(self.status_payload(message.meta_id, "delivered"))
-        self.start_tour(
-            f"/odoo/discuss?active_id=discuss.channel_{message.channel_id.id}",
-            "whatsapp_delivery_marks",
-            login="wa_agent",
-        )
+        url = f"/odoo/discuss?active_id=discuss.channel_{message.channel_id.id}"
+        # rendered once first: on a loaded machine, finding the asset files takes
+        # longer than the browser waits for a page
+        self.authenticate("wa_agent", "wa_agent")
+        self.url_open(url, timeout=600)
+        self.start_tour(url, "whatsapp_delivery_marks", login="wa_agent", timeout=300)
