@@ -254,7 +254,10 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
                 ("E-marketing", "Preferences changed", "Portal"),
                 ("E-marketing", "Changed", "Bounce"),
                 ("WhatsApp marketing", "Confirmed (double opt-in)", "Double opt-in"),
+                # withdraw-from-all covers every channel the page shows (issue 17)
                 ("E-marketing", "Withdrawn", "Portal"),
+                ("Phone marketing", "Withdrawn", "Portal"),
+                ("SMS marketing", "Withdrawn", "Portal"),
                 ("WhatsApp marketing", "Withdrawn", "Portal"),
                 ("E-marketing", "Preferences changed", "Portal"),
             ],
