@@ -6,7 +6,9 @@ import {patch} from "@web/core/utils/patch";
 /* The template button of a WhatsApp conversation's composer. */
 patch(Composer.prototype, {
     get hasWhatsappTemplateButton() {
-        return Boolean(this.thread?.whatsapp_conversation && !this.props.composer.message);
+        return Boolean(
+            this.thread?.whatsapp_conversation && !this.props.composer.message
+        );
     },
     onClickWhatsappTemplate() {
         return this.thread.whatsappOpenTemplateComposer();

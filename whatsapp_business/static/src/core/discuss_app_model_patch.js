@@ -32,7 +32,9 @@ patch(DiscussAppCategory.prototype, {
     sortThreads(t1, t2) {
         if (this.id === WHATSAPP_CATEGORY_ID) {
             // the latest conversation first, as in "Direct messages"
-            return compareDatetime(t2.lastInterestDt, t1.lastInterestDt) || t2.id - t1.id;
+            return (
+                compareDatetime(t2.lastInterestDt, t1.lastInterestDt) || t2.id - t1.id
+            );
         }
         return super.sortThreads(t1, t2);
     },

@@ -62,8 +62,7 @@ patch(Thread.prototype, {
         if (!this.whatsapp_window_end) {
             return "";
         }
-        const tz =
-            user.tz && luxon.IANAZone.isValidZone(user.tz) ? user.tz : undefined;
+        const tz = user.tz && luxon.IANAZone.isValidZone(user.tz) ? user.tz : undefined;
         const text = formatDateTime(this.whatsapp_window_end, {tz, showSeconds: false});
         if (tz && tz !== luxon.Settings.defaultZone.name) {
             // the browser shows other times in its own zone: say which one this is

@@ -23,7 +23,9 @@ registry.category("web_tour.tours").add("whatsapp_discuss_template", {
                 const category = document.querySelector(
                     ".o-mail-DiscussSidebarCategory-whatsapp"
                 );
-                const chats = document.querySelector(".o-mail-DiscussSidebarCategory-chat");
+                const chats = document.querySelector(
+                    ".o-mail-DiscussSidebarCategory-chat"
+                );
                 const follows = (a, b) =>
                     a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING;
                 if (!follows(category, this.anchor) || !follows(this.anchor, chats)) {
@@ -43,7 +45,8 @@ registry.category("web_tour.tours").add("whatsapp_discuss_template", {
         },
         {
             content: "The wizard is for the conversation's contact",
-            trigger: ".modal .o_field_widget[name='partner_id']:contains('Jens Jensen')",
+            trigger:
+                ".modal .o_field_widget[name='partner_id']:contains('Jens Jensen')",
         },
         {
             content: "Choose a template",
@@ -63,7 +66,8 @@ registry.category("web_tour.tours").add("whatsapp_discuss_template", {
         {
             // the message itself arrives over the bus (checked by the test)
             content: "The wizard closes, back in the conversation",
-            trigger: "body:not(:has(.modal)) .o-mail-Composer .o-whatsapp-Composer-template",
+            trigger:
+                "body:not(:has(.modal)) .o-mail-Composer .o-whatsapp-Composer-template",
         },
     ],
 });
