@@ -724,8 +724,7 @@ class ExchangeSyncMailbox(models.Model):
         ]
         if not instances:
             return items
-        handled = {i["remote_id"] for i in instances}
-        self._link_series_instances(instances, stats, backend, box, run, now)
+        handled = self._link_series_instances(instances, stats, backend, box, run, now)
         return [i for i in items if i["remote_id"] not in handled]
 
     def _link_series_instances(self, items, stats, backend, box, run, now):
@@ -738,10 +737,11 @@ class ExchangeSyncMailbox(models.Model):
         users = self._users_for_emails(emails)
         partners = {email: user.partner_id for email, user in users.items()}
         partners.update(self._partners_for_emails(emails - set(users)))
+        handled = set()
         for item in items:
             recurrence = recurrences.get(item["series_master_id"])
             if not recurrence:
-                continue  # the master could not be read: retried next run
+                continue  # no master to read: taken in as a single event
             original = item.get("original_start") or item["start"]
             free = recurrence.calendar_event_ids.filtered(
                 lambda e: e.id not in linked_here
@@ -769,6 +769,8 @@ class ExchangeSyncMailbox(models.Model):
                 )
             )
             stats["pulled"] += 1
+            handled.add(item["remote_id"])
+        return handled
 
     def _series_recurrences(self, master_ids, backend, box, now):
         """``{master remote id: calendar.recurrence}``; unknown masters are read
