@@ -353,8 +353,35 @@ class ExchangeSyncMailbox(models.Model):
             SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_NAMESPACE, self.id)
         )
 
+    def _synced_since(self, started):
+        """Whether another run finished this mailbox since ``started``.
+
+        Called with the mailbox's lock held: the transaction is committed first
+        (nothing is pending between mailboxes) so that the read sees what a
+        concurrent run committed after this run's snapshot was taken.
+        """
+        if not (
+            modules.module.current_test
+            or self.env.context.get("exchange_sync_no_commit")
+        ):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.cr.execute(
+            SQL("SELECT last_sync FROM exchange_sync_mailbox WHERE id = %s", self.id)
+        )
+        row = self.env.cr.fetchone()
+        # strictly later: a run finished in the second this one started may
+        # have been before it (Odoo stores datetimes to the second)
+        return bool(row and row[0] and row[0] > started)
+
     def _run_sync(self):
-        """Sync each mailbox; one failing mailbox never stops the others."""
+        """Sync each mailbox; one failing mailbox never stops the others.
+
+        Two cron workers may run the sync at once (two jobs, or a manual run
+        beside the cron): the session lock keeps them off one mailbox at the same
+        moment, and a mailbox the other run finished since this run started is
+        skipped, so each mailbox is synced by one run.
+        """
+        started = fields.Datetime.now().replace(microsecond=0)
         backends = {}
         for mailbox in self:
             config = mailbox.config_id
@@ -362,6 +389,12 @@ class ExchangeSyncMailbox(models.Model):
                 _logger.info("Exchange sync of %s is already running", mailbox.email)
                 continue
             try:
+                if mailbox._synced_since(started):
+                    _logger.info(
+                        "Exchange sync of %s was just done by another run",
+                        mailbox.email,
+                    )
+                    continue
                 if config not in backends:
                     backends[config] = config._make_backend()
                 stats = mailbox._sync(backends[config])

@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from nordic_crm_fakes.base import Reply
 
@@ -168,3 +169,48 @@ class TestResilience(ExchangeSyncCase):
         self.env["exchange.sync.config"]._cron_sync()
         self.assertEqual(self.mb_anna.sync_status, "ok")
         self.assertEqual(len(self.links(self.mb_anna)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestTwoRuns(ExchangeSyncCase):
+    def test_mailbox_finished_by_another_run_is_not_synced_again(self):
+        """Two cron workers run the sync at once: while this run works on Anna's
+        mailbox, the other finishes Bo's. Reaching Bo's, this run skips it."""
+        self.fake.add_event(
+            "bo@nordlys.example",
+            "Bo's meeting",
+            self.base,
+            self.base + timedelta(hours=1),
+        )
+        mailboxes = self.mb_anna | self.mb_bo
+        Mailbox = self.registry["exchange.sync.mailbox"]
+        sync = Mailbox._sync
+        synced = []
+
+        def sync_and_let_the_other_run_finish_bo(mailbox, backend):
+            synced.append(mailbox.email)
+            result = sync(mailbox, backend)
+            if mailbox == self.mb_anna:
+                # what the other worker commits meanwhile (a direct write, as
+                # it comes from another transaction)
+                self.env.cr.execute(
+                    "UPDATE exchange_sync_mailbox SET last_sync = %s WHERE id = %s",
+                    [fields.Datetime.now() + timedelta(seconds=1), self.mb_bo.id],
+                )
+            return result
+
+        with patch.object(Mailbox, "_sync", sync_and_let_the_other_run_finish_bo):
+            mailboxes._run_sync()
+        self.assertEqual(synced, ["anna@nordlys.example"])
+        self.assertFalse(
+            self.env["calendar.event"].search([("name", "=", "Bo's meeting")]),
+            "Bo's mailbox was synced a second time",
+        )
+        # a later run (started after the other finished) syncs Bo's as usual
+        time.sleep(2.1)
+        with patch.object(Mailbox, "_sync", sync_and_let_the_other_run_finish_bo):
+            self.mb_bo._run_sync()
+        self.assertEqual(synced[-1], "bo@nordlys.example")
+        self.assertTrue(
+            self.env["calendar.event"].search([("name", "=", "Bo's meeting")])
+        )
