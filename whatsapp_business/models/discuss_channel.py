@@ -2,6 +2,7 @@ import mimetypes
 from datetime import timedelta
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -10,6 +11,7 @@ from odoo.tools import format_datetime, html2plaintext
 from odoo.addons.mail.tools.discuss import Store
 
 from ..services import client as wa_client
+from .concurrency import raise_serialization_failure
 
 WINDOW_HOURS = 24
 # Where a conversation's posts go and whether free text may be sent: written by
@@ -174,22 +176,35 @@ class DiscussChannel(models.Model):
             channel._add_members(partners=user_partners, post_joined_message=False)
         missing = partners.filtered(lambda p: p not in result)
         if missing:
-            new_channels = Channel.create(
-                [
-                    {
-                        "name": partner.display_name,
-                        "channel_type": "group",
-                        "whatsapp_account_id": account.id,
-                        "whatsapp_partner_id": partner.id,
-                        "whatsapp_number": partner._whatsapp_address(),
-                        "channel_member_ids": [
-                            Command.create({"partner_id": user_partner.id})
-                            for user_partner in user_partners
-                        ],
-                    }
-                    for partner in missing
-                ]
-            )
+            try:
+                # the unique index makes a concurrent creator wait for the first
+                with self.env.cr.savepoint():
+                    new_channels = Channel.create(
+                        [
+                            {
+                                "name": partner.display_name,
+                                "channel_type": "group",
+                                "whatsapp_account_id": account.id,
+                                "whatsapp_partner_id": partner.id,
+                                "whatsapp_number": partner._whatsapp_address(),
+                                "channel_member_ids": [
+                                    Command.create({"partner_id": user_partner.id})
+                                    for user_partner in user_partners
+                                ],
+                            }
+                            for partner in missing
+                        ]
+                    )
+            except pg_errors.UniqueViolation as exc:
+                if (
+                    exc.diag.constraint_name
+                    != "discuss_channel_whatsapp_conversation_unique"
+                ):
+                    raise
+                # created by a request committed since our snapshot: Odoo retries
+                # a serialization failure (not an integrity error), and the retry
+                # finds that conversation
+                raise_serialization_failure(self.env.cr)
             for partner, channel in zip(missing, new_channels, strict=True):
                 result[partner] = channel
                 channel.description = channel._whatsapp_window_description()

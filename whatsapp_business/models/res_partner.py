@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from .concurrency import lock_keys, raise_serialization_failure
 
 
 class ResPartner(models.Model):
@@ -143,11 +146,42 @@ class ResPartner(models.Model):
                 }
         if to_create:
             keys = list(to_create)
+            self._whatsapp_claim_new_contacts(keys)
             partners = self.create([to_create[key]["vals"] for key in keys])
             for key, partner in zip(keys, partners, strict=True):
                 for item in to_create[key]["items"]:
                     result[item["wamid"]] = partner
         return result
+
+    def _whatsapp_claim_new_contacts(self, keys):
+        """Serialize the creation of contacts for these numbers / Meta user ids:
+        concurrent first messages from one customer create one contact. The
+        second request waits for the first; its snapshot predates the first's
+        commit, so a contact created since then makes it start again (Odoo
+        retries a serialization failure) and find that contact."""
+        cr = self.env.cr
+        lock_keys(cr, "whatsapp_contact", keys)
+        phones = [key for key in keys if key.startswith("+")]
+        user_ids = [key for key in keys if not key.startswith("+")]
+        query = SQL(
+            """SELECT id FROM res_partner
+                WHERE whatsapp_phone_e164 = ANY(%(phones)s)
+                   OR whatsapp_other_e164 = ANY(%(phones)s)
+                   OR whatsapp_user_id = ANY(%(user_ids)s)""",
+            phones=phones,
+            user_ids=user_ids,
+        )
+        # a fresh snapshot: what other transactions committed until now
+        with self.env.registry.cursor() as fresh_cr:
+            fresh_cr.execute(query)
+            committed = [row[0] for row in fresh_cr.fetchall()]
+        if not committed:
+            return
+        # contacts our snapshot knows (with another number, or edited by us) are
+        # not new: only one created since our snapshot is a conflict
+        cr.execute(SQL("SELECT id FROM res_partner WHERE id = ANY(%s)", committed))
+        if len(cr.fetchall()) < len(committed):
+            raise_serialization_failure(cr)
 
     def _check_whatsapp_internal(self):
         if not self.env.user._is_internal():

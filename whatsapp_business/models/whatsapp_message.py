@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -289,11 +290,28 @@ class WhatsappMessage(models.Model):
 
     @api.model
     def _cron_send_outgoing(self, batch_size=200):
-        """Send queued messages that are due; reschedule itself for retries."""
+        """Send queued messages that are due; reschedule itself for retries.
+
+        Each message is claimed right after a commit (a fresh snapshot), then
+        sent, marked and committed in that one transaction: its row lock lasts
+        until it is marked, so another cron worker never sends it too, and a
+        crash never sends it again."""
         now = fields.Datetime.now()
         # tests forbid commits; core crons (mass_mailing) use the same flag
         auto_commit = not getattr(threading.current_thread(), "testing", False)
-        self._claim_due(batch_size, now=now)._send(auto_commit=auto_commit)
+        done = self.browse()
+        for _index in range(batch_size):
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            message = self._claim_due(1, now=now, exclude=done)
+            if message is None:
+                if auto_commit:
+                    continue  # taken by another worker: look again, fresh snapshot
+                break
+            if not message:
+                break
+            done |= message
+            message._send()
         remaining = self.search(
             [("state", "=", "outgoing")], order="next_attempt_date asc", limit=1
         )
@@ -302,24 +320,37 @@ class WhatsappMessage(models.Model):
             self._trigger_queue(at=due if due and due > now else None)
 
     @api.model
-    def _claim_due(self, batch_size=200, now=None):
+    def _claim_due(self, batch_size=200, now=None, exclude=None):
         """Lock the queued messages that are due and return them. Rows another
         cron worker has locked are skipped (``FOR UPDATE SKIP LOCKED``): two
-        workers never send the same message. The locks last until commit."""
-        self.flush_model(["state", "next_attempt_date"])
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM whatsapp_message
-                    WHERE state = 'outgoing'
-                      AND (next_attempt_date IS NULL OR next_attempt_date <= %s)
-                 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
-                now or fields.Datetime.now(),
-                batch_size,
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        workers never send the same message. The locks last until commit.
 
-    def _send(self, auto_commit=False):
+        ``None`` when a due row was changed by another worker since this
+        transaction's snapshot (REPEATABLE READ cannot lock it): it was taken;
+        claim again after a commit."""
+        self.flush_model(["state", "next_attempt_date"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT id FROM whatsapp_message
+                            WHERE state = 'outgoing'
+                              AND (next_attempt_date IS NULL OR next_attempt_date <= %s)
+                              AND id != ALL(%s)
+                         ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                        now or fields.Datetime.now(),
+                        (exclude or self.browse()).ids,
+                        batch_size,
+                    ),
+                    log_exceptions=False,
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except pg_errors.SerializationFailure:
+            _logger.info("WhatsApp queue: a due message was taken by another worker")
+            return None
+        return self.browse(ids)
+
+    def _send(self):
         """Send these outgoing messages now; errors become retries or failures."""
         max_attempts = int(
             self.env["ir.config_parameter"]
@@ -350,9 +381,6 @@ class WhatsappMessage(models.Model):
                         "failure_reason": False,
                     }
                 )
-            if auto_commit:
-                # each message is committed alone so a crash never re-sends it
-                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _send_with(self, client):
         self.ensure_one()

@@ -15,3 +15,4 @@ from . import test_send_resilience
 from . import test_inbound_types
 from . import test_opt_out_confirmation
 from . import test_cost_planning
+from . import test_concurrency

@@ -165,7 +165,8 @@ class TestWhatsappSendResilience(WhatsappCommon, TransactionCase):
         )
         self.run_queue()
         self.assertEqual(self.fake.sent[-1]["type"], "template")
-        channel._whatsapp_open_window(fields.Datetime.now())
+        # a second later: a message in the very second Meta closed it stays closed
+        channel._whatsapp_open_window(fields.Datetime.now() + timedelta(seconds=1))
         channel.invalidate_recordset()
         self.assertTrue(channel.whatsapp_is_window_open)
 
