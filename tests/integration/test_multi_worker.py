@@ -678,23 +678,12 @@ def _assert_one_conversation(deployment, phone, wamids):
         assert set(posted.mapped("res_id")) == set(channels.ids)
 
 
-@pytest.mark.xfail(
-    reason="whatsapp_business res.partner._whatsapp_find_or_create searches then "
-    "creates: concurrent first messages of an unknown number each create a "
-    "contact (and a conversation) (issue 20)",
-)
 def test_whatsapp_concurrent_webhooks_new_contact_one_conversation(deployment):
     answers, wamids = _concurrent_inbound(deployment, "4521990011", "new")
     assert {status for status, _text in answers} == {200}, answers
     _assert_one_conversation(deployment, "+4521990011", wamids)
 
 
-@pytest.mark.xfail(
-    reason="whatsapp_business discuss.channel._whatsapp_get_or_create: concurrent "
-    "first messages of a known contact both create the conversation; the loser "
-    "hits whatsapp_conversation_unique, which Odoo does not retry: 400 and the "
-    "message is not stored until Meta redelivers (issue 20)",
-)
 def test_whatsapp_concurrent_webhooks_known_contact_one_conversation(deployment):
     answers, wamids = _concurrent_inbound(deployment, "4520112233", "known")
     assert {status for status, _text in answers} == {200}, answers
@@ -836,14 +825,6 @@ def test_two_cron_workers_run_the_copies_at_once(cron_runs):
         assert _overlap(spans[first], spans[second]), f"{kind} runs did not overlap"
 
 
-@pytest.mark.xfail(
-    reason="whatsapp_business whatsapp.message._send commits after each message, "
-    "which ends the transaction and with it the FOR UPDATE SKIP LOCKED claim of "
-    "the whole batch: a second run then claims the rest, both send the message "
-    "the first run was sending, and the first run's write fails on the second's "
-    "lock (SerializationFailure) after Meta got it: claim each message right "
-    "before sending it, in the transaction that sends and marks it (issue 20)",
-)
 def test_send_queue_sends_each_message_once(deployment, cron_runs):
     # WhatsApp: each queued message sent once
     sent = Counter(
@@ -904,13 +885,6 @@ def test_exchange_syncs_each_mailbox_once(deployment, cron_runs):
     assert len(runs) == MAILBOXES and set(runs.values()) == {1}, runs
 
 
-@pytest.mark.xfail(
-    reason="whatsapp_business whatsapp.message._claim_due: under Odoo's REPEATABLE "
-    "READ, FOR UPDATE SKIP LOCKED raises SerializationFailure when the first run "
-    "has committed a claimed row after the second run's snapshot: the second "
-    "cron job fails (ERROR, failure_count) instead of finding nothing to claim "
-    "(issue 20)",
-)
 def test_concurrent_claims_do_not_fail_a_cron_job(cron_runs):
     failed = re.findall(r"Job '([^']+)' \(\d+\) server action #\d+ failed", cron_runs)
     assert not failed, f"cron jobs failed: {failed}"
