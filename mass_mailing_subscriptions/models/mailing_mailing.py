@@ -38,7 +38,12 @@ BYPASS_BOUND_FIELDS = frozenset(
     {
         "mailing_model_id",
         "mailing_domain",
+        # a saved filter or another channel recompute the audience (core's
+        # ``_compute_mailing_domain`` depends on both)
+        "mailing_filter_id",
+        "mailing_type",
         "contact_list_ids",
+        "subject",
         "body_arch",
         "body_html",
         "subscription_type_id",

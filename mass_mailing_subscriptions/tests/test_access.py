@@ -129,7 +129,22 @@ class TestAccessOverRpc(SubscriptionsCase, HttpCase):
         mailing = self._create_partner_mailing(self.type_offers)
         mailing.sudo().bypass_consent = True  # approved by the override group
         domain = mailing.mailing_domain
-        for vals in ({"mailing_domain": "[]"}, {"body_html": "<p>Everyone!</p>"}):
+        everyone = self.env["mailing.filter"].create(
+            {
+                "name": "Everyone",
+                "mailing_model_id": mailing.mailing_model_id.id,
+                "mailing_domain": "[]",
+            }
+        )
+        for vals in (
+            {"mailing_domain": "[]"},
+            {"body_html": "<p>Everyone!</p>"},
+            {"subject": "Something else"},
+            # a saved filter recomputes the domain; another channel sends the
+            # approved audience a text nobody approved for it
+            {"mailing_filter_id": everyone.id},
+            {"mailing_type": mailing.mailing_type},
+        ):
             with self.assertRaises(JsonRpcException) as caught:
                 self._call(
                     "user_marketing", "mailing.mailing", "write", [mailing.ids, vals]
@@ -137,6 +152,7 @@ class TestAccessOverRpc(SubscriptionsCase, HttpCase):
             self.assertIn("AccessError", str(caught.exception))
         mailing.invalidate_recordset()
         self.assertEqual(mailing.mailing_domain, domain)
+        self.assertFalse(mailing.mailing_filter_id)
         # dropping the bypass along with the change is the marketer's to do
         self._call(
             "user_marketing",
