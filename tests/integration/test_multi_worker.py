@@ -530,13 +530,6 @@ def _sendgrid_batches(deployment):
     return batches, unique, bounced
 
 
-@pytest.mark.xfail(
-    reason="sendgrid_delivery/controllers/main.py reads the body from werkzeug's "
-    "stream; when Odoo retries the request after a serialization conflict the "
-    "stream is already consumed, the retry sees an empty body and answers 403 "
-    "'signature does not match' (events lost): read it once and keep it on the "
-    "request for the retry (issue 20)",
-)
 def test_sendgrid_concurrent_batches_store_every_event_once(deployment):
     batches, unique, bounced = _sendgrid_batches(deployment)
     log_before = len(deployment.log_text())
@@ -847,14 +840,6 @@ def test_send_queue_sends_each_message_once(deployment, cron_runs):
         assert len(set(messages.mapped("meta_id"))) == QUEUED_MESSAGES
 
 
-@pytest.mark.xfail(
-    reason="exchange_calendar_sync exchange.sync.mailbox._run_sync: the advisory "
-    "lock keeps two runs off one mailbox at the same moment only; a run that "
-    "reaches a mailbox the other run has just finished syncs it again (the "
-    "configuration's last_run is written after all its mailboxes): skip a "
-    "mailbox synced since this run started, re-read after taking the lock "
-    "(issue 20)",
-)
 def test_exchange_syncs_each_mailbox_once(deployment, cron_runs):
     with deployment.cursor() as env:
         # each mailbox synced by one run, each remote event imported once
