@@ -81,10 +81,11 @@ class ResPartner(models.Model):
         return self.whatsapp_user_id or False
 
     @api.model
-    def _whatsapp_find_or_create(self, items):
-        """``{wamid: partner}`` for parsed inbound messages: contacts are found by
-        the E.164 form of their mobile or phone (a mobile match first), then by
-        Meta user id, and created when unknown."""
+    def _whatsapp_find_known(self, items):
+        """``(by_phone, by_user)``: the known contact of each E.164 number and
+        Meta user id of parsed items. A contact's mobile first, then their phone;
+        the oldest contact first. Every inbound path (messages, Meta's
+        stop/resume) finds a number's contact through this one lookup."""
         phones = {"+" + i["phone"] for i in items if i.get("phone")}
         user_ids = {i["user_id"] for i in items if i.get("user_id")}
         by_phone, by_user = {}, {}
@@ -97,7 +98,6 @@ class ResPartner(models.Model):
                 ],
                 order="id",
             )
-            # a contact's mobile first, then their phone; the oldest contact first
             tiers = (
                 (
                     "whatsapp_phone_e164",
@@ -119,6 +119,14 @@ class ResPartner(models.Model):
                 [("whatsapp_user_id", "in", list(user_ids))], order="id"
             ):
                 by_user.setdefault(partner.whatsapp_user_id, partner)
+        return by_phone, by_user
+
+    @api.model
+    def _whatsapp_find_or_create(self, items):
+        """``{wamid: partner}`` for parsed inbound messages: contacts are found by
+        the E.164 form of their mobile or phone (a mobile match first), then by
+        Meta user id, and created when unknown."""
+        by_phone, by_user = self._whatsapp_find_known(items)
         result, to_create = {}, {}
         for item in items:
             phone = "+" + item["phone"] if item.get("phone") else None

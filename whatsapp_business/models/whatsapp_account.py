@@ -1,6 +1,6 @@
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup
 
@@ -17,9 +17,6 @@ _logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/whatsapp/webhook"
 # Where the access token goes: only system administrators may change them.
 PROVIDER_FIELDS = ("base_url", "api_version")
-# Meta delivers a stop/resume within seconds: a resume sent this long before a
-# withdrawal recorded here is older than that withdrawal
-PREFERENCE_DELIVERY_LAG = timedelta(minutes=5)
 
 
 def _preference_order(item):
@@ -620,7 +617,7 @@ class WhatsappAccount(models.Model):
                 record.state == "withdrawn"
                 and when
                 and record.withdrawn_at
-                and record.withdrawn_at > when + PREFERENCE_DELIVERY_LAG
+                and record.withdrawn_at >= when
             ):
                 _logger.info(
                     "WhatsApp resume of partner %s ignored: withdrawn later (%s)",
@@ -674,33 +671,19 @@ class WhatsappAccount(models.Model):
         )
 
     def _preference_partners(self, items):
-        """``{key: partner}`` of the known contacts of preference items."""
+        """``{key: partner}`` of the known contacts of preference items, found
+        as an inbound message's contact is (so a stop and a resume from one
+        number always reach the same contact)."""
         if not items:
             return {}
-        Partner = self.env["res.partner"].sudo()
-        phones = {"+" + i["phone"] for i in items if i.get("phone")}
-        user_ids = {i["user_id"] for i in items if i.get("user_id")}
-        domain = []
-        if phones:
-            domain = [
-                "|",
-                ("whatsapp_phone_e164", "in", list(phones)),
-                ("whatsapp_other_e164", "in", list(phones)),
-            ]
-        if user_ids:
-            domain = (["|"] if domain else []) + domain
-            domain += [("whatsapp_user_id", "in", list(user_ids))]
-        found = Partner.search(domain, order="id")
+        by_phone, by_user = self.env["res.partner"].sudo()._whatsapp_find_known(items)
         result = {}
         for item in items:
             phone = "+" + item["phone"] if item.get("phone") else None
             user_id = item.get("user_id")
-            match = found.filtered(
-                lambda p, ph=phone, u=user_id: (
-                    (ph and ph in (p.whatsapp_phone_e164, p.whatsapp_other_e164))
-                    or (u and p.whatsapp_user_id == u)
-                )
-            )[:1]
+            match = (phone and by_phone.get(phone)) or (
+                user_id and by_user.get(user_id)
+            )
             if match:
                 result[item["wamid"]] = match
         return result

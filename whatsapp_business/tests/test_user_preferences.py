@@ -172,3 +172,32 @@ class TestWhatsappUserPreferences(WhatsappCommon, HttpCase):
         item.update(category="marketing_messages", value="interested")
         self.post(payload)
         self.assertEqual(self.record().state, "active")
+
+    def test_withdrawal_just_after_the_resume_wins(self):
+        """The person resumed in WhatsApp, then wrote STOP a minute later; Meta
+        delivers the resume after the STOP: the later withdrawal stands."""
+        self.customer._consent_grant("whatsapp_marketing", source="manual")
+        resumed_at = fields.Datetime.now().replace(microsecond=0) - timedelta(minutes=1)
+        self.customer._consent_withdraw("whatsapp_marketing", source="whatsapp")
+        self.post(self.preference_payload("resume", when=resumed_at))
+        self.assertEqual(self.record().state, "withdrawn")
+        self.assertFalse(self.customer._consent_may_send("whatsapp_marketing"))
+
+    def test_stop_and_resume_from_a_shared_number_reach_the_same_contact(self):
+        """Karin has the office number as her phone, Jens as his mobile: Meta's
+        stop and resume from that number are both Jens's, as his messages are."""
+        Partner = self.env["res.partner"]
+        karin = Partner.create(
+            {"name": "Karin", "mobile": "+45 31 11 11 11", "phone": "+45 32 22 22 22"}
+        )
+        jens = Partner.create({"name": "Jens Office", "mobile": "+45 32 22 22 22"})
+        self.assertLess(karin.id, jens.id)
+        karin._consent_withdraw("whatsapp_marketing", source="portal")
+        jens._consent_grant("whatsapp_marketing", source="manual")
+        self.post(self.preference_payload("stop", sender="4532222222"))
+        self.assertEqual(self.record(jens).state, "withdrawn")
+        later = fields.Datetime.now().replace(microsecond=0) + timedelta(seconds=5)
+        self.post(self.preference_payload("resume", sender="4532222222", when=later))
+        self.assertEqual(self.record(jens).state, "active")
+        # Karin's own withdrawal is not re-activated by Jens's resume
+        self.assertEqual(self.record(karin).state, "withdrawn")
