@@ -8,7 +8,7 @@ from nordic_crm_fakes.sendgrid import API_KEY, FakeSendGrid
 from nordic_crm_fakes.smtp import FakeSMTPServer, odoo_sends_mail
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sendgrid_delivery.models.sendgrid_event_reconcile import PARAM_SINCE
@@ -177,6 +177,78 @@ class TestGroupEvents(SendgridSubscriptionsCase):
         self.assertEqual(withdraw.source, "unsubscribe_link")
         self.assertTrue(
             self.env["mail.blacklist"].search([("email", "=", self.p_offers.email)])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestGroupEventOrder(SendgridSubscriptionsCase, HttpCase):
+    """SendGrid retries a batch for a day: the latest event wins across batches."""
+
+    def post(self, *events):
+        body, headers = self.signed(list(events))
+        response = self.url_open(
+            "/sendgrid/events", data=body, headers=headers, timeout=30
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def group_event(self, event_type, minutes_ago, **extra):
+        return self.event(
+            event_type,
+            asm_group_id=GROUP_OFFERS,
+            timestamp=int(time.time()) - 60 * minutes_ago,
+            **extra,
+        )
+
+    def stored(self, event):
+        return self.env["sendgrid.event"].search(
+            [("sg_event_id", "=", event["sg_event_id"])]
+        )
+
+    def test_late_resubscribe_after_a_newer_unsubscribe_changes_nothing(self):
+        self.post(self.group_event("group_unsubscribe", 9))
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_newsletter)
+        history = self.history(self.p_offers)
+        # the 12:00 batch, retried after the 12:01 one (the address as typed)
+        late = self.group_event(
+            "group_resubscribe", 10, email=self.p_offers.email.upper()
+        )
+        self.assertEqual(self.post(late)["stored"], 1)
+        self.assertTrue(self.stored(late), "the log keeps the late event")
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_newsletter)
+        self.assertEqual(self.history(self.p_offers), history)
+
+    def test_late_unsubscribe_after_a_newer_resubscribe_changes_nothing(self):
+        types = self.p_offers.subscription_type_ids
+        self.assertIn(self.type_offers, types)
+        self.post(self.group_event("group_resubscribe", 9))
+        history = self.history(self.p_offers)
+        late = self.group_event("group_unsubscribe", 10)
+        self.assertEqual(self.post(late)["stored"], 1)
+        self.assertTrue(self.stored(late))
+        self.assertEqual(self.p_offers.subscription_type_ids, types)
+        self.assertEqual(self.history(self.p_offers), history)
+
+    def test_events_in_order_still_apply(self):
+        # another address's or another group's later resubscribe is no reason
+        self.post(
+            self.group_event("group_resubscribe", 1, email="someone@else.example"),
+            self.event(
+                "group_resubscribe",
+                asm_group_id=GROUP_OFFERS + 1,
+                timestamp=int(time.time()) - 60,
+            ),
+        )
+        self.post(self.group_event("group_unsubscribe", 10))
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_newsletter)
+        self.post(self.group_event("group_resubscribe", 9))
+        self.assertEqual(
+            self.p_offers.subscription_type_ids, self.type_offers | self.type_newsletter
+        )
+        self.post(self.group_event("group_unsubscribe", 8))
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_newsletter)
+        self.assertEqual(
+            self.history(self.p_offers)[-1].event_type, "preference", "in the history"
         )
 
 
