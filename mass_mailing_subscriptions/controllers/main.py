@@ -134,11 +134,24 @@ class SubscriptionPreferencesController(http.Controller):
         if httprequest.mimetype not in FORM_CONTENT_TYPES:
             raise _bad_request(request.env._("Send the preferences form, please."))
         form = httprequest.form
-        _single_values(("action", "emarketing", "csrf_token"))
+        _single_values(
+            (
+                "action",
+                "emarketing",
+                "csrf_token",
+                "shown_emarketing",
+                "shown_active_ids",
+            )
+        )
         action = form.get("action")
         if action not in PREFERENCE_ACTIONS:
             raise _bad_request(request.env._("Unknown action."))
         if form.get("emarketing") not in (None, "1"):
+            raise _bad_request(request.env._("Unknown e-marketing choice."))
+        # What the page showed when it was loaded; None for a form without it
+        # (an old tab): then nothing is granted, only withdrawals are honoured.
+        shown_emarketing = form.get("shown_emarketing")
+        if shown_emarketing not in (None, "0", "1"):
             raise _bad_request(request.env._("Unknown e-marketing choice."))
         offered = request.env["mailing.subscription.type"].sudo().search([])
         chosen_ids = set()
@@ -154,13 +167,29 @@ class SubscriptionPreferencesController(http.Controller):
             if not DOCUMENT_ID.match(value) or int(value) not in channels.ids:
                 raise _bad_request(request.env._("Unknown channel."))
             chosen_channel_ids.add(int(value))
+        shown_channel_ids = None
+        shown_value = form.get("shown_active_ids")
+        if shown_value is not None:
+            shown_channel_ids = set()
+            for value in filter(None, shown_value.split(",")):
+                if not DOCUMENT_ID.match(value) or int(value) not in channels.ids:
+                    raise _bad_request(request.env._("Unknown channel."))
+                shown_channel_ids.add(int(value))
         return {
             "action": action,
             "emarketing": form.get("emarketing") == "1",
+            "shown_emarketing": (
+                None if shown_emarketing is None else shown_emarketing == "1"
+            ),
             "offered": offered,
             "chosen": offered.filtered(lambda t: t.id in chosen_ids),
             "channels": channels,
             "chosen_channels": channels.filtered(lambda p: p.id in chosen_channel_ids),
+            "shown_channels": (
+                None
+                if shown_channel_ids is None
+                else channels.filtered(lambda p: p.id in shown_channel_ids)
+            ),
         }
 
     def _preferences_save(self, partner, choices):
@@ -189,11 +218,22 @@ class SubscriptionPreferencesController(http.Controller):
                 writer.write({"subscription_type_ids": [Command.clear()]})
             partner._subscription_core_optout()
             return "withdrawn"
-        if choices["emarketing"] and partner.emarketing_state != "active":
+        # Only what the person switched: a stale tab must not undo a
+        # withdrawal made elsewhere since the page was loaded.
+        shown = choices["shown_emarketing"]
+        if (
+            choices["emarketing"]
+            and shown is False
+            and partner.emarketing_state != "active"
+        ):
             partner._consent_grant(
                 "emarketing", legal_basis="consent", source="portal", evidence=evidence
             )
-        elif not choices["emarketing"] and partner.emarketing_state == "active":
+        elif (
+            not choices["emarketing"]
+            and shown is not False
+            and partner.emarketing_state == "active"
+        ):
             partner._consent_withdraw("emarketing", source="portal", evidence=evidence)
             partner._subscription_core_optout()
         self._preferences_save_channels(partner, choices)
@@ -205,20 +245,23 @@ class SubscriptionPreferencesController(http.Controller):
         return "saved"
 
     def _preferences_save_channels(self, partner, choices):
-        """WhatsApp, SMS and phone marketing as the person ticked them: a
-        grant or a withdrawal (the person's own act, source portal, with the
-        purpose's wording as evidence) where the standing changes."""
+        """WhatsApp, SMS and phone marketing as the person switched them: a
+        grant for a switch turned on, a withdrawal for one turned off (the
+        person's own act, source portal, with the purpose's wording as
+        evidence). Without the state the page showed, nothing is granted."""
         allowed = _active_purposes(partner, choices["channels"])
+        shown = choices["shown_channels"]
         for purpose in choices["channels"]:
             wanted = purpose in choices["chosen_channels"]
-            if wanted and purpose not in allowed:
+            was_on = None if shown is None else purpose in shown
+            if wanted and was_on is False and purpose not in allowed:
                 partner._consent_grant(
                     purpose.code,
                     legal_basis="consent",
                     source="portal",
                     evidence=_evidence(purpose),
                 )
-            elif not wanted and purpose in allowed:
+            elif not wanted and was_on is not False and purpose in allowed:
                 partner._consent_withdraw(
                     purpose.code, source="portal", evidence=_evidence(purpose)
                 )

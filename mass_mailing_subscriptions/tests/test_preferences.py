@@ -18,7 +18,13 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
     def _post(self, path, csrf_path=None, **form):
-        data = {"csrf_token": self._csrf(csrf_path or path), **form}
+        # As a browser does: the page's token and hidden "shown" state.
+        html = self.url_open(csrf_path or path).text
+        data = {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html)[1],
+            **dict(re.findall(r'name="(shown_[a-z_]+)" value="([^"]*)"', html)),
+            **form,
+        }
         return self.url_open(path, data=data, headers={"User-Agent": UA})
 
     def _events(self, partner):

@@ -32,8 +32,18 @@ class TestPreferencesChannels(SubscriptionsCase, HttpCase):
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
     def _post(self, path, **form):
-        data = {"csrf_token": self._csrf(path), **form}
+        # As a browser does: the page's token and hidden "shown" state.
+        data = {**self._page_state(path), **form}
         return self.url_open(path, data=data, headers={"User-Agent": UA}, timeout=60)
+
+    def _page_state(self, path):
+        """The token and the hidden state the page renders, as a browser
+        would send them back."""
+        html = self.url_open(path, timeout=60).text
+        return {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html)[1],
+            **dict(re.findall(r'name="(shown_[a-z_]+)" value="([^"]*)"', html)),
+        }
 
     def _standing(self, partner):
         self.env.invalidate_all()
@@ -152,6 +162,132 @@ class TestPreferencesChannels(SubscriptionsCase, HttpCase):
             purpose_ids=[str(self.sms.id)],
         )
         self.assertEqual(self._standing(self.p_offers)["sms_marketing"], "active")
+
+    def test_stale_tab_keeps_a_withdrawal_made_elsewhere(self):
+        """Page loaded with WhatsApp and e-mail on, both withdrawn elsewhere
+        (STOP in WhatsApp, one-click), then Save on the stale tab to change a
+        topic: the topic changes, the withdrawals stay."""
+        self.p_offers._consent_grant("whatsapp_marketing", source="web_form")
+        path = self._path(self.p_offers)
+        stale = self._page_state(path)
+        self.assertEqual(stale["shown_emarketing"], "1")
+        self.assertEqual(
+            set(stale["shown_active_ids"].split(",")),
+            {str(self.whatsapp.id), str(self.sms.id)},
+        )
+        self.p_offers._consent_withdraw("whatsapp_marketing", source="manual")
+        self.p_offers._consent_withdraw("emarketing", source="unsubscribe_link")
+        response = self.url_open(
+            path,
+            data={
+                **stale,
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [str(self.type_events.id)],
+                "purpose_ids": [str(self.whatsapp.id), str(self.sms.id)],
+            },
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 200)
+        standing = self._standing(self.p_offers)
+        self.assertEqual(standing["whatsapp_marketing"], "withdrawn")
+        self.assertEqual(standing["emarketing"], "withdrawn")
+        self.assertEqual(standing["sms_marketing"], "active")
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_events)
+        # The page now shows the withdrawal, so a switch on grants again.
+        self._post(
+            path,
+            action="save",
+            emarketing="1",
+            purpose_ids=[str(self.whatsapp.id), str(self.sms.id)],
+        )
+        standing = self._standing(self.p_offers)
+        self.assertEqual(standing["whatsapp_marketing"], "active")
+        self.assertEqual(standing["emarketing"], "active")
+
+    def test_form_without_shown_state_grants_nothing_but_withdraws(self):
+        """An old form (no hidden state): a switch off still withdraws, a
+        switch on grants nothing, since nobody knows it was switched."""
+        path = self._path(self.p_offers)
+        response = self.url_open(
+            path,
+            data={
+                "csrf_token": self._csrf(path),
+                "action": "save",
+                "emarketing": "1",
+                "purpose_ids": [str(self.whatsapp.id)],
+            },
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 200)
+        standing = self._standing(self.p_offers)
+        self.assertEqual(standing["sms_marketing"], "withdrawn")
+        self.assertNotIn("whatsapp_marketing", standing)
+        self.assertEqual(standing["emarketing"], "active")
+
+    def test_forged_shown_state_is_refused_and_changes_nothing(self):
+        sales = self.env.ref("consent_management.consent_purpose_sales_service")
+        path = self._path(self.p_offers)
+        before = self._snapshot()
+        forged = {
+            "sales and service": str(sales.id),
+            "unknown purpose": "99999999",
+            "malformed list": f"{self.sms.id},{self.whatsapp.id}x",
+            "NUL byte": f"{self.whatsapp.id}\x00",
+            "non-ASCII": "\u00b2",
+            "negative": f"-{self.whatsapp.id}",
+        }
+        for label, value in forged.items():
+            with self.subTest(label):
+                response = self.url_open(
+                    path,
+                    data={
+                        **self._page_state(path),
+                        "shown_active_ids": value,
+                        "action": "save",
+                        "purpose_ids": [str(self.whatsapp.id)],
+                    },
+                    timeout=60,
+                )
+                self.assertEqual(response.status_code, 400, response.text[:300])
+        for label, value in {"two": "2", "empty": "", "word": "yes"}.items():
+            with self.subTest(f"shown_emarketing {label}"):
+                response = self.url_open(
+                    path,
+                    data={
+                        **self._page_state(path),
+                        "shown_emarketing": value,
+                        "action": "save",
+                        "emarketing": "1",
+                    },
+                    timeout=60,
+                )
+                self.assertEqual(response.status_code, 400, response.text[:300])
+        # Repeated hidden state: which one would be meant?
+        state = self._page_state(path)
+        response = self.url_open(
+            path,
+            data=(
+                f"csrf_token={state['csrf_token']}&action=save"
+                f"&shown_active_ids=&shown_active_ids={self.sms.id}"
+            ).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 400)
+        # Niels is offered no SMS: an SMS id shown for him is forged.
+        niels = self._path(self.p_newsletter)
+        response = self.url_open(
+            niels,
+            data={
+                **self._page_state(niels),
+                "shown_active_ids": str(self.sms.id),
+                "action": "save",
+            },
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self._snapshot(), before)
 
     def test_withdraw_from_all_covers_every_channel_on_the_page(self):
         response = self._post(self._path(self.p_offers), action="withdraw_all")
