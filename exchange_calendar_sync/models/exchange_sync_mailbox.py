@@ -353,12 +353,27 @@ class ExchangeSyncMailbox(models.Model):
             SQL("SELECT pg_advisory_unlock(%s, %s)", LOCK_NAMESPACE, self.id)
         )
 
-    def _synced_since(self, started):
-        """Whether another run finished this mailbox since ``started``.
+    def _last_syncs(self):
+        """When each mailbox was last synced, as committed when this run starts."""
+        if not self:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, last_sync FROM exchange_sync_mailbox WHERE id IN %s",
+                tuple(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _synced_since(self, last_seen):
+        """Whether another run finished this mailbox since this run started.
 
         Called with the mailbox's lock held: the transaction is committed first
         (nothing is pending between mailboxes) so that the read sees what a
-        concurrent run committed after this run's snapshot was taken.
+        concurrent run committed after this run's snapshot was taken. Any other
+        run that finished the mailbox meanwhile has written a new ``last_sync``;
+        comparing it with the value this run started from is exact, where a
+        comparison of times could not tell runs apart within one second.
         """
         if not (
             modules.module.current_test
@@ -369,9 +384,7 @@ class ExchangeSyncMailbox(models.Model):
             SQL("SELECT last_sync FROM exchange_sync_mailbox WHERE id = %s", self.id)
         )
         row = self.env.cr.fetchone()
-        # strictly later: a run finished in the second this one started may
-        # have been before it (Odoo stores datetimes to the second)
-        return bool(row and row[0] and row[0] > started)
+        return bool(row and row[0] != last_seen)
 
     def _run_sync(self):
         """Sync each mailbox; one failing mailbox never stops the others.
@@ -381,7 +394,7 @@ class ExchangeSyncMailbox(models.Model):
         moment, and a mailbox the other run finished since this run started is
         skipped, so each mailbox is synced by one run.
         """
-        started = fields.Datetime.now().replace(microsecond=0)
+        last_seen = self._last_syncs()
         backends = {}
         for mailbox in self:
             config = mailbox.config_id
@@ -389,7 +402,7 @@ class ExchangeSyncMailbox(models.Model):
                 _logger.info("Exchange sync of %s is already running", mailbox.email)
                 continue
             try:
-                if mailbox._synced_since(started):
+                if mailbox._synced_since(last_seen.get(mailbox.id)):
                     _logger.info(
                         "Exchange sync of %s was just done by another run",
                         mailbox.email,
