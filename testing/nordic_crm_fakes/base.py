@@ -46,6 +46,38 @@ class Reply:
         return json.dumps(self.body).encode()
 
 
+class Rendezvous:
+    """The first ``parties`` requests matching ``method`` and ``path_part``
+    wait for each other before they are answered: they meet only when they are
+    in flight at the same moment, i.e. sent by as many concurrent clients (one
+    client waits for its answer before its next request). ``met`` is True when
+    they met, False when ``timeout`` passed first, None while it is open."""
+
+    def __init__(self, method, path_part, parties, timeout):
+        self.method, self.path_part = method.upper(), path_part
+        self.parties, self.timeout = parties, timeout
+        self.met = None
+        self._joined = 0
+        self._lock = threading.Lock()
+        self._barrier = threading.Barrier(parties)
+
+    def _join(self, request):
+        with self._lock:
+            if (
+                self._joined >= self.parties
+                or request.method != self.method
+                or self.path_part not in request.path
+            ):
+                return
+            self._joined += 1
+        try:
+            self._barrier.wait(self.timeout)
+        except threading.BrokenBarrierError:
+            self.met = False
+        else:
+            self.met = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -65,6 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         server = self.server.fake
         server.requests.append(request)
+        for rendezvous in list(server._rendezvous):
+            rendezvous._join(request)
         reply = server._next_reply(request)
         if reply.delay:
             time.sleep(reply.delay)
@@ -91,6 +125,7 @@ class FakeServer:
     def __init__(self):
         self.requests = []
         self._queued = []
+        self._rendezvous = []
         self._lock = threading.Lock()
         self._httpd = None
         self._thread = None
@@ -104,6 +139,14 @@ class FakeServer:
         """Answer the next ``times`` requests to ``method path`` with ``reply``."""
         with self._lock:
             self._queued.append([method.upper(), path, reply, times])
+
+    def rendezvous(self, method, path_part, parties=2, timeout=60.0):
+        """Hold the next ``parties`` requests to a path containing ``path_part``
+        until all of them have arrived (see :class:`Rendezvous`): a barrier that
+        proves concurrent clients, instead of timing them."""
+        rendezvous = Rendezvous(method, path_part, parties, timeout)
+        self._rendezvous.append(rendezvous)
+        return rendezvous
 
     def _next_reply(self, request):
         with self._lock:
