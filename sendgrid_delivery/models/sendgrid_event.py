@@ -170,6 +170,12 @@ class SendgridEvent(models.Model):
             "CREATE INDEX IF NOT EXISTS sendgrid_event_reconciled_email_index"
             " ON sendgrid_event (email, event_type) WHERE source = 'reconciliation'"
         )
+        # each batch of group events looks up later opposite events per address
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS sendgrid_event_group_email_index"
+            " ON sendgrid_event (email, asm_group_id, event_date)"
+            " WHERE event_type IN ('group_unsubscribe', 'group_resubscribe')"
+        )
 
     @api.depends_context("uid")
     def _compute_subject(self):
@@ -683,6 +689,43 @@ class SendgridEvent(models.Model):
                 "emarketing", source=source, evidence={"description": description}
             )
 
+    @api.model
+    def _sendgrid_latest_group_rows(self, rows):
+        """The group (un)subscribe rows that decide: per address and group, the
+        latest of the batch, unless a stored later event of the opposite kind
+        overrides it.
+
+        SendGrid delivers events out of order and retries a batch for 24 hours:
+        a retried 12:00 resubscribe must not undo the 12:01 unsubscribe of the
+        same address and group that was stored first, nor a resubscribe undo an
+        unsubscribe that follows it in one batch. Overridden events stay in the
+        log.
+        """
+        latest = {}
+        for row in sorted(rows, key=lambda row: (str(row["event_date"]), row["id"])):
+            latest[(row["email"], row.get("asm_group_id"))] = row
+        if not latest:
+            return []
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT n.id
+              FROM sendgrid_event n
+             WHERE n.id = ANY(%(ids)s)
+               AND EXISTS (
+                    SELECT 1 FROM sendgrid_event o
+                     WHERE o.email = n.email
+                       AND o.asm_group_id IS NOT DISTINCT FROM n.asm_group_id
+                       AND o.event_type IN ('group_unsubscribe', 'group_resubscribe')
+                       AND o.event_type != n.event_type
+                       AND o.event_date > n.event_date)
+            """,
+                ids=[row["id"] for row in latest.values()],
+            )
+        )
+        overtaken = {row[0] for row in self.env.cr.fetchall()}
+        return [row for row in latest.values() if row["id"] not in overtaken]
+
     def _sendgrid_apply_subscription_groups(self, rows, reconciled=False):
         """Apply group (un/re)subscribe rows that other addons know; return the rest.
 
@@ -695,9 +738,11 @@ class SendgridEvent(models.Model):
     def _process_group_subscriptions(self, rows, reconciled=False):
         """Unsubscribe groups map to the mailing's lists; without lists, withdraw.
 
-        Groups an addon binds elsewhere (see
-        :meth:`_sendgrid_apply_subscription_groups`) are applied there first.
+        Per address and group only the latest event counts (see
+        :meth:`_sendgrid_latest_group_rows`). Groups an addon binds elsewhere
+        (see :meth:`_sendgrid_apply_subscription_groups`) are applied there first.
         """
+        rows = self._sendgrid_latest_group_rows(rows)
         rows = self._sendgrid_apply_subscription_groups(rows, reconciled=reconciled)
         if not rows:
             return

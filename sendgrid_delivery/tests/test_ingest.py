@@ -1,5 +1,7 @@
 """Storing webhook events once and what they change (set-based)."""
 
+import time
+
 from nordic_crm_fakes.smtp import FakeSMTPServer
 
 from odoo import Command
@@ -183,6 +185,50 @@ class TestIngest(SendgridCommon):
         self.assertTrue(subscription.opt_out)
         self.receive([self.event("group_resubscribe", asm_group_id=42)])
         self.assertFalse(subscription.opt_out)
+
+    def test_group_events_latest_wins_in_a_batch_and_across_retries(self):
+        """An unbound group's (un)subscribes: per address and group the latest
+        event decides, whatever order SendGrid sends them in."""
+        mailing_list = self.env["mailing.list"].create({"name": "Nyheder"})
+        contact = self.env["mailing.contact"].create(
+            {
+                "name": "Anne",
+                "email": "anne@kunde.example",
+                "subscription_ids": [Command.create({"list_id": mailing_list.id})],
+            }
+        )
+        self.mailing.mailing_model_id = self.env["ir.model"]._get_id("mailing.list")
+        self.mailing.contact_list_ids = mailing_list
+        subscription = contact.subscription_ids
+        now = int(time.time())
+        # one batch: resubscribe at 12:00, unsubscribe at 12:01, listed in that
+        # order: the person left last
+        self.receive(
+            [
+                self.event("group_resubscribe", asm_group_id=42, timestamp=now - 120),
+                self.event("group_unsubscribe", asm_group_id=42, timestamp=now - 60),
+            ]
+        )
+        self.assertTrue(subscription.opt_out)
+        # SendGrid retries an older batch: its 11:59 resubscribe changes nothing
+        retried = self.event("group_resubscribe", asm_group_id=42, timestamp=now - 180)
+        status, result = self.receive([retried])
+        self.assertEqual((status, result["stored"]), (200, 1))
+        self.assertTrue(subscription.opt_out, "a retried older event undid the opt-out")
+        self.assertTrue(
+            self.env["sendgrid.event"].search(
+                [("sg_event_id", "=", retried["sg_event_id"])]
+            ),
+            "the overridden event stays in the log",
+        )
+        # a later resubscribe (the person's own act in SendGrid) applies
+        self.receive([self.event("group_resubscribe", asm_group_id=42, timestamp=now)])
+        self.assertFalse(subscription.opt_out)
+        # another group of the same address is its own history
+        self.receive(
+            [self.event("group_unsubscribe", asm_group_id=43, timestamp=now - 300)]
+        )
+        self.assertTrue(subscription.opt_out)
 
     def test_chatter_status_follows_bounce(self):
         notification = self.message.notification_ids.filtered(

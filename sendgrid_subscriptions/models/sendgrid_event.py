@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import Command, _, api, models
-from odoo.tools import SQL
 
 from odoo.addons.sendgrid_delivery.models.sendgrid_event import (
     RECONCILIATION_CONSENT_SOURCE,
@@ -11,45 +10,6 @@ from odoo.addons.sendgrid_delivery.services import suppressions
 
 class SendgridEvent(models.Model):
     _inherit = "sendgrid.event"
-
-    def init(self):
-        res = super().init()
-        # each batch of group events looks up later opposite events per address
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS sendgrid_event_group_email_index"
-            " ON sendgrid_event (email, asm_group_id, event_date)"
-            " WHERE event_type IN ('group_unsubscribe', 'group_resubscribe')"
-        )
-        return res
-
-    @api.model
-    def _sendgrid_overtaken(self, ids):
-        """Ids of group events a stored, later event of the opposite kind overrides.
-
-        SendGrid retries a batch for 24 hours: a retried 12:00 resubscribe must
-        not undo the 12:01 unsubscribe of the same address and group that was
-        stored first. The overtaken event stays in the log.
-        """
-        if not ids:
-            return set()
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT n.id
-              FROM sendgrid_event n
-             WHERE n.id = ANY(%(ids)s)
-               AND EXISTS (
-                    SELECT 1 FROM sendgrid_event o
-                     WHERE o.email = n.email
-                       AND o.asm_group_id = n.asm_group_id
-                       AND o.event_type IN ('group_unsubscribe', 'group_resubscribe')
-                       AND o.event_type != n.event_type
-                       AND o.event_date > n.event_date)
-            """,
-                ids=list(ids),
-            )
-        )
-        return {row[0] for row in self.env.cr.fetchall()}
 
     @api.model
     def _sendgrid_bound_types(self, group_ids):
@@ -69,25 +29,18 @@ class SendgridEvent(models.Model):
         """Group (un)subscribes of a bound group leave or rejoin its type.
 
         Through mass_mailing_subscriptions' own write, so each change is a
-        `preference` event in the contact's consent history. Per address and
-        group, the latest event wins, also across batches: an event older
-        than a stored one of the opposite kind changes nothing.
+        `preference` event in the contact's consent history. The rows are
+        already the latest per address and group, also across batches (see
+        sendgrid_delivery's ``_sendgrid_latest_group_rows``).
         """
         rows = super()._sendgrid_apply_subscription_groups(rows, reconciled=reconciled)
         bound = self._sendgrid_bound_types({row.get("asm_group_id") for row in rows})
         if not bound:
             return rows
         left = [row for row in rows if row.get("asm_group_id") not in bound]
-        latest = {}
-        for row in sorted(
-            (row for row in rows if row.get("asm_group_id") in bound),
-            key=lambda row: (str(row["event_date"]), row["id"]),
-        ):
-            latest[(row["email"], row["asm_group_id"])] = row
-        overtaken = self._sendgrid_overtaken([row["id"] for row in latest.values()])
         changes = defaultdict(list)  # (type, opt_out) -> rows
-        for row in latest.values():
-            if row["id"] in overtaken:
+        for row in rows:
+            if row.get("asm_group_id") not in bound:
                 continue
             opt_out = row["event_type"] == "group_unsubscribe"
             changes[(bound[row["asm_group_id"]], opt_out)].append(row)
