@@ -2,7 +2,7 @@
 
 Uni-tel presents callers as ``+4512345678``, ``004512345678`` or ``12345678``
 (national, no country code); contacts hold ``+45 12 34 56 78``, ``12 34 56 78``
-or ``+31 6 1234 5678``. Everything the addon compares goes through
+or ``+31 6 1234 5678``. Everything the suite compares goes through
 :func:`to_e164` so that one stored, indexed value per number is enough.
 
 We deliberately accept *possible* numbers (right length for the country), not

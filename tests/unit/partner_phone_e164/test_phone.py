@@ -2,7 +2,7 @@ import pytest
 
 from tests.unit.svc import load
 
-phone = load("unitel_telephony", "phone")
+phone = load("partner_phone_e164", "phone")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,2 @@
+from . import res_partner
+from . import base_partner_merge
