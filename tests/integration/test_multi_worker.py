@@ -653,7 +653,7 @@ def _concurrent_inbound(deployment, sender, label, count=8):
 
 def _assert_one_conversation(deployment, phone, wamids):
     with deployment.cursor() as env:
-        partners = env["res.partner"].search([("whatsapp_phone_e164", "=", phone)])
+        partners = env["res.partner"].search([("mobile_e164", "=", phone)])
         assert len(partners) == 1, f"{len(partners)} contacts for {phone}"
         channels = env["discuss.channel"].search(
             [
