@@ -141,6 +141,7 @@ class SubscriptionPreferencesController(http.Controller):
                 "csrf_token",
                 "shown_emarketing",
                 "shown_active_ids",
+                "shown_type_ids",
             )
         )
         action = form.get("action")
@@ -160,6 +161,14 @@ class SubscriptionPreferencesController(http.Controller):
             if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
                 raise _bad_request(request.env._("Unknown subscription type."))
             chosen_ids.add(int(value))
+        shown_type_ids = None
+        shown_value = form.get("shown_type_ids")
+        if shown_value is not None:
+            shown_type_ids = set()
+            for value in filter(None, shown_value.split(",")):
+                if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
+                    raise _bad_request(request.env._("Unknown subscription type."))
+                shown_type_ids.add(int(value))
         # The other channels: only those the page offers this contact.
         channels = partner._consent_reachable_purposes()
         chosen_channel_ids = set()
@@ -183,6 +192,11 @@ class SubscriptionPreferencesController(http.Controller):
             ),
             "offered": offered,
             "chosen": offered.filtered(lambda t: t.id in chosen_ids),
+            "shown_types": (
+                None
+                if shown_type_ids is None
+                else offered.filtered(lambda t: t.id in shown_type_ids)
+            ),
             "channels": channels,
             "chosen_channels": channels.filtered(lambda p: p.id in chosen_channel_ids),
             "shown_channels": (
@@ -237,10 +251,21 @@ class SubscriptionPreferencesController(http.Controller):
             partner._consent_withdraw("emarketing", source="portal", evidence=evidence)
             partner._subscription_core_optout()
         self._preferences_save_channels(partner, choices)
-        offered = choices["offered"]
-        # Types no longer offered on the page are kept as they are.
-        new_types = (partner.subscription_type_ids - offered) | choices["chosen"]
-        if new_types != partner.subscription_type_ids:
+        # Only the types the person switched: ticked on the page joins,
+        # unticked leaves. A type left elsewhere since the page was loaded
+        # (one-click, a SendGrid group) stays left, one joined elsewhere stays
+        # joined. Without the state the page showed, nothing is joined, as for
+        # the channels. Types not offered are kept as they are.
+        current = partner.subscription_type_ids
+        shown = choices["shown_types"]
+        unticked = choices["offered"] - choices["chosen"]
+        if shown is None:
+            joined, left = current.browse(), unticked & current
+        else:
+            joined = (choices["chosen"] - shown) - current
+            left = (unticked & shown) & current
+        new_types = (current - left) | joined
+        if new_types != current:
             writer.write({"subscription_type_ids": [Command.set(new_types.ids)]})
         return "saved"
 

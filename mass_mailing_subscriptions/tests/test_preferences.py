@@ -124,6 +124,107 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.assertEqual(len(self._events(self.p_offers)), events_before)
         self.assertEqual(self.p_newsletter.subscription_type_ids, self.type_newsletter)
 
+    def _page_state(self, path):
+        html = self.url_open(path).text
+        return {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html)[1],
+            **dict(re.findall(r'name="(shown_[a-z_]+)" value="([^"]*)"', html)),
+        }
+
+    def test_stale_tab_keeps_a_type_left_or_joined_elsewhere(self):
+        """Page loaded with Offers and Newsletter ticked. Meanwhile Olga leaves
+        Offers by one-click and joins Events elsewhere. Save on the stale tab
+        (only Newsletter unticked there): Newsletter leaves, Offers stays left,
+        Events stays joined."""
+        path = self._path(self.p_offers)
+        stale = self._page_state(path)
+        self.assertEqual(
+            set(stale["shown_type_ids"].split(",")),
+            {str(self.type_offers.id), str(self.type_newsletter.id)},
+        )
+        self.p_offers._subscription_unsubscribe(self.type_offers, "unsubscribe_link")
+        self.p_offers.write({"subscription_type_ids": [(4, self.type_events.id)]})
+        response = self.url_open(
+            path,
+            data={
+                **stale,
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [str(self.type_offers.id)],
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.p_offers.invalidate_recordset()
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_events)
+        # the fresh page shows Offers unticked: ticking it joins again
+        self._post(
+            path,
+            action="save",
+            emarketing="1",
+            subscription_type_ids=[str(self.type_offers.id), str(self.type_events.id)],
+        )
+        self.p_offers.invalidate_recordset()
+        self.assertEqual(
+            self.p_offers.subscription_type_ids, self.type_offers | self.type_events
+        )
+
+    def test_form_without_shown_types_joins_nothing_but_leaves(self):
+        path = self._path(self.p_offers)
+        state = self._page_state(path)
+        del state["shown_type_ids"]  # a page rendered before this field existed
+        response = self.url_open(
+            path,
+            data={
+                **state,
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [
+                    str(self.type_offers.id),
+                    str(self.type_events.id),
+                ],
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.p_offers.invalidate_recordset()
+        self.assertEqual(self.p_offers.subscription_type_ids, self.type_offers)
+
+    def test_forged_shown_types_are_refused_and_change_nothing(self):
+        path = self._path(self.p_offers)
+        types_before = self.p_offers.subscription_type_ids
+        events_before = len(self._events(self.p_offers))
+        for label, value in {
+            "unknown type": "99999999",
+            "malformed list": f"{self.type_offers.id}x",
+            "NUL byte": f"{self.type_offers.id}\x00",
+            "non-ASCII": "\u00b2",
+        }.items():
+            with self.subTest(label):
+                response = self.url_open(
+                    path,
+                    data={
+                        **self._page_state(path),
+                        "shown_type_ids": value,
+                        "action": "save",
+                        "emarketing": "1",
+                        "subscription_type_ids": [str(self.type_events.id)],
+                    },
+                )
+                self.assertEqual(response.status_code, 400, response.text[:300])
+        state = self._page_state(path)
+        repeated = self.url_open(
+            path,
+            data=(
+                f"csrf_token={state['csrf_token']}&action=save&emarketing=1"
+                f"&shown_type_ids=&shown_type_ids={self.type_offers.id}"
+                f"&subscription_type_ids={self.type_events.id}"
+            ).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        self.assertEqual(repeated.status_code, 400)
+        self.p_offers.invalidate_recordset()
+        self.assertEqual(self.p_offers.subscription_type_ids, types_before)
+        self.assertEqual(len(self._events(self.p_offers)), events_before)
+
     def test_withdraw_from_all(self):
         response = self._post(self._path(self.p_offers), action="withdraw_all")
         self.assertEqual(response.status_code, 200)

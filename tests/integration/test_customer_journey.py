@@ -87,6 +87,15 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
         self.assertEqual(page.status_code, 200, path)
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
+    def _page_state(self, path):
+        """The token and the hidden state a page renders, as a browser sends them."""
+        page = self.url_open(path)
+        self.assertEqual(page.status_code, 200, path)
+        return {
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1],
+            **dict(re.findall(r'name="(shown_[a-z_]+)" value="([^"]*)"', page.text)),
+        }
+
     def _mailing(self, subscription_type):
         return self.env["mailing.mailing"].create(
             {
@@ -132,7 +141,7 @@ class TestCustomerJourney(WhatsappCommon, HttpCase):
         saved = self.url_open(
             preferences,
             data={
-                "csrf_token": self._csrf(preferences),
+                **self._page_state(preferences),
                 "action": "save",  # the button the person presses
                 "emarketing": "1",
                 "subscription_type_ids": [str(self.newsletter.id), str(self.events.id)],
