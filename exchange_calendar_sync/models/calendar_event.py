@@ -46,9 +46,17 @@ class CalendarEvent(models.Model):
                 )
             )
 
+    def _exchange_tracked(self):
+        """Whether a change here is sent to Outlook (not a write coming from
+        Outlook, nor one of the events a series rewrite replaces)."""
+        return not (
+            self.env.context.get("exchange_sync_skip")
+            or self.env.context.get("exchange_series_rewrite")
+        )
+
     def write(self, vals):
         result = super().write(vals)
-        if not self.env.context.get("exchange_sync_skip") and SYNCED_FIELDS & set(vals):
+        if self._exchange_tracked() and SYNCED_FIELDS & set(vals):
             links = self.sudo().exchange_link_ids.filtered(
                 lambda link: not link.pending_action
             )
@@ -60,12 +68,46 @@ class CalendarEvent(models.Model):
         return result
 
     def unlink(self):
-        if not self.env.context.get("exchange_sync_skip"):
+        if self._exchange_tracked():
             links = self.sudo().exchange_link_ids.filtered(
                 lambda link: not link.pending_action
             )
             links.write({"pending_action": "delete", "need_push": False})
         return super().unlink()
+
+    def _rewrite_recurrence(self, values, time_values, recurrence_values):
+        """An "all events" edit of a series Odoo remakes (new rule, time or
+        subject): the Outlook series master is updated once, instead of each
+        occurrence being deleted or changed one by one. The series' links
+        follow the new recurrence; the occurrences' links are dropped, as
+        Outlook remakes its occurrences too (the next run links them again).
+        """
+        old = self.recurrence_id
+        Link = self.env["exchange.item.link"].sudo()
+        series_links = (
+            Link.search(
+                [("res_model", "=", "calendar.recurrence"), ("res_id", "=", old.id)]
+            )
+            if old
+            and self._exchange_tracked()
+            # Odoo remakes the series only for these; else it writes each event
+            and (time_values or recurrence_values or self._check_values_to_sync(values))
+            else Link
+        )
+        if not series_links:
+            return super()._rewrite_recurrence(values, time_values, recurrence_values)
+        old_events = old.with_context(active_test=False).calendar_event_ids
+        base = old.base_event_id or old._get_first_event(include_outliers=False)
+        result = super(
+            CalendarEvent, self.with_context(exchange_series_rewrite=True)
+        )._rewrite_recurrence(values, time_values, recurrence_values)
+        new = base.recurrence_id
+        if not old.exists() and new:
+            Link.search(
+                [("res_model", "=", "calendar.event"), ("res_id", "in", old_events.ids)]
+            ).unlink()
+            series_links.write({"res_id": new.id, "need_push": True})
+        return result
 
     def action_open_exchange_links(self):
         self.ensure_one()

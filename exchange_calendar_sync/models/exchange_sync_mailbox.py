@@ -646,6 +646,7 @@ class ExchangeSyncMailbox(models.Model):
         run = self.event_full_sync_run if self.is_event_full_sync else 0
         now = fields.Datetime.now()
         items = [i for i in items if i.get("remote_id")]
+        items = self._apply_series_masters(items, stats, backend, box, now)
         by_remote = {
             link.remote_id: link
             for link in self._links(
@@ -754,6 +755,121 @@ class ExchangeSyncMailbox(models.Model):
             record.write({"partner_ids": [Command.link(self.user_id.partner_id.id)]})
 
     # -- recurring series: Outlook → Odoo -----------------------------------
+    def _apply_series_masters(self, items, stats, backend, box, now):
+        """Series masters listed by the backend (EWS reports a series by its
+        master) and removed masters: a new master becomes a recurrence, a
+        changed one brings its new rule and its deleted occurrences, a deleted
+        one removes the series. Returns the other ``items``.
+        """
+        ids = [
+            i["remote_id"]
+            for i in items
+            if i.get("series_type") == "seriesMaster" or i["removed"]
+        ]
+        if not ids:
+            return items
+        links = {
+            link.remote_id: link
+            for link in self._links(RECURRENCE, [("remote_id", "in", ids)])
+        }
+        Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
+        handled = set()
+        for item in items:
+            link = links.get(item["remote_id"])
+            if item.get("series_type") != "seriesMaster" and not link:
+                continue
+            handled.add(item["remote_id"])
+            if item["removed"]:
+                if link:
+                    self._remote_series_removed(link)
+                    stats["pulled"] += 1
+                continue
+            if not link:
+                if not item.get("left_window"):
+                    self._series_recurrences(
+                        {item["remote_id"]},
+                        backend,
+                        box,
+                        now,
+                        masters={item["remote_id"]: item},
+                    )
+                    stats["pulled"] += 1
+                continue
+            if link.change_key == item["change_key"] or link.need_push:
+                continue  # our own write, or Odoo's change is sent next
+            recurrence = Recurrence.browse(link.res_id).exists()
+            if not recurrence:
+                link.unlink()
+                continue
+            self._apply_series_rule(recurrence, item)
+            self._apply_deleted_occurrences(recurrence, item.get("deleted_starts"))
+            link.write(self._link_vals(item, now, need_push=False))
+            stats["pulled"] += 1
+        return [i for i in items if i["remote_id"] not in handled]
+
+    def _apply_series_rule(self, recurrence, master):
+        """Follow a rule changed in Outlook: Odoo's recurrence keeps the
+        occurrences the new rule still has (and their links), makes the new
+        ones, and drops those the rule no longer has (Outlook did the same)."""
+        rule = master.get("recurrence")
+        if not rule:
+            return False
+        current = recurrence.read(list(rule))[0]
+        current.pop("id", None)
+        probe = recurrence.new(dict(current, **rule))
+        if probe._rrule_serialize() == recurrence._rrule_serialize():
+            return False
+        recurrence.write(rule)
+        detached = recurrence._apply_recurrence()
+        self._drop_occurrences(detached)
+        self._note(
+            recurrence.base_event_id,
+            self.env._(
+                "The series' rule was changed in Outlook (%(mailbox)s): its "
+                "occurrences follow the new rule.",
+                mailbox=self.email,
+            ),
+        )
+        return True
+
+    def _drop_occurrences(self, events):
+        """Remove occurrences Outlook no longer has, with their links (nothing
+        is sent back: Outlook removed them itself)."""
+        events = events.exists()
+        if not events:
+            return
+        self.env["exchange.item.link"].search(
+            [("res_model", "=", EVENT), ("res_id", "in", events.ids)]
+        ).unlink()
+        events.with_context(**SYNC_CONTEXT).unlink()
+
+    def _apply_deleted_occurrences(self, recurrence, starts):
+        """Occurrences deleted in Outlook (DeletedOccurrences of the master)."""
+        starts = set(starts or [])
+        if not starts:
+            return
+        for event in recurrence.calendar_event_ids.filtered(
+            lambda e: e.start in starts
+        ):
+            link = self._links(EVENT, [("res_id", "=", event.id)])
+            if link:
+                self._remote_event_removed(link)
+            else:
+                event.with_context(**SYNC_CONTEXT).unlink()
+
+    def _remote_series_removed(self, link):
+        """A series master deleted in Outlook: its occurrences go as each
+        occurrence's deletion would (an attendee only leaves them)."""
+        recurrence = self.env[RECURRENCE].browse(link.res_id).exists()
+        if recurrence:
+            events = recurrence.calendar_event_ids
+            for event_link in self._links(EVENT, [("res_id", "in", events.ids)]):
+                self._remote_event_removed(event_link)
+            rest = events.exists()
+            if link.is_origin or rest.user_id == self.user_id:
+                rest.with_context(**SYNC_CONTEXT).unlink()
+        link.unlink()
+
     def _apply_series_instances(self, items, by_remote, stats, backend, box, run, now):
         """Link occurrences of Outlook series to the occurrences of the Odoo
         recurrence of their master, creating that recurrence from the master
@@ -818,9 +934,10 @@ class ExchangeSyncMailbox(models.Model):
             handled.add(item["remote_id"])
         return handled
 
-    def _series_recurrences(self, master_ids, backend, box, now):
+    def _series_recurrences(self, master_ids, backend, box, now, masters=None):
         """``{master remote id: calendar.recurrence}``; unknown masters are read
-        once and become a recurrence (or find the one this mailbox created)."""
+        once (unless given in ``masters``) and become a recurrence (or find the
+        one this mailbox created)."""
         Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
         Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
         links = self._links(RECURRENCE, [("remote_id", "in", list(master_ids))])
@@ -828,7 +945,9 @@ class ExchangeSyncMailbox(models.Model):
             link.remote_id: Recurrence.browse(link.res_id).exists() for link in links
         }
         for master_id in sorted(set(master_ids) - set(result)):
-            master = backend.get_series_master(box, master_id) if backend else None
+            master = (masters or {}).get(master_id)
+            if not master and backend:
+                master = backend.get_series_master(box, master_id)
             if not master or not master.get("recurrence"):
                 continue
             recurrence = Recurrence
@@ -850,6 +969,9 @@ class ExchangeSyncMailbox(models.Model):
                 )
                 recurrence = base.recurrence_id
                 recurrence.calendar_event_ids.write({"exchange_need_sync": False})
+                self._apply_deleted_occurrences(
+                    recurrence, master.get("deleted_starts")
+                )
             self.env["exchange.item.link"].create(
                 dict(
                     self._link_vals(master, now, need_push=False),
@@ -1051,6 +1173,7 @@ class ExchangeSyncMailbox(models.Model):
                     stats["pushed"] += 1
             self._commit_batch()
         if backend.supports_series:
+            self._push_series_changes(backend, box, mailbox_by_user, stats, now)
             self._push_new_items(
                 self._recurrences_to_create(window, mailbox_by_user),
                 RECURRENCE,
@@ -1072,6 +1195,30 @@ class ExchangeSyncMailbox(models.Model):
             stats,
             now,
         )
+
+    def _push_series_changes(self, backend, box, mailbox_by_user, stats, now):
+        """Series changed in Odoo as a whole ("all events": a new rule, time or
+        subject): the master is updated and Outlook remakes the occurrences,
+        which the next run links again. Only the organizer's mailbox sends it."""
+        Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
+        for batch in self._in_batches(
+            self._links(RECURRENCE, [("need_push", "=", True)])
+        ):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    recurrence = Recurrence.browse(link.res_id).exists()
+                    first = recurrence.calendar_event_ids.sorted("start")[:1]
+                    if not first or mailbox_by_user.get(first.user_id.id) != self:
+                        link.need_push = False
+                        continue
+                    result = backend.update_event(
+                        box,
+                        link.remote_id,
+                        self._series_payload_values(recurrence, mailbox_by_user),
+                    )
+                    link.write(self._link_vals(result, now, need_push=False))
+                    stats["pushed"] += 1
+            self._commit_batch()
 
     def _push_new_items(
         self, records, res_model, create_remote, batch_size, stats, now

@@ -186,11 +186,12 @@ class EwsBackend:
     name = "ews"
     # SyncFolderItems covers the whole folder: the window only filters it
     state_follows_window = True
-    # recurring masters are not mapped yet (see readme/ROADMAP.md)
-    supports_series = False
+    # recurring masters (Recurrence, Modified/DeletedOccurrences) ↔ recurrences
+    supports_series = True
 
     def __init__(self, client):
         self.client = client
+        self._masters = {}  # (mailbox, master id) -> master values, this run
 
     @property
     def request_count(self):
@@ -213,29 +214,67 @@ class EwsBackend:
             raise SyncStateExpired(str(exc)) from exc
 
     def events_page(self, box, state, window):
+        """SyncFolderItems reports a series by its master only: a changed
+        master comes with its occurrences in the window (one CalendarView)."""
         changes, new_state, done = self._sync_page(box, "calendar", state)
-        items = []
+        items, masters = [], {}
         for item in changes:
             values = mapping.event_from_ews(item)
-            if not values["removed"] and not _overlaps(values, window):
+            if values.get("series_type") == "seriesMaster":
+                self._masters[box.email, values["remote_id"]] = values
+                if _series_overlaps(values, window):
+                    masters[values["ical_uid"]] = values["remote_id"]
+                else:
+                    values["left_window"] = True
+            elif not values["removed"] and not _overlaps(values, window):
                 # EWS syncs the whole folder: outside the window only linked
                 # items are followed, nothing new is taken in
                 values["left_window"] = True
             items.append(values)
+        if masters:
+            instances = self.client.list_series_instances(
+                box.email, *window, uids=set(masters)
+            )
+            items += self._with_masters(box, instances, masters)
         return Page(items=items, state=new_state, done=done)
 
+    def _with_masters(self, box, raw_instances, masters=None):
+        """Occurrence values with ``series_master_id``, found by the master's
+        UID, else read once per series (GetItem RecurringMasterItemId)."""
+        masters = dict(masters or {})
+        result = []
+        for raw in raw_instances:
+            values = mapping.event_from_ews(raw)
+            if values["series_type"] not in ("occurrence", "exception"):
+                result.append(values)
+                continue
+            uid = values.get("ical_uid")
+            if uid not in masters:
+                master = self.client.master_of(box.email, values["remote_id"])
+                master = mapping.event_from_ews(master) if master else None
+                masters[uid] = master and master["remote_id"]
+                if master:
+                    self._masters[box.email, master["remote_id"]] = master
+            values["series_master_id"] = masters[uid]
+            result.append(values)
+        return result
+
     def get_series_master(self, box, master_id):
-        return None
+        """The recurring master (with its rule), read by this run or now."""
+        master = self._masters.get((box.email, master_id))
+        if master is None:
+            found = self.client.get_event(box.email, master_id)
+            master = mapping.event_from_ews(found) if found else None
+        if not master or master.get("series_type") != "seriesMaster":
+            return None
+        return master
 
     def refetch_events(self, box, remote_ids):
         # a full SyncFolderItems round lists the whole folder: unseen is deleted
         return []
 
     def window_events(self, box, window):
-        return [
-            mapping.event_from_ews(i)
-            for i in self.client.list_calendar(box.email, *window)
-        ]
+        return self._with_masters(box, self.client.list_calendar(box.email, *window))
 
     def create_event(self, box, values, key):
         return mapping.event_from_ews(
@@ -295,6 +334,15 @@ class EwsBackend:
 
     def delete_task(self, box, remote_id):
         return self.client.delete_item(box.email, remote_id)
+
+
+def _series_overlaps(master, window):
+    """Whether a series has occurrences in the window (endless series reach
+    beyond any window end)."""
+    start, end = master.get("start"), master.get("series_end")
+    if not start or not window:
+        return True
+    return start < window[1] and (end is None or end >= window[0])
 
 
 def _overlaps(values, window):

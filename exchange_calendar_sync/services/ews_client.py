@@ -34,8 +34,25 @@ EVENT_FIELDS = [
     "uid",
     "type",
     "is_cancelled",
+    "original_start",
+    "recurrence",
+    "first_occurrence",
+    "last_occurrence",
+    "modified_occurrences",
+    "deleted_occurrences",
     KEY_FIELD,
 ]
+# Graph patternedRecurrence words ↔ exchangelib's 1-based enum indexes
+WEEKDAYS = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+WEEK_INDEXES = ["first", "second", "third", "fourth", "last"]
 TASK_FIELDS = [
     "subject",
     "body",
@@ -291,6 +308,54 @@ class EwsClient:
         )
         return self._fetch(email, "calendar", ids) if ids else []
 
+    def list_series_instances(self, email, start, end, uids=None):
+        """Occurrences and exceptions of recurring series overlapping
+        [start, end] (of the series with these iCalendar ``uids`` if given).
+
+        One FindItem CalendarView that also returns each item's UID and
+        CalendarItemType, then GetItem for the occurrences wanted only.
+        """
+        folder = self._call(self._folder, email, "calendar")
+        self.request_count += 1
+        found = self._call(
+            lambda: list(
+                folder.view(start=_ews_time(start), end=_ews_time(end)).values_list(
+                    "id", "changekey", "uid", "type"
+                )
+            )
+        )
+        ids = [
+            (item_id, changekey)
+            for item_id, changekey, uid, kind in found
+            if kind in ("Occurrence", "Exception") and (uids is None or uid in uids)
+        ]
+        return self._fetch(email, "calendar", ids) if ids else []
+
+    def get_event(self, email, item_id):
+        """One calendar item (a master with its occurrence summaries), or None."""
+        found = self._fetch(email, "calendar", [(item_id, None)])
+        return found[0] if found else None
+
+    def master_of(self, email, occurrence_id):
+        """The recurring master of an occurrence (GetItem with a
+        RecurringMasterItemId), None if it is gone."""
+        from exchangelib.properties import RecurringMasterItemId
+
+        account = self._account(email)
+        folder = self._folder(email, "calendar")
+        self.request_count += 1
+        result = self._call(
+            lambda: list(
+                account.fetch(
+                    ids=[RecurringMasterItemId(id=occurrence_id)],
+                    folder=folder,
+                    only_fields=EVENT_FIELDS,
+                )
+            )
+        )
+        found = [_event_dict(i) for i in result if not isinstance(i, Exception)]
+        return found[0] if found else None
+
     def list_tasks(self, email):
         return [i for i in self._all(email, "tasks") if i.get("status") != "Completed"]
 
@@ -304,6 +369,8 @@ class EwsClient:
                 continue
             if name == "body_html":
                 item.body = HTMLBody(value or "")
+            elif name == "recurrence":
+                item.recurrence = recurrence_to_ews(value)
             elif name in ("start", "end", "due_date"):
                 setattr(item, name, _ews_time(value))
             elif name == "percent_complete":
@@ -432,6 +499,155 @@ def _plain_time(value):
     return value
 
 
+def recurrence_to_ews(recurrence):
+    """A Graph-shaped patternedRecurrence (the neutral form of :mod:`mapping`)
+    → exchangelib ``Recurrence`` (a pattern and a boundary)."""
+    from exchangelib import EWSDate
+    from exchangelib.recurrence import (
+        AbsoluteMonthlyPattern,
+        AbsoluteYearlyPattern,
+        DailyPattern,
+        EndDatePattern,
+        NoEndPattern,
+        NumberedPattern,
+        Recurrence,
+        RelativeMonthlyPattern,
+        RelativeYearlyPattern,
+        WeeklyPattern,
+    )
+
+    pattern, rule_range = recurrence["pattern"], recurrence["range"]
+    kind = pattern.get("type")
+    interval = max(int(pattern.get("interval") or 1), 1)
+    days = [WEEKDAYS.index(d.lower()) + 1 for d in pattern.get("daysOfWeek") or []]
+    index = WEEK_INDEXES.index(pattern.get("index") or "first") + 1
+    if kind == "daily":
+        rule = DailyPattern(interval=interval)
+    elif kind == "weekly":
+        first = WEEKDAYS.index((pattern.get("firstDayOfWeek") or "monday").lower())
+        rule = WeeklyPattern(
+            interval=interval, weekdays=days or [1], first_day_of_week=first + 1
+        )
+    elif kind == "absoluteMonthly":
+        rule = AbsoluteMonthlyPattern(
+            interval=interval, day_of_month=int(pattern.get("dayOfMonth") or 1)
+        )
+    elif kind == "relativeMonthly":
+        rule = RelativeMonthlyPattern(
+            interval=interval, weekday=(days or [1])[0], week_number=index
+        )
+    elif kind == "absoluteYearly":
+        rule = AbsoluteYearlyPattern(
+            day_of_month=int(pattern.get("dayOfMonth") or 1),
+            month=int(pattern.get("month") or 1),
+        )
+    elif kind == "relativeYearly":
+        rule = RelativeYearlyPattern(
+            weekday=(days or [1])[0],
+            week_number=index,
+            month=int(pattern.get("month") or 1),
+        )
+    else:
+        raise EwsError(f"Unsupported recurrence pattern {kind!r}")
+    start = date.fromisoformat(rule_range["startDate"][:10])
+    start = EWSDate(start.year, start.month, start.day)
+    if rule_range.get("type") == "numbered":
+        boundary = NumberedPattern(
+            start=start, number=int(rule_range["numberOfOccurrences"])
+        )
+    elif rule_range.get("type") == "endDate":
+        end = date.fromisoformat(rule_range["endDate"][:10])
+        boundary = EndDatePattern(
+            start=start, end=EWSDate(end.year, end.month, end.day)
+        )
+    else:
+        boundary = NoEndPattern(start=start)
+    return Recurrence(pattern=rule, boundary=boundary)
+
+
+def recurrence_from_ews(recurrence):
+    """exchangelib ``Recurrence`` → Graph-shaped patternedRecurrence (None for
+    regenerating task patterns, which calendars never have)."""
+    from exchangelib.recurrence import (
+        AbsoluteMonthlyPattern,
+        AbsoluteYearlyPattern,
+        DailyPattern,
+        EndDatePattern,
+        NumberedPattern,
+        RelativeMonthlyPattern,
+        RelativeYearlyPattern,
+        WeeklyPattern,
+    )
+
+    rule = recurrence.pattern
+
+    def day_name(value):
+        return WEEKDAYS[int(value) - 1] if isinstance(value, int) else value.lower()
+
+    if isinstance(rule, DailyPattern):
+        pattern = {"type": "daily", "interval": rule.interval}
+    elif isinstance(rule, WeeklyPattern):
+        weekdays = rule.weekdays if isinstance(rule.weekdays, list) else [rule.weekdays]
+        pattern = {
+            "type": "weekly",
+            "interval": rule.interval,
+            "daysOfWeek": [day_name(d) for d in weekdays],
+            "firstDayOfWeek": day_name(rule.first_day_of_week or 1),
+        }
+    elif isinstance(rule, AbsoluteMonthlyPattern):
+        pattern = {
+            "type": "absoluteMonthly",
+            "interval": rule.interval,
+            "dayOfMonth": rule.day_of_month,
+        }
+    elif isinstance(rule, RelativeMonthlyPattern):
+        pattern = {
+            "type": "relativeMonthly",
+            "interval": rule.interval,
+            "daysOfWeek": [day_name(rule.weekday)],
+            "index": WEEK_INDEXES[int(rule.week_number) - 1],
+        }
+    elif isinstance(rule, AbsoluteYearlyPattern):
+        pattern = {
+            "type": "absoluteYearly",
+            "interval": 1,
+            "dayOfMonth": rule.day_of_month,
+            "month": int(rule.month),
+        }
+    elif isinstance(rule, RelativeYearlyPattern):
+        pattern = {
+            "type": "relativeYearly",
+            "interval": 1,
+            "daysOfWeek": [day_name(rule.weekday)],
+            "index": WEEK_INDEXES[int(rule.week_number) - 1],
+            "month": int(rule.month),
+        }
+    else:
+        return None
+    boundary = recurrence.boundary
+    # a range's dates are days of the series' own zone: never shifted to UTC
+    rule_range = {"type": "noEnd", "startDate": _day(boundary.start).isoformat()}
+    if isinstance(boundary, NumberedPattern):
+        rule_range.update(type="numbered", numberOfOccurrences=boundary.number)
+    elif isinstance(boundary, EndDatePattern):
+        rule_range.update(type="endDate", endDate=_day(boundary.end).isoformat())
+    return {"pattern": pattern, "range": rule_range}
+
+
+def _day(value):
+    value = value.date() if isinstance(value, datetime) else value
+    return date(value.year, value.month, value.day)
+
+
+def _occurrence_dict(occurrence):
+    return {
+        "id": occurrence.id,
+        "start": _plain_time(occurrence.start),
+        "end": _plain_time(occurrence.end),
+        "original_start": _plain_time(occurrence.original_start),
+    }
+
+
 def _email(mailbox):
     return getattr(mailbox, "email_address", None)
 
@@ -460,6 +676,18 @@ def _event_dict(item):
         "type": item.type,
         "is_cancelled": bool(item.is_cancelled),
         "odoo_key": getattr(item, KEY_FIELD, None),
+        "original_start": _plain_time(item.original_start),
+        "recurrence": recurrence_from_ews(item.recurrence) if item.recurrence else None,
+        "start_timezone": getattr(item._start_timezone, "key", None),
+        "last_occurrence_end": _plain_time(item.last_occurrence.end)
+        if item.last_occurrence
+        else None,
+        "modified_occurrences": [
+            _occurrence_dict(o) for o in item.modified_occurrences or []
+        ],
+        "deleted_occurrences": [
+            _plain_time(o.start) for o in item.deleted_occurrences or []
+        ],
     }
 
 

@@ -408,7 +408,18 @@ def event_to_ews(values):
     else:
         result["start"] = values["start"].replace(tzinfo=timezone.utc)
         result["end"] = values["stop"].replace(tzinfo=timezone.utc)
+    if values.get("recurrence"):
+        # the Graph-shaped rule; ews_client makes it an EWS Recurrence
+        result["recurrence"] = values["recurrence"]
     return result
+
+
+EWS_SERIES_TYPES = {
+    "Single": "singleInstance",
+    "Occurrence": "occurrence",
+    "Exception": "exception",
+    "RecurringMaster": "seriesMaster",
+}
 
 
 def event_from_ews(item):
@@ -452,8 +463,18 @@ def event_from_ews(item):
             if item.get("legacy_free_busy_status") == "Free"
             else "busy",
             "series": item.get("type") not in (None, "Single"),
+            "series_type": EWS_SERIES_TYPES.get(item.get("type"), "singleInstance"),
+            "series_master_id": item.get("series_master_id"),
+            "original_start": parse_datetime(item.get("original_start")),
         }
     )
+    if item.get("type") == "RecurringMaster" and item.get("recurrence"):
+        values["recurrence"] = recurrence_from_graph(item["recurrence"])
+        values["series_tz"] = zone(item.get("start_timezone")).key
+        values["series_end"] = parse_datetime(item.get("last_occurrence_end"))
+        values["deleted_starts"] = [
+            parse_datetime(start) for start in item.get("deleted_occurrences") or []
+        ]
     return values
 
 

@@ -12,3 +12,4 @@ from . import test_rolling_window
 from . import test_ews_deployment
 from . import test_crash_process
 from . import test_recurrence
+from . import test_ews_recurrence

@@ -241,3 +241,47 @@ class TestGraphRecurrence(ExchangeSyncCase):
             [e["type"] for e in self.fake.events("bo@nordlys.example")],
             ["seriesMaster"],
         )
+
+    def test_rule_changed_in_odoo_patches_the_series_master(self):
+        weekday = mapping.WEEKDAY_FIELDS[self.base.weekday()]
+        event = self.new_event(
+            name="Fredagsbar",
+            recurrency=True,
+            rrule_type="weekly",
+            end_type="count",
+            count=5,
+            **{weekday: True},
+        )
+        self.sync()
+        self.sync()
+        master_id = self.series_link().remote_id
+        self.assertEqual(len(self.links(self.mb_anna)), 5)
+        event.write({"count": 3, "recurrence_update": "all_events"})
+        new_recurrence = event.recurrence_id
+        self.assertEqual(self.series_link().res_id, new_recurrence.id)
+        self.sync()
+        writes = [
+            (r.method, r.path.rsplit("/", 1)[-1])
+            for r in self.fake.requests
+            if r.method in ("POST", "PATCH", "DELETE") and "/events" in r.path
+        ]
+        # one PATCH of the master, no occurrence deleted one by one
+        self.assertEqual(writes, [("POST", "events"), ("PATCH", master_id)])
+        master = next(e for e in self.fake.events(ANNA) if e["id"] == master_id)
+        self.assertEqual(master["recurrence"]["range"]["numberOfOccurrences"], 3)
+        self.sync()
+        occurrences = self.fake.occurrences(ANNA, master_id, *self.window())
+        self.assertEqual(len(occurrences), 3)
+        links = self.links(self.mb_anna)
+        self.assertEqual(
+            sorted(links.mapped("remote_id")), sorted(o["id"] for o in occurrences)
+        )
+        for occurrence in occurrences:
+            linked = self.event_for(occurrence["id"])
+            self.assertEqual(linked.recurrence_id, new_recurrence)
+            self.assertEqual(
+                linked.start, mapping.graph_time_to_utc(occurrence["start"])
+            )
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Fredagsbar")]), 3
+        )

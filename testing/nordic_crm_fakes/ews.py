@@ -12,6 +12,19 @@ autodiscover or version probing calls.
 
 Tests drive the "Outlook side" with :meth:`FakeEws.add_event`,
 :meth:`update_item`, :meth:`delete_item` and :meth:`add_task`.
+
+Recurring series are stored as Exchange stores them: one ``CalendarItem`` of
+``CalendarItemType`` ``RecurringMaster`` with its ``Recurrence`` (a pattern
+such as ``WeeklyRecurrence`` and a range such as ``NumberedRecurrence``).
+``SyncFolderItems`` reports the master only; ``FindItem`` with a
+``CalendarView`` expands it into ``Occurrence`` and ``Exception`` items;
+``GetItem`` of the master adds ``FirstOccurrence``, ``LastOccurrence``,
+``ModifiedOccurrences`` and ``DeletedOccurrences``; an occurrence's ``ItemId``
+can be read, updated (it becomes an exception) or deleted (it becomes a
+deleted occurrence), and ``RecurringMasterItemId`` reads its master. Series
+repeat in UTC (the fake ignores ``StartTimeZone``). Tests drive series with
+:meth:`add_series`, :meth:`occurrences`, :meth:`move_occurrence`,
+:meth:`cancel_occurrence` and :meth:`set_recurrence`.
 """
 
 import base64
@@ -19,8 +32,9 @@ import copy
 import itertools
 import secrets
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
+from dateutil import rrule
 from lxml import etree
 
 from nordic_crm_fakes.base import FakeServer, Reply
@@ -36,6 +50,30 @@ FOLDER_TAGS = {
     "tasks": "TasksFolder",
 }
 FOLDER_CLASSES = {"calendar": "IPF.Appointment", "tasks": "IPF.Task"}
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEK_INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+# what GetItem adds to a master and drops from its occurrences
+SERIES_TAGS = (
+    "Recurrence",
+    "FirstOccurrence",
+    "LastOccurrence",
+    "ModifiedOccurrences",
+    "DeletedOccurrences",
+)
 
 
 def t(tag):
@@ -101,6 +139,9 @@ class FakeEws(FakeServer):
         # callable(operation_name) -> Reply | None, asked after the operation ran
         # (simulates an answer lost after Exchange did the work)
         self.fail_after = None
+        # recurring masters: {master id: {"modified": {original start: [fields]},
+        # "deleted": {original start}}}, as Exchange keeps a series' exceptions
+        self.series = {}
 
     @property
     def endpoint(self):
@@ -257,6 +298,8 @@ class FakeEws(FakeServer):
             if child is None:
                 child = _sub(elem, t(tag))
             child.text = value if isinstance(value, str) else _stamp(value)
+        if item_id in self.series:
+            self.series[item_id]["version"] = secrets.token_hex(4)
         self._touch(elem, when)
         self._log(folder, item_id)
 
@@ -271,6 +314,326 @@ class FakeEws(FakeServer):
     def text(self, elem, tag):
         child = elem.find(t(tag))
         return child.text if child is not None else None
+
+    # -- recurring series (Outlook side) ----------------------------------------
+    def add_series(
+        self,
+        email,
+        subject,
+        start,
+        end,
+        pattern="Weekly",
+        interval=1,
+        days_of_week=None,
+        day_of_month=None,
+        count=None,
+        until=None,
+        **extra,
+    ):
+        """A recurring series created in Outlook: its ``RecurringMaster`` with a
+        ``<pattern>Recurrence`` (Daily, Weekly, AbsoluteMonthly) and a
+        Numbered / EndDate / NoEnd range starting on ``start``'s day."""
+        item_id = self.add_event(email, subject, start, end, **extra)
+        _kind, folder = self.find(email, item_id)
+        elem = folder["items"][item_id]
+        elem.find(t("CalendarItemType")).text = "RecurringMaster"
+        elem.append(
+            self.recurrence_elem(
+                start.date(),
+                pattern,
+                interval,
+                days_of_week or [DAYS[start.weekday()]],
+                day_of_month or start.day,
+                count,
+                until,
+            )
+        )
+        self.series[item_id] = self._series_state()
+        return item_id
+
+    @staticmethod
+    def recurrence_elem(
+        first_day,
+        pattern="Weekly",
+        interval=1,
+        days_of_week=("Monday",),
+        day_of_month=1,
+        count=None,
+        until=None,
+    ):
+        """A ``t:Recurrence`` element as EWS documents it (RecurrenceType)."""
+        recurrence = etree.Element(t("Recurrence"), nsmap={"t": T})
+        rule = _sub(recurrence, t(f"{pattern}Recurrence"))
+        _sub(rule, t("Interval"), interval)
+        if pattern == "Weekly":
+            _sub(rule, t("DaysOfWeek"), " ".join(days_of_week))
+            _sub(rule, t("FirstDayOfWeek"), "Monday")
+        elif pattern == "AbsoluteMonthly":
+            _sub(rule, t("DayOfMonth"), day_of_month)
+        if count:
+            boundary = _sub(recurrence, t("NumberedRecurrence"))
+            _sub(boundary, t("StartDate"), first_day.isoformat())
+            _sub(boundary, t("NumberOfOccurrences"), count)
+        elif until:
+            boundary = _sub(recurrence, t("EndDateRecurrence"))
+            _sub(boundary, t("StartDate"), first_day.isoformat())
+            _sub(boundary, t("EndDate"), until.isoformat())
+        else:
+            boundary = _sub(recurrence, t("NoEndRecurrence"))
+            _sub(boundary, t("StartDate"), first_day.isoformat())
+        return recurrence
+
+    def set_recurrence(self, email, master_id, start=None, end=None, **rule):
+        """The series' pattern changed in Outlook (``rule`` as for
+        :meth:`add_series`): Exchange drops its exceptions and deleted
+        occurrences, as it does when a pattern is edited."""
+        _kind, folder = self.find(email, master_id)
+        elem = folder["items"][master_id]
+        if start is not None:
+            elem.find(t("Start")).text = _stamp(start)
+            elem.find(t("End")).text = _stamp(end)
+        first = self._parse_stamp(elem.findtext(t("Start")))
+        old = elem.find(t("Recurrence"))
+        elem.replace(
+            old,
+            self.recurrence_elem(
+                first.date(),
+                rule.get("pattern", "Weekly"),
+                rule.get("interval", 1),
+                rule.get("days_of_week") or [DAYS[first.weekday()]],
+                rule.get("day_of_month") or first.day,
+                rule.get("count"),
+                rule.get("until"),
+            ),
+        )
+        self.series[master_id] = self._series_state()
+        self._touch(elem)
+        self._log(folder, master_id)
+
+    def occurrences(self, email, master_id, start=None, end=None):
+        """The series' occurrences and exceptions overlapping [start, end), as
+        plain dicts (``id``, ``type``, ``subject``, ``start``, ``end``,
+        ``original_start``)."""
+        _kind, folder = self.find(email, master_id)
+        master = folder["items"][master_id]
+        result = []
+        for elem in self._expand(master_id, master, start, end):
+            result.append(
+                {
+                    "id": elem.find(t("ItemId")).get("Id"),
+                    "type": self.text(elem, "CalendarItemType"),
+                    "subject": self.text(elem, "Subject"),
+                    "location": self.text(elem, "Location"),
+                    "start": self._parse_stamp(self.text(elem, "Start")),
+                    "end": self._parse_stamp(self.text(elem, "End")),
+                    "original_start": self._parse_stamp(
+                        self.text(elem, "OriginalStart")
+                    ),
+                }
+            )
+        return result
+
+    def move_occurrence(self, email, occurrence_id, start, end):
+        """One occurrence moved in Outlook: it becomes an exception."""
+        changes = []
+        for tag, value in (("Start", start), ("End", end)):
+            elem = etree.Element(t(tag))
+            elem.text = _stamp(value)
+            changes.append((tag, elem))
+        self._modify_occurrence(occurrence_id, changes)
+
+    def cancel_occurrence(self, email, occurrence_id):
+        """One occurrence deleted in Outlook (the series goes on)."""
+        master_id, original = self._occurrence_key(occurrence_id)
+        self.series[master_id]["deleted"].add(original)
+        self.series[master_id]["modified"].pop(original, None)
+        self._touch_master(master_id)
+
+    # -- recurring series (Exchange's side) ------------------------------------
+    @staticmethod
+    def _series_state():
+        """A series' exceptions; ``version`` changes when the master itself
+        changes (its occurrences' ChangeKey follow it, not each exception)."""
+        return {"modified": {}, "deleted": set(), "version": secrets.token_hex(4)}
+
+    @staticmethod
+    def occurrence_id(master_id, original):
+        raw = f"OCC|{master_id}|{original:%Y%m%dT%H%M%S}".encode()
+        return base64.b64encode(raw).decode()
+
+    def _occurrence_key(self, item_id):
+        """``(master id, original start)`` of an occurrence id, else None."""
+        try:
+            raw = base64.b64decode(item_id.encode(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not raw.startswith("OCC|"):
+            return None
+        _prefix, master_id, stamp = raw.split("|", 2)
+        if master_id not in self.series:
+            return None
+        return master_id, datetime.strptime(stamp, "%Y%m%dT%H%M%S")
+
+    def _touch_master(self, master_id):
+        _email, _kind, folder = self._locate(master_id)
+        self._touch(folder["items"][master_id])
+        self._log(folder, master_id)
+
+    def _modify_occurrence(self, occurrence_id, changes):
+        master_id, original = self._occurrence_key(occurrence_id)
+        fields = dict(self.series[master_id]["modified"].get(original, []))
+        fields.update(changes)
+        fields["ChangeKey"] = secrets.token_hex(6)
+        self.series[master_id]["modified"][original] = list(fields.items())
+        self._touch_master(master_id)
+
+    def _rule(self, master):
+        """dateutil rrule of a master's ``Recurrence`` (UTC)."""
+        recurrence = master.find(t("Recurrence"))
+        first = self._parse_stamp(master.findtext(t("Start")))
+        kwargs, freq = {}, rrule.DAILY
+        for child in recurrence:
+            name = etree.QName(child).localname
+            text = {etree.QName(c).localname: c.text for c in child}
+            if name.endswith("Recurrence") and "Interval" in text:
+                kwargs["interval"] = max(int(text.get("Interval") or 1), 1)
+            if name == "WeeklyRecurrence":
+                freq = rrule.WEEKLY
+                kwargs["byweekday"] = [
+                    DAYS.index(day) for day in (text.get("DaysOfWeek") or "").split()
+                ]
+                kwargs["wkst"] = DAYS.index(text.get("FirstDayOfWeek") or "Monday")
+            elif name == "AbsoluteMonthlyRecurrence":
+                freq = rrule.MONTHLY
+                kwargs["bymonthday"] = int(text["DayOfMonth"])
+            elif name == "RelativeMonthlyRecurrence":
+                freq = rrule.MONTHLY
+                day = rrule.weekday(DAYS.index(text["DaysOfWeek"]))
+                kwargs["byweekday"] = day(WEEK_INDEX[text["DayOfWeekIndex"]])
+            elif name == "AbsoluteYearlyRecurrence":
+                freq = rrule.YEARLY
+                kwargs["bymonth"] = MONTHS.index(text["Month"]) + 1
+                kwargs["bymonthday"] = int(text["DayOfMonth"])
+            elif name == "NumberedRecurrence":
+                kwargs["count"] = int(text["NumberOfOccurrences"])
+                start_day = date.fromisoformat(text["StartDate"][:10])
+            elif name in ("EndDateRecurrence", "NoEndRecurrence"):
+                start_day = date.fromisoformat(text["StartDate"][:10])
+                if text.get("EndDate"):
+                    end_day = date.fromisoformat(text["EndDate"][:10])
+                    kwargs["until"] = datetime.combine(end_day, time(23, 59, 59))
+        dtstart = datetime.combine(start_day, first.time())
+        return rrule.rrule(freq, dtstart=dtstart, **kwargs)
+
+    def _originals(self, master, until=None):
+        """Original starts of a master's occurrences (to ``until`` if endless)."""
+        rule = self._rule(master)
+        if rule._count or rule._until:
+            return list(rule)[:999]
+        until = until or datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(
+            days=730
+        )
+        return rule.between(datetime.min, until, inc=True)
+
+    def _occurrence_elem(self, master_id, master, original):
+        """The Occurrence (or Exception) item of ``original``, None if deleted."""
+        state = self.series[master_id]
+        if original in state["deleted"]:
+            return None
+        length = self._parse_stamp(master.findtext(t("End"))) - self._parse_stamp(
+            master.findtext(t("Start"))
+        )
+        elem = copy.deepcopy(master)
+        for tag in SERIES_TAGS:
+            for old in elem.findall(t(tag)):
+                elem.remove(old)
+        modified = dict(state["modified"].get(original, []))
+        ident = elem.find(t("ItemId"))
+        ident.set("Id", self.occurrence_id(master_id, original))
+        ident.set(
+            "ChangeKey",
+            state["version"] + modified.get("ChangeKey", ""),
+        )
+        elem.find(t("CalendarItemType")).text = (
+            "Exception" if modified else "Occurrence"
+        )
+        elem.find(t("Start")).text = _stamp(original)
+        elem.find(t("End")).text = _stamp(original + length)
+        _sub(elem, t("OriginalStart"), _stamp(original))
+        for tag, value in modified.items():
+            if tag == "ChangeKey":
+                continue
+            old = elem.find(t(tag))
+            if old is not None:
+                elem.remove(old)
+            elem.append(copy.deepcopy(value))
+        return elem
+
+    def _expand(self, master_id, master, start=None, end=None):
+        until = end + timedelta(days=1) if end else None
+        for original in self._originals(master, until):
+            elem = self._occurrence_elem(master_id, master, original)
+            if elem is None:
+                continue
+            occ_start = self._parse_stamp(elem.findtext(t("Start")))
+            occ_end = self._parse_stamp(elem.findtext(t("End")))
+            if (end is None or occ_start < end) and (start is None or occ_end > start):
+                yield elem
+
+    def _master_view(self, master_id, master):
+        """A master as GetItem returns it, with its occurrence summaries."""
+        elem = copy.deepcopy(master)
+        state = self.series[master_id]
+        originals = self._originals(master)
+        live = [o for o in originals if o not in state["deleted"]]
+
+        def summary(tag, original):
+            occurrence = self._occurrence_elem(master_id, master, original)
+            node = etree.Element(t(tag))
+            ident = occurrence.find(t("ItemId"))
+            _sub(
+                node, t("ItemId"), Id=ident.get("Id"), ChangeKey=ident.get("ChangeKey")
+            )
+            for name in ("Start", "End", "OriginalStart"):
+                _sub(node, t(name), occurrence.findtext(t(name)))
+            return node
+
+        rule = self._rule(master)
+        if live:
+            elem.append(summary("FirstOccurrence", live[0]))
+            if rule._count or rule._until:
+                elem.append(summary("LastOccurrence", live[-1]))
+        if state["modified"]:
+            modified = _sub(elem, t("ModifiedOccurrences"))
+            for original in sorted(state["modified"]):
+                modified.append(summary("Occurrence", original))
+        if state["deleted"]:
+            deleted = _sub(elem, t("DeletedOccurrences"))
+            for original in sorted(state["deleted"]):
+                node = _sub(deleted, t("DeletedOccurrence"))
+                _sub(node, t("Start"), _stamp(original))
+        return elem
+
+    def _resolve(self, item_id):
+        """``(kind, element)`` of any item id: stored, occurrence or None."""
+        _email, _kind, folder = self._locate(item_id)
+        if folder is not None:
+            elem = folder["items"][item_id]
+            if item_id in self.series:
+                return "master", self._master_view(item_id, elem)
+            return "item", elem
+        key = self._occurrence_key(item_id)
+        if key:
+            master_id, original = key
+            _email, _kind, folder = self._locate(master_id)
+            master = folder["items"][master_id] if folder else None
+            if master is not None and original in self._originals(
+                master, original + timedelta(days=1)
+            ):
+                occurrence = self._occurrence_elem(master_id, master, original)
+                if occurrence is not None:
+                    return "occurrence", occurrence
+        return None, None
 
     # -- SOAP ----------------------------------------------------------------
     def handle(self, request):
@@ -491,7 +854,33 @@ class FakeEws(FakeServer):
         return message
 
     def _item_ids(self, operation):
-        return [e.get("Id") for e in operation.iter(t("ItemId"))]
+        """Ids of ``ItemId``, ``OccurrenceItemId`` (master + 1-based index) and
+        ``RecurringMasterItemId`` (an occurrence's master) elements."""
+        ids = []
+        for elem in operation.iter(
+            t("ItemId"), t("OccurrenceItemId"), t("RecurringMasterItemId")
+        ):
+            name = etree.QName(elem).localname
+            if name == "ItemId":
+                ids.append(elem.get("Id"))
+            elif name == "RecurringMasterItemId":
+                key = self._occurrence_key(elem.get("OccurrenceId") or "")
+                ids.append(key[0] if key else elem.get("OccurrenceId"))
+            else:
+                master_id = elem.get("RecurringMasterId")
+                _email, _kind, folder = self._locate(master_id)
+                index = int(elem.get("InstanceIndex") or 0)
+                originals = (
+                    self._originals(folder["items"][master_id])
+                    if folder is not None and master_id in self.series
+                    else []
+                )
+                ids.append(
+                    self.occurrence_id(master_id, originals[index - 1])
+                    if 0 < index <= len(originals)
+                    else "unknown"
+                )
+        return ids
 
     def _locate(self, item_id):
         for email, box in self.mailboxes.items():
@@ -631,8 +1020,8 @@ class FakeEws(FakeServer):
     def _op_GetItem(self, operation, email):
         messages = []
         for item_id in self._item_ids(operation.find(m("ItemIds"))):
-            _email, _kind, folder = self._locate(item_id)
-            if folder is None:
+            _kind, elem = self._resolve(item_id)
+            if elem is None:
                 messages.append(
                     self._message(
                         "GetItem",
@@ -642,7 +1031,7 @@ class FakeEws(FakeServer):
                 )
                 continue
             message = self._message("GetItem")
-            _sub(message, m("Items")).append(copy.deepcopy(folder["items"][item_id]))
+            _sub(message, m("Items")).append(copy.deepcopy(elem))
             messages.append(message)
         return messages
 
@@ -675,12 +1064,16 @@ class FakeEws(FakeServer):
                     self._message("FindItem", "ErrorFolderNotFound", "No folder")
                 )
                 continue
-            found = [
-                elem
-                for elem in folder["items"].values()
-                if self._parse_stamp(elem.findtext(t("Start"))) < end
-                and self._parse_stamp(elem.findtext(t("End"))) > start
-            ]
+            found = []
+            for item_id, elem in folder["items"].items():
+                if item_id in self.series:
+                    # a CalendarView lists a series by its occurrences
+                    found.extend(self._expand(item_id, elem, start, end))
+                elif (
+                    self._parse_stamp(elem.findtext(t("Start"))) < end
+                    and self._parse_stamp(elem.findtext(t("End"))) > start
+                ):
+                    found.append(elem)
             self.calendar_views.append((start, end))
             message = self._message("FindItem")
             root = _sub(
@@ -699,6 +1092,10 @@ class FakeEws(FakeServer):
                     Id=ident.get("Id"),
                     ChangeKey=ident.get("ChangeKey"),
                 )
+                # the properties the sync asks for (AdditionalProperties)
+                for tag in ("UID", "CalendarItemType"):
+                    if elem.find(t(tag)) is not None:
+                        _sub(shell, t(tag), elem.findtext(t(tag)))
             messages.append(message)
         return messages
 
@@ -736,6 +1133,9 @@ class FakeEws(FakeServer):
         for elem in operation.find(m("Items")):
             item = copy.deepcopy(elem)
             item_id = self._store(owner, kind, item)
+            if kind == "calendar" and item.find(t("Recurrence")) is not None:
+                item.find(t("CalendarItemType")).text = "RecurringMaster"
+                self.series[item_id] = self._series_state()
             message = self._message("CreateItem")
             items = _sub(message, m("Items"))
             shell = _sub(items, item.tag)
@@ -753,6 +1153,9 @@ class FakeEws(FakeServer):
         messages = []
         for change in operation.find(m("ItemChanges")):
             ident = change.find(t("ItemId"))
+            if self._occurrence_key(ident.get("Id")):
+                messages.append(self._update_occurrence(ident.get("Id"), change))
+                continue
             _email, _kind, folder = self._locate(ident.get("Id"))
             if folder is None:
                 messages.append(
@@ -778,6 +1181,15 @@ class FakeEws(FakeServer):
                     old = elem.find(t(tag))
                     if old is not None:
                         elem.remove(old)
+            if (
+                ident.get("Id") in self.series
+                and change.find(f".//{t('FieldURI')}[@FieldURI='calendar:Recurrence']")
+                is not None
+            ):
+                # a new pattern: Exchange drops the series' exceptions
+                self.series[ident.get("Id")] = self._series_state()
+            elif ident.get("Id") in self.series:
+                self.series[ident.get("Id")]["version"] = secrets.token_hex(4)
             self._touch(elem)
             self._log(folder, ident.get("Id"))
             message = self._message("UpdateItem")
@@ -794,10 +1206,46 @@ class FakeEws(FakeServer):
             messages.append(message)
         return messages
 
+    def _update_occurrence(self, occurrence_id, change):
+        """UpdateItem of one occurrence: it becomes an exception."""
+        kind, _elem = self._resolve(occurrence_id)
+        if kind != "occurrence":
+            return self._message(
+                "UpdateItem",
+                "ErrorItemNotFound",
+                "The specified object was not found in the store.",
+            )
+        changes = []
+        for update in change.find(t("Updates")):
+            if etree.QName(update).localname == "SetItemField":
+                for new_value in update[1]:
+                    name = etree.QName(new_value).localname
+                    if name == "Recurrence":
+                        return self._message(
+                            "UpdateItem",
+                            "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+                            "An occurrence cannot have its own recurrence.",
+                        )
+                    changes.append((name, copy.deepcopy(new_value)))
+        self._modify_occurrence(occurrence_id, changes)
+        _kind, elem = self._resolve(occurrence_id)
+        message = self._message("UpdateItem")
+        items = _sub(message, m("Items"))
+        shell = _sub(items, elem.tag)
+        ident = elem.find(t("ItemId"))
+        _sub(shell, t("ItemId"), Id=ident.get("Id"), ChangeKey=ident.get("ChangeKey"))
+        conflicts = _sub(message, m("ConflictResults"))
+        _sub(conflicts, t("Count"), 0)
+        return message
+
     # DeleteItem
     def _op_DeleteItem(self, operation, email):
         messages = []
         for item_id in self._item_ids(operation.find(m("ItemIds"))):
+            if self._resolve(item_id)[0] == "occurrence":
+                self.cancel_occurrence(email, item_id)
+                messages.append(self._message("DeleteItem"))
+                continue
             owner, _kind, folder = self._locate(item_id)
             if folder is None:
                 messages.append(
@@ -809,5 +1257,6 @@ class FakeEws(FakeServer):
                 )
                 continue
             self.delete_item(owner, item_id)
+            self.series.pop(item_id, None)
             messages.append(self._message("DeleteItem"))
         return messages
