@@ -766,13 +766,14 @@ class ExchangeSyncMailbox(models.Model):
             for i in items
             if i.get("series_type") == "seriesMaster" or i["removed"]
         ]
-        if not ids:
-            return items
         links = {
             link.remote_id: link
-            for link in self._links(RECURRENCE, [("remote_id", "in", ids)])
+            for link in (
+                self._links(RECURRENCE, [("remote_id", "in", ids)])
+                if ids
+                else self.env["exchange.item.link"]
+            )
         }
-        Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
         handled = set()
         for item in items:
             link = links.get(item["remote_id"])
@@ -795,17 +796,71 @@ class ExchangeSyncMailbox(models.Model):
                     )
                     stats["pulled"] += 1
                 continue
-            if link.change_key == item["change_key"] or link.need_push:
-                continue  # our own write, or Odoo's change is sent next
-            recurrence = Recurrence.browse(link.res_id).exists()
-            if not recurrence:
-                link.unlink()
-                continue
-            self._apply_series_rule(recurrence, item)
-            self._apply_deleted_occurrences(recurrence, item.get("deleted_starts"))
-            link.write(self._link_vals(item, now, need_push=False))
-            stats["pulled"] += 1
+            self._apply_changed_master(link, item, stats, now)
+        self._reread_series_masters(items, handled, stats, backend, box, now)
         return [i for i in items if i["remote_id"] not in handled]
+
+    def _reread_series_masters(self, items, handled, stats, backend, box, now):
+        """Graph lists a series by its occurrences only: when occurrences of a
+        linked series arrive that Odoo does not have, or linked ones are
+        removed, the rule may have changed in Outlook. The master is read once
+        then, and a new rule is followed before the occurrences are applied."""
+        if not backend:
+            return
+        Link = self.env["exchange.item.link"]
+        instances = [i for i in items if i.get("series_master_id") and not i["removed"]]
+        known = set(
+            self._links(
+                EVENT, [("remote_id", "in", [i["remote_id"] for i in instances])]
+            ).mapped("remote_id")
+        )
+        unknown = [i for i in instances if i["remote_id"] not in known]
+        to_read = (
+            self._links(
+                RECURRENCE,
+                [("remote_id", "in", list({i["series_master_id"] for i in unknown}))],
+            )
+            if unknown
+            else Link
+        )
+        for link in to_read:
+            events = self.env[RECURRENCE].browse(link.res_id).calendar_event_ids
+            days = {e.start.date() for e in events.exists()}
+            if all(
+                (i.get("original_start") or i["start"]).date() in days
+                for i in unknown
+                if i["series_master_id"] == link.remote_id
+            ):
+                to_read -= link  # Odoo has these occurrences: the same rule
+        removed = [i["remote_id"] for i in items if i["removed"]]
+        if removed:
+            event_ids = self._links(EVENT, [("remote_id", "in", removed)]).mapped(
+                "res_id"
+            )
+            recurrences = self.env[EVENT].browse(event_ids).exists().recurrence_id
+            if recurrences:
+                to_read |= self._links(RECURRENCE, [("res_id", "in", recurrences.ids)])
+        for link in to_read:
+            if link.remote_id in handled:
+                continue
+            master = backend.get_series_master(box, link.remote_id)
+            if master:
+                self._apply_changed_master(link, master, stats, now)
+
+    def _apply_changed_master(self, link, master, stats, now):
+        """A linked series master changed in Outlook: its rule and its deleted
+        occurrences are followed (unless Odoo's own change is sent next)."""
+        if link.change_key == master["change_key"] or link.need_push:
+            return
+        recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
+        recurrence = recurrence.browse(link.res_id).exists()
+        if not recurrence:
+            link.unlink()
+            return
+        self._apply_series_rule(recurrence, master)
+        self._apply_deleted_occurrences(recurrence, master.get("deleted_starts"))
+        link.write(self._link_vals(master, now, need_push=False))
+        stats["pulled"] += 1
 
     def _apply_series_rule(self, recurrence, master):
         """Follow a rule changed in Outlook: Odoo's recurrence keeps the
@@ -882,6 +937,7 @@ class ExchangeSyncMailbox(models.Model):
             for i in items
             if i.get("series_master_id")
             and not i["removed"]
+            and not i.get("left_window")  # outside the window: not taken in
             and i["remote_id"] not in by_remote
         ]
         if not instances:

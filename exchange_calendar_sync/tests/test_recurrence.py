@@ -285,3 +285,41 @@ class TestGraphRecurrence(ExchangeSyncCase):
         self.assertEqual(
             self.env["calendar.event"].search_count([("name", "=", "Fredagsbar")]), 3
         )
+
+    def test_rule_changed_in_outlook_replaces_the_occurrences(self):
+        master, occurrences = self.outlook_series()
+        self.sync()
+        recurrence = self.env["calendar.recurrence"].browse(self.series_link().res_id)
+        kept = self.event_for(occurrences[0]["id"])
+        dropped = self.event_for(occurrences[-1]["id"])
+        self.fake.update_event(
+            ANNA,
+            master["id"],
+            recurrence=self.weekly(self.base - timedelta(weeks=8), 10),
+        )
+        self.sync()
+        # the same recurrence, with the new end; what the rule keeps is kept
+        self.assertEqual(self.series_link().res_id, recurrence.id)
+        self.assertEqual((recurrence.end_type, recurrence.count), ("count", 10))
+        self.assertEqual(len(recurrence.calendar_event_ids), 10)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Ugemøde")]), 10
+        )
+        self.assertTrue(kept.exists())
+        self.assertEqual(self.event_for(occurrences[0]["id"]), kept)
+        self.assertFalse(dropped.exists())
+        now_listed = self.fake.occurrences(ANNA, master["id"], *self.window())
+        links = self.links(self.mb_anna)
+        self.assertEqual(
+            sorted(links.mapped("remote_id")), sorted(o["id"] for o in now_listed)
+        )
+        for occurrence in now_listed:
+            self.assertEqual(self.event_for(occurrence["id"]).recurrence_id, recurrence)
+        # nothing was sent back to Outlook
+        self.assertFalse(
+            [
+                r
+                for r in self.fake.requests
+                if r.method in ("POST", "PATCH", "DELETE") and "/events" in r.path
+            ]
+        )

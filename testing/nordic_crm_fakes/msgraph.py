@@ -197,6 +197,13 @@ class FakeGraph(FakeServer):
     def update_event(self, mailbox, event_id, when=None, **changes):
         box = self.mailboxes[mailbox.lower()]
         event = box["events"][event_id]
+        if event.get("type") == "seriesMaster" and "recurrence" in changes:
+            # a new pattern: Graph drops the exceptions and reports the old
+            # instances the new pattern no longer has as removed
+            for occurrence in self._expand(event):
+                self._touch(box["log"], occurrence["id"])
+            event.pop("_exceptions", None)
+            event.pop("_cancelled", None)
         event.update(changes)
         when = self._touch(box["log"], event_id, when)
         event["lastModifiedDateTime"] = _iso(when)
