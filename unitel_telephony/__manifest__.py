@@ -8,8 +8,8 @@
     "author": "Nordic CRM Suite",
     "website": "https://github.com/nordic-crm-suite/odoo-suite",
     "development_status": "Beta",
-    "depends": ["contacts", "phone_validation", "mail"],
-    "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "depends": ["contacts", "phone_validation", "mail", "partner_phone_e164"],
+    "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/unitel_security.xml",
         "security/ir.model.access.csv",
@@ -33,6 +33,5 @@
             "unitel_telephony/static/tests/tours/**/*",
         ],
     },
-    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -22,7 +22,7 @@ routing, the response) is part of both sides; the figure says so.
 Data, at each size of ``common.sizes()`` (10,000 / 100,000 by default, 1,000,000
 with ``BENCH_SCALE=1m``): that many contacts with one ``generate_series``
 statement - phone numbers in the formats people type, the E.164 columns filled
-by the same set-based SQL, the caller lookup table by the addon's own sync.
+by the same set-based SQL, the caller lookup table by partner_phone_e164's own sync.
 Prints one ``BENCH {json}`` line per size and drops its database. Run time on
 the 2-core machine, estimated (the lead measures it; record the measured figure
 here): about 3 minutes at 100k, add about 4 minutes for 1M.
@@ -53,8 +53,8 @@ LOGIN = "bench.agent@nordlys.example"
 # contacts Dutch mobiles 6xxxxxxxx; stored in four formats, E.164 set in SQL.
 GENERATE_SQL = """
 INSERT INTO res_partner (name, complete_name, active, type, is_company, lang,
-                         country_id, phone, mobile, unitel_phone_e164,
-                         unitel_mobile_e164, commercial_partner_id, create_date,
+                         country_id, phone, mobile, phone_e164,
+                         mobile_e164, commercial_partner_id, create_date,
                          write_date{extra_cols})
 SELECT 'Bench contact ' || n, 'Bench contact ' || n, true, 'contact', false,
        'en_US',
@@ -102,19 +102,19 @@ def insert(conn, have, size):
 
 def sync_lookup_table(registry):
     """The contacts came in by SQL: mirror their numbers into the caller
-    lookup table with the addon's own set-based sync."""
+    lookup table with partner_phone_e164's own set-based sync."""
     import odoo
 
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env["res.partner"]._unitel_sync_numbers()
+        env["res.partner"]._e164_sync_numbers()
 
 
 def vacuum(conn):
     conn.autocommit = True
     with conn.cursor() as cr:
         cr.execute("VACUUM ANALYZE res_partner")
-        cr.execute("VACUUM ANALYZE unitel_partner_number")
+        cr.execute("VACUUM ANALYZE partner_phone_e164_number")
         # An index built inside the install transaction (which also touched
         # res_partner) is flagged indcheckxmin: PostgreSQL ignores it while any
         # older transaction of the shared cluster runs. Rebuild it the same way
@@ -122,7 +122,7 @@ def vacuum(conn):
         cr.execute(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) "
             "FROM pg_index WHERE indcheckxmin "
-            "AND indexrelid::regclass::text LIKE 'res_partner__unitel_%'"
+            "AND indexrelid::regclass::text LIKE 'res_partner__%e164_index'"
         )
         for name, definition in cr.fetchall():
             cr.execute(f'DROP INDEX "{name}"')

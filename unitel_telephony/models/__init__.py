@@ -1,6 +1,5 @@
 from . import ir_http
 from . import res_config_settings
 from . import res_partner
-from . import base_partner_merge
 from . import res_users
 from . import unitel_call

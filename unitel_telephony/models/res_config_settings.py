@@ -141,7 +141,7 @@ class ResConfigSettings(models.TransientModel):
         """Recompute every contact's E.164 numbers set-based (after a country
         change of the company, for instance)."""
         self._unitel_check_settings_access()
-        count = self.env["res.partner"].sudo()._unitel_fill_e164()
+        count = self.env["res.partner"].sudo()._e164_fill()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..services import phone as phone_service
+from odoo.addons.partner_phone_e164.services import phone as phone_service
 
 
 class ResUsers(models.Model):

@@ -6,8 +6,9 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.partner_phone_e164.services import phone as phone_service
+
 from ..services import client as client_service
-from ..services import phone as phone_service
 
 _logger = logging.getLogger(__name__)
 
@@ -406,9 +407,7 @@ class UnitelCall(models.Model):
         equality search on the stored E.164 columns.
         """
         e164 = self._unitel_normalise(number, region or self._unitel_region())
-        return e164, self.env["res.partner"]._unitel_search_e164(
-            e164, limit=MATCH_LIMIT
-        )
+        return e164, self.env["res.partner"]._search_e164(e164, limit=MATCH_LIMIT)
 
     # -- incoming --------------------------------------------------------------
     @api.model
@@ -449,9 +448,7 @@ class UnitelCall(models.Model):
         """Open the caller: their contact, the matching contacts, or a new one."""
         self.ensure_one()
         self.check_access("read")
-        partners = self.env["res.partner"]._unitel_search_e164(
-            self.number, limit=MATCH_LIMIT
-        )
+        partners = self.env["res.partner"]._search_e164(self.number, limit=MATCH_LIMIT)
         if len(partners) == 1:
             return {
                 "type": "ir.actions.act_window",
@@ -487,9 +484,7 @@ class UnitelCall(models.Model):
     def _unitel_notify(self, users):
         """Show ``users`` a live notification with an Open button for this call."""
         self.ensure_one()
-        partners = self.env["res.partner"]._unitel_search_e164(
-            self.number, limit=MATCH_LIMIT
-        )
+        partners = self.env["res.partner"]._search_e164(self.number, limit=MATCH_LIMIT)
         for user in users:
             call = self.with_user(user).with_context(lang=user.lang)
             if len(partners) == 1:
@@ -639,5 +634,5 @@ class UnitelCall(models.Model):
             if partner and partner._name == "res.partner":
                 if partner.has_access("read"):
                     return partner
-        partners = self.env["res.partner"]._unitel_search_e164(e164, limit=2)
+        partners = self.env["res.partner"]._search_e164(e164, limit=2)
         return partners if len(partners) == 1 else self.env["res.partner"]

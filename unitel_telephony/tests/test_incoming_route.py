@@ -167,6 +167,6 @@ class TestIncomingRoute(UnitelCommon, HttpCase):
             login="unitel_seller",
         )
         partner = self.env["res.partner"].search([("name", "=", "Ny Kunde ApS")])
-        self.assertEqual(partner.unitel_phone_e164, "+4540404040")
+        self.assertEqual(partner.phone_e164, "+4540404040")
         call = self.env["unitel.call"].search([("number", "=", "+4540404040")])
         self.assertEqual(call.partner_id, partner)

@@ -11,21 +11,21 @@ class TestPhoneLookup(UnitelTransactionCase):
         return self.env["unitel.call"]._unitel_match_number(number)
 
     def test_stored_e164_values(self):
-        self.assertEqual(self.hansen.unitel_phone_e164, "+4512345678")
-        self.assertEqual(self.jensen.unitel_mobile_e164, "+4587654321")
-        self.assertEqual(self.de_vries.unitel_mobile_e164, "+31623456789")
-        self.assertEqual(self.de_vries.unitel_phone_e164, "+31201234567")
-        self.assertEqual(self.byg.unitel_phone_e164, "+4570809010")
-        self.assertEqual(self.lars.unitel_phone_e164, "+4570809010")
+        self.assertEqual(self.hansen.phone_e164, "+4512345678")
+        self.assertEqual(self.jensen.mobile_e164, "+4587654321")
+        self.assertEqual(self.de_vries.mobile_e164, "+31623456789")
+        self.assertEqual(self.de_vries.phone_e164, "+31201234567")
+        self.assertEqual(self.byg.phone_e164, "+4570809010")
+        self.assertEqual(self.lars.phone_e164, "+4570809010")
 
     def test_stored_values_follow_edits(self):
         self.hansen.phone = "32 12 34 56"
-        self.assertEqual(self.hansen.unitel_phone_e164, "+4532123456")
+        self.assertEqual(self.hansen.phone_e164, "+4532123456")
         self.hansen.phone = "not a number"
-        self.assertFalse(self.hansen.unitel_phone_e164)
+        self.assertFalse(self.hansen.phone_e164)
         # a national number belongs to the contact's own country
         self.jensen.write({"mobile": "06 87654321", "country_id": self.nl.id})
-        self.assertEqual(self.jensen.unitel_mobile_e164, "+31687654321")
+        self.assertEqual(self.jensen.mobile_e164, "+31687654321")
 
     def test_danish_caller_in_every_format(self):
         for number in (
@@ -91,7 +91,7 @@ class TestPhoneLookup(UnitelTransactionCase):
             self.match("12345678")
         finally:
             cr.execute = execute
-        lookup = [q for q in queries if "unitel_partner_number" in q]
+        lookup = [q for q in queries if "partner_phone_e164_number" in q]
         self.assertEqual(len(lookup), 1)
         self.assertIn("e164 = '+4512345678'", lookup[0])
         self.assertNotIn("LIKE", lookup[0].upper())
@@ -101,27 +101,27 @@ class TestPhoneLookup(UnitelTransactionCase):
         cr.execute("EXPLAIN " + lookup[0])
         plan = "\n".join(row[0] for row in cr.fetchall())
         cr.execute("SET LOCAL enable_seqscan = on")
-        self.assertIn("unitel_partner_number_e164_index", plan)
+        self.assertIn("partner_phone_e164_number_e164_index", plan)
         # the E.164 columns on res_partner are indexed too (search field)
         cr.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'res_partner' "
-            "AND indexname LIKE 'res_partner__unitel_%%'"
+            "AND indexname LIKE 'res_partner\\_\\_%%e164\\_index'"
         )
         self.assertEqual(
             {row[0] for row in cr.fetchall()},
             {
-                "res_partner__unitel_phone_e164_index",
-                "res_partner__unitel_mobile_e164_index",
+                "res_partner__phone_e164_index",
+                "res_partner__mobile_e164_index",
             },
         )
 
     def test_search_field_accepts_any_format(self):
         Partner = self.env["res.partner"]
         self.assertEqual(
-            Partner.search([("unitel_number_search", "=", "0045 12 34 56 78")]),
+            Partner.search([("phone_e164_search", "=", "0045 12 34 56 78")]),
             self.hansen,
         )
-        self.assertFalse(Partner.search([("unitel_number_search", "=", "nonsense")]))
+        self.assertFalse(Partner.search([("phone_e164_search", "=", "nonsense")]))
 
     def test_users_found_by_own_number_or_extension(self):
         user = self.env["res.users"].create(
@@ -152,14 +152,14 @@ class TestTelephonySettings(UnitelTransactionCase):
     def test_renormalise_button_recomputes_every_contact(self):
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE res_partner SET unitel_phone_e164 = NULL WHERE id = %s",
+            "UPDATE res_partner SET phone_e164 = NULL WHERE id = %s",
             (self.hansen.id,),
         )
         settings = self.env["res.config.settings"].create({})
         result = settings.action_unitel_renormalise_numbers()
         self.assertEqual(result["params"]["type"], "success")
         self.hansen.invalidate_recordset()
-        self.assertEqual(self.hansen.unitel_phone_e164, "+4512345678")
+        self.assertEqual(self.hansen.phone_e164, "+4512345678")
 
     def test_generate_webhook_token(self):
         settings = self.env["res.config.settings"].create({})

@@ -40,10 +40,10 @@ class TestSettingsAccess(UnitelCommon, HttpCase):
 
     def break_hansen_e164(self):
         self.env.cr.execute(
-            "UPDATE res_partner SET unitel_phone_e164 = '+4599999999' WHERE id = %s",
+            "UPDATE res_partner SET phone_e164 = '+4599999999' WHERE id = %s",
             [self.hansen.id],
         )
-        self.hansen.invalidate_recordset(["unitel_phone_e164"])
+        self.hansen.invalidate_recordset(["phone_e164"])
 
     def test_only_administrators_run_the_settings_actions(self):
         settings_id = self.env["res.config.settings"].create({}).id
@@ -56,15 +56,15 @@ class TestSettingsAccess(UnitelCommon, HttpCase):
                     ):
                         self.call_kw(role, method, [settings_id])
         self.assertEqual(self.token(), "configured-token")
-        self.assertEqual(self.hansen.unitel_phone_e164, "+4599999999")
+        self.assertEqual(self.hansen.phone_e164, "+4599999999")
 
         result = self.call_kw("admin", SETTINGS_ACTIONS[0], [settings_id])
         self.assertEqual(result["tag"], "reload")
         self.assertNotEqual(self.token(), "configured-token")
         result = self.call_kw("admin", SETTINGS_ACTIONS[1], [settings_id])
         self.assertEqual(result["params"]["type"], "success")
-        self.hansen.invalidate_recordset(["unitel_phone_e164"])
-        self.assertEqual(self.hansen.unitel_phone_e164, "+4512345678")
+        self.hansen.invalidate_recordset(["phone_e164"])
+        self.assertEqual(self.hansen.phone_e164, "+4512345678")
 
     def test_tokens_never_leave_through_default_get(self):
         """Core fills settings defaults as superuser: the tokens stay behind."""
