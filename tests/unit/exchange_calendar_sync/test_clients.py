@@ -406,3 +406,116 @@ def test_ews_ntlm_handshake_against_the_fake():
             with pytest.raises(ews_client.EwsError, match="Unauthorized"):
                 client.sync_page(BOX, "calendar", None)
             assert not server.operations
+
+
+@pytest.mark.parametrize(
+    "recurrence",
+    [
+        {
+            "pattern": {"type": "daily", "interval": 2},
+            "range": {"type": "noEnd", "startDate": "2026-06-01"},
+        },
+        {
+            "pattern": {
+                "type": "weekly",
+                "interval": 1,
+                "daysOfWeek": ["monday", "thursday"],
+                "firstDayOfWeek": "monday",
+            },
+            "range": {
+                "type": "numbered",
+                "startDate": "2026-06-01",
+                "numberOfOccurrences": 8,
+            },
+        },
+        {
+            "pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 15},
+            "range": {
+                "type": "endDate",
+                "startDate": "2026-06-15",
+                "endDate": "2026-12-31",
+            },
+        },
+        {
+            "pattern": {
+                "type": "relativeMonthly",
+                "interval": 1,
+                "daysOfWeek": ["tuesday"],
+                "index": "last",
+            },
+            "range": {"type": "noEnd", "startDate": "2026-06-30"},
+        },
+        {
+            "pattern": {
+                "type": "relativeYearly",
+                "interval": 1,
+                "daysOfWeek": ["friday"],
+                "index": "first",
+                "month": 3,
+            },
+            "range": {"type": "noEnd", "startDate": "2027-03-05"},
+        },
+    ],
+)
+def test_ews_recurrence_round_trip(recurrence):
+    """The rule survives Graph shape → EWS Recurrence XML → Graph shape."""
+    from exchangelib.recurrence import Recurrence
+    from exchangelib.version import Build, Version
+
+    rule = ews_client.recurrence_to_ews(recurrence)
+    xml = rule.to_xml(Version(build=Build(15, 1)))
+    assert ews_client.recurrence_from_ews(Recurrence.from_xml(xml, None)) == recurrence
+
+
+def test_ews_client_reads_recurring_masters_and_occurrences():
+    with FakeEws() as server:
+        server.add_mailbox(BOX)
+        start = datetime(2026, 6, 1, 8)
+        master_id = server.add_series(
+            BOX, "Ugemøde", start, start + timedelta(hours=1), count=4
+        )
+        occurrences = server.occurrences(BOX, master_id)
+        server.move_occurrence(
+            BOX,
+            occurrences[1]["id"],
+            datetime(2026, 6, 8, 10),
+            datetime(2026, 6, 8, 11),
+        )
+        server.cancel_occurrence(BOX, occurrences[2]["id"])
+        client = ews_client.EwsClient(
+            server.endpoint,
+            server.username,
+            server.password,
+            auth_type="basic",
+            max_wait=0,
+        )
+        items, _state, _done = client.sync_page(BOX, "calendar", None)
+        assert [i["type"] for i in items] == ["RecurringMaster"]  # no occurrences
+        master = items[0]
+        assert master["recurrence"]["range"] == {
+            "type": "numbered",
+            "startDate": "2026-06-01",
+            "numberOfOccurrences": 4,
+        }
+        assert master["recurrence"]["pattern"]["daysOfWeek"] == ["monday"]
+        assert master["deleted_occurrences"] == [datetime(2026, 6, 15, 8)]
+        assert [o["id"] for o in master["modified_occurrences"]] == [
+            occurrences[1]["id"]
+        ]
+        assert master["last_occurrence_end"] == datetime(2026, 6, 22, 9)
+        found = client.list_series_instances(
+            BOX, datetime(2026, 5, 1), datetime(2026, 7, 1), uids={master["uid"]}
+        )
+        assert [(i["type"], i["start"]) for i in found] == [
+            ("Occurrence", datetime(2026, 6, 1, 8)),
+            ("Exception", datetime(2026, 6, 8, 10)),
+            ("Occurrence", datetime(2026, 6, 22, 8)),
+        ]
+        assert found[1]["original_start"] == datetime(2026, 6, 8, 8)
+        assert client.master_of(BOX, found[0]["id"])["id"] == master_id
+        assert (
+            client.list_series_instances(
+                BOX, datetime(2026, 5, 1), datetime(2026, 7, 1), uids={"other"}
+            )
+            == []
+        )
