@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
+from ..services import mapping
 from .common import ExchangeSyncCase
 
 
@@ -96,4 +97,90 @@ class TestRelink(ExchangeSyncCase):
         self.assertEqual(
             self.env["mail.activity"].search_count([("summary", "=", "Ring tilbage")]),
             1,
+        )
+
+    def test_relink_series_by_ical_uid_and_occurrences_follow(self):
+        box = "anna@nordlys.example"
+        start = self.base - timedelta(weeks=8)
+        weekly = {
+            "pattern": {
+                "type": "weekly",
+                "interval": 1,
+                "daysOfWeek": [mapping.GRAPH_WEEKDAYS[start.weekday()]],
+                "firstDayOfWeek": "monday",
+            },
+            "range": {
+                "type": "numbered",
+                "startDate": start.date().isoformat(),
+                "numberOfOccurrences": 30,  # beyond the window's end
+            },
+        }
+        hour = timedelta(hours=1)
+        master = self.fake.add_series(box, "Ugemøde", start, start + hour, weekly)
+        self.sync()
+        series_link = self.links(self.mb_anna, "calendar.recurrence")
+        recurrence = self.env["calendar.recurrence"].browse(series_link.res_id)
+        self.assertEqual(len(recurrence.calendar_event_ids), 30)
+
+        # the mailbox moves: new ids, the series keeps its iCalUId; one
+        # occurrence was moved in Outlook before the move
+        self.fake.mailboxes.pop(box)
+        self.fake.add_mailbox(box, "Kalender", "Opgaver")
+        moved_master = self.fake.add_series(box, "Ugemøde", start, start + hour, weekly)
+        moved_master["iCalUId"] = master["iCalUId"]
+        window = self.config._window()
+        occurrences = self.fake.occurrences(box, moved_master["id"], *window)
+        shifted = occurrences[1]
+        new_start = mapping.graph_time_to_utc(shifted["start"]) + 2 * hour
+        self.fake.move_occurrence(box, shifted["id"], new_start, new_start + hour)
+        original = mapping.parse_datetime(shifted["originalStart"])
+
+        wizard = self.env["exchange.relink.wizard"].create(
+            {"mailbox_id": self.mb_anna.id}
+        )
+        wizard.action_analyse()
+        series_line = wizard.line_ids.filtered(
+            lambda ln: ln.res_model == "calendar.recurrence"
+        )
+        self.assertEqual(series_line.status, "match")
+        self.assertEqual(series_line.recurrence_id, recurrence)
+        self.assertEqual(wizard.relinked_count, len(occurrences) + 1)
+        self.assertEqual(wizard.ambiguous_count, 0)
+        wizard.action_relink()
+
+        series_link = self.links(self.mb_anna, "calendar.recurrence")
+        self.assertEqual(
+            (series_link.res_id, series_link.remote_id),
+            (recurrence.id, moved_master["id"]),
+        )
+        for occurrence in occurrences:
+            event = self.event_for(occurrence["id"])
+            self.assertEqual(event.recurrence_id, recurrence)
+        # the moved occurrence follows by its original start
+        self.assertEqual(self.event_for(shifted["id"]).start, original)
+
+        # the next runs converge, also when later occurrences enter the window
+        self.sync()
+        self.assertEqual(self.event_for(shifted["id"]).start, new_start)
+        self.config.write({"days_ahead": self.config.days_ahead + 60})
+        self.sync()
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Ugemøde")]), 30
+        )
+        self.assertEqual(
+            self.env["calendar.recurrence"].search_count(
+                [("calendar_event_ids.name", "=", "Ugemøde")]
+            ),
+            1,
+        )
+        self.assertEqual(
+            len(self.links(self.mb_anna)),
+            len(self.fake.occurrences(box, moved_master["id"], *self.config._window())),
+        )
+        self.assertFalse(
+            [
+                r
+                for r in self.fake.requests
+                if r.method in ("POST", "PATCH", "DELETE") and "/events" in r.path
+            ]
         )

@@ -7,6 +7,7 @@ from ..services import mapping
 
 EVENT = "calendar.event"
 ACTIVITY = "mail.activity"
+RECURRENCE = "calendar.recurrence"
 
 
 class ExchangeRelinkWizard(models.TransientModel):
@@ -105,21 +106,29 @@ class ExchangeRelinkWizard(models.TransientModel):
         for event in events:
             by_key[self._event_key(event)].append(event.id)
         matched, candidates = set(), set()
+        series, series_lines = self._match_series(backend, box, remote_events)
+        lines += series_lines
         for item in remote_events:
-            ids = [
-                i
-                for i in by_uid.get(item.get("ical_uid"), ())
-                if i not in matched
-                # occurrences of a series share the iCalUId: same start too
-                and (not item.get("series") or starts.get(i) == item.get("start"))
-            ]
+            ids = self._series_occurrence(item, series, starts, matched)
+            if ids is None:
+                ids = [
+                    i
+                    for i in by_uid.get(item.get("ical_uid"), ())
+                    if i not in matched
+                    # occurrences of a series share the iCalUId: same start too
+                    and (not item.get("series") or starts.get(i) == item.get("start"))
+                ]
             if len(ids) != 1:
                 ids = [
                     i
                     for i in by_key.get(mapping.event_match_key(item), [])
                     if i not in matched
                 ]
-            lines.append(self._line_vals(EVENT, item, ids, item.get("start")))
+            vals = self._line_vals(EVENT, item, ids, item.get("start"))
+            if len(ids) == 1 and starts.get(ids[0]) != item.get("start"):
+                # an occurrence moved in Outlook: the next sync brings the move
+                vals["change_key"] = False
+            lines.append(vals)
             matched.update(ids if len(ids) == 1 else ())
             candidates.update(ids)
         for event in events.filtered(lambda e: e.id not in candidates):
@@ -183,6 +192,60 @@ class ExchangeRelinkWizard(models.TransientModel):
         self.state = "review"
         return self._reopen()
 
+    def _match_series(self, backend, box, remote_events):
+        """Series masters of the remote occurrences, matched by iCalUId / UID
+        to the recurrences this mailbox had linked before the migration.
+
+        Returns ``({master id: recurrence}, line values)``; a master whose
+        series is not known in Odoo gets an "only in Outlook" line (the next
+        sync makes it a recurrence).
+        """
+        master_ids = sorted(
+            {i["series_master_id"] for i in remote_events if i.get("series_master_id")}
+        )
+        if not master_ids:
+            return {}, []
+        old_links = self.env["exchange.item.link"].search(
+            [
+                ("mailbox_id", "=", self.mailbox_id.id),
+                ("res_model", "=", RECURRENCE),
+                ("ical_uid", "!=", False),
+            ]
+        )
+        by_uid = defaultdict(list)
+        for link in old_links:
+            recurrence = self.env[RECURRENCE].browse(link.res_id).exists()
+            if recurrence:
+                by_uid[link.ical_uid].append(recurrence)
+        series, lines = {}, []
+        for master_id in master_ids:
+            master = backend.get_series_master(box, master_id)
+            if not master:
+                continue
+            recurrences = by_uid.get(master.get("ical_uid")) or []
+            vals = self._line_vals(
+                RECURRENCE, master, [r.id for r in recurrences], master.get("start")
+            )
+            if len(recurrences) == 1:
+                series[master_id] = recurrences[0]
+            lines.append(vals)
+        return series, lines
+
+    @staticmethod
+    def _series_occurrence(item, series, starts, matched):
+        """Ids of the occurrence of a re-linked series at this item's original
+        start (else its start), None if the item is not of such a series."""
+        recurrence = series.get(item.get("series_master_id"))
+        if not recurrence:
+            return None
+        wanted = {item.get("original_start"), item.get("start")} - {None}
+        return [
+            event.id
+            for event in recurrence.calendar_event_ids
+            if event.id not in matched
+            and (event.start in wanted or starts.get(event.id) in wanted)
+        ][:1]
+
     def _line_vals(self, model, item, ids, when):
         vals = {
             "res_model": model,
@@ -193,10 +256,11 @@ class ExchangeRelinkWizard(models.TransientModel):
             "change_key": item.get("change_key"),
             "remote_last_modified": item.get("last_modified"),
         }
-        field = "event_id" if model == EVENT else "activity_id"
-        candidates = (
-            "candidate_event_ids" if model == EVENT else "candidate_activity_ids"
-        )
+        field, candidates = {
+            EVENT: ("event_id", "candidate_event_ids"),
+            ACTIVITY: ("activity_id", "candidate_activity_ids"),
+            RECURRENCE: ("recurrence_id", "candidate_recurrence_ids"),
+        }[model]
         if len(ids) == 1:
             vals.update(status="match", **{field: ids[0]})
         elif ids:
@@ -217,9 +281,11 @@ class ExchangeRelinkWizard(models.TransientModel):
         count = 0
         kept = Link
         for line in self.line_ids.filtered(lambda ln: ln.remote_id):
-            record_id = (
-                line.event_id.id if line.res_model == EVENT else line.activity_id.id
-            )
+            record_id = {
+                EVENT: line.event_id.id,
+                ACTIVITY: line.activity_id.id,
+                RECURRENCE: line.recurrence_id.id,
+            }[line.res_model]
             if not record_id:
                 continue
             vals = {
@@ -256,6 +322,8 @@ class ExchangeRelinkWizard(models.TransientModel):
                         mailbox_id=mailbox.id,
                         res_model=line.res_model,
                         res_id=record_id,
+                        # a series is this mailbox's when it came from it
+                        is_origin=line.res_model == RECURRENCE,
                     )
                 )
             kept |= link
@@ -306,7 +374,13 @@ class ExchangeRelinkWizardLine(models.TransientModel):
         "exchange.relink.wizard", required=True, ondelete="cascade"
     )
     res_model = fields.Selection(
-        [("calendar.event", "Event"), ("mail.activity", "Task")], "Type", required=True
+        [
+            ("calendar.event", "Event"),
+            ("calendar.recurrence", "Recurring series"),
+            ("mail.activity", "Task"),
+        ],
+        "Type",
+        required=True,
     )
     status = fields.Selection(
         [
@@ -331,5 +405,11 @@ class ExchangeRelinkWizardLine(models.TransientModel):
         "Odoo activity",
         domain="[('id', 'in', candidate_activity_ids)]",
     )
+    recurrence_id = fields.Many2one(
+        "calendar.recurrence",
+        "Odoo series",
+        domain="[('id', 'in', candidate_recurrence_ids)]",
+    )
     candidate_event_ids = fields.Many2many("calendar.event")
+    candidate_recurrence_ids = fields.Many2many("calendar.recurrence")
     candidate_activity_ids = fields.Many2many("mail.activity")
