@@ -57,6 +57,10 @@ class MailingMailing(models.Model):
     # Enough for one statement per send-out of a mid-size company; bigger
     # recipient sets are split so the id array stays reasonable.
     _consent_batch_size = 100000
+    # Up to this many recipients (a composer batch: 50) the verdict looks
+    # each one up through the indexes, so a batch costs the same whatever the
+    # number of contacts; more are checked against each rule set hashed once.
+    _consent_probe_max = 1000
 
     subscription_type_id = fields.Many2one(
         "mailing.subscription.type",
@@ -312,8 +316,12 @@ class MailingMailing(models.Model):
         of a contact with the address protected from marketing, else NULL) and
         ``own_consent``
         (whether ``has_consent`` is the recipient's own standing). One
-        statement: the id list is one array parameter, consent, subscriptions
-        and withdrawn addresses are hashed sub-plans.
+        statement: the id list is one array parameter. The rule sets are the
+        same either way; up to ``_consent_probe_max`` ids each recipient is
+        looked up in them by index (the composer checks every batch of 50:
+        hashing whole sets there made each batch cost as much as all the
+        contacts, the send quadratic), more ids are checked against each set
+        hashed once.
         """
         self.ensure_one()
         link = self._consent_recipient_link()
@@ -338,34 +346,61 @@ class MailingMailing(models.Model):
                 email = SQL("t.email_normalized")
             elif getattr(target, "_primary_email", None) in target._fields:
                 email = SQL("t.%s", SQL.identifier(target._primary_email))
+        probe = len(res_ids) <= self._consent_probe_max
+
+        def member(value, set_sql):
+            if probe:  # LIMIT keeps it a per-row index lookup, never hashed
+                return SQL(
+                    "COALESCE((SELECT TRUE FROM (%s) AS m(k) WHERE m.k = %s"
+                    " LIMIT 1), FALSE)",
+                    set_sql,
+                    value,
+                )
+            return SQL("COALESCE(%s IN (%s), FALSE)", value, set_sql)
+
+        def named_by(alias, addresses_sql):
+            # one row per address either way (DISTINCT ON); the lateral form
+            # pushes the address into it, found by the address index
+            if probe:
+                return SQL(
+                    "LEFT JOIN LATERAL (SELECT a.name FROM (%s) a"
+                    " WHERE a.email = %s LIMIT 1) %s ON TRUE",
+                    addresses_sql,
+                    address,
+                    SQL.identifier(alias),
+                )
+            return SQL(
+                "LEFT JOIN (%s) %s ON %s = %s",
+                addresses_sql,
+                SQL.identifier(alias),
+                SQL.identifier(alias, "email"),
+                address,
+            )
+
         is_subscribed = (
-            SQL("COALESCE(%s IN (%s), FALSE)", key, subscribed_set)
-            if subscribed_set is not None
-            else SQL("TRUE")
+            member(key, subscribed_set) if subscribed_set is not None else SQL("TRUE")
         )
         return SQL(
             """
             SELECT r.id, %(email)s AS email,
-                   COALESCE(%(key)s IN (%(consent_set)s), FALSE) AS has_consent,
+                   %(has_consent)s AS has_consent,
                    %(is_subscribed)s AS is_subscribed,
                    w.name AS withdrawn_by,
                    %(own_consent)s AS own_consent,
                    pr.name AS protected_by
               FROM unnest(%(ids)s) AS r(id)
                    %(join)s
-              LEFT JOIN (%(withdrawn)s) w ON w.email = %(address)s
-              LEFT JOIN (%(protected)s) pr ON pr.email = %(address)s
+                   %(withdrawn)s
+                   %(protected)s
             """,
             email=email,
-            key=key,
-            consent_set=consent_set,
+            has_consent=member(key, consent_set),
             is_subscribed=is_subscribed,
             own_consent=link != channel.address_link,
             ids=ids,
             join=join,
-            withdrawn=self._consent_withdrawn_addresses_query(channel),
-            protected=self._consent_protected_addresses_query(channel),
-            address=address,
+            withdrawn=named_by("w", self._consent_withdrawn_addresses_query(channel)),
+            protected=named_by("pr", self._consent_protected_addresses_query(channel)),
         )
 
     def _consent_exclusion_query(self, res_ids, with_email=False):

@@ -33,6 +33,10 @@ class ResPartner(models.Model):
         "of a type only reach the contacts subscribed to it (while the "
         "e-marketing privacy switch is on).",
     )
+    # Mailings look up the contacts sharing each recipient's address (a
+    # withdrawal or the Robinson mark speaks for the address): indexed, as
+    # Odoo leaves it.
+    email_normalized = fields.Char(index="btree_not_null")
     subscription_preferences_url = fields.Char(
         string="Preferences Page",
         compute="_compute_subscription_preferences_url",

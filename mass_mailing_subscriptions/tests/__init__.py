@@ -12,3 +12,4 @@ from . import test_shared_address
 from . import test_history
 from . import test_preferences_channels
 from . import test_robinson
+from . import test_send_performance
