@@ -39,6 +39,10 @@ from tests.benchmarks.common import say  # noqa: E402
 from tests.harness import suite  # noqa: E402
 
 GOAL_RATIO = 1.2
+# BENCH_MMS_PROFILE=<prefix>: cProfile each timed send into
+# <prefix>.<size>.{core,enforced}.prof (slows both sides alike; for finding
+# where the time goes, not for the figure)
+PROFILE = os.environ.get("BENCH_MMS_PROFILE")
 ROUNDS = int(os.environ.get("BENCH_MMS_ROUNDS", "1"))
 DB = f"test_mass_mailing_subscriptions_bench_{os.getpid()}"
 ADDON = "mass_mailing_subscriptions"
@@ -129,10 +133,20 @@ def measure(registry, size):
             )
             env.flush_all()
             env.invalidate_all()
+            profiler = None
+            if PROFILE:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
             started = time.perf_counter()
             mailing.action_send_mail()
             env.flush_all()
             seconds = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+                side = "enforced" if enforced else "core"
+                profiler.dump_stats(f"{PROFILE}.{size}.{side}.prof")
             statuses = dict(
                 env["mailing.trace"]._read_group(
                     [("mass_mailing_id", "=", mailing.id)],
