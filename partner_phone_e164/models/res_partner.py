@@ -284,11 +284,24 @@ class ResPartner(models.Model):
     def _e164_lookup_ids(self, e164):
         """Ids of the active contacts whose phone or mobile is ``e164`` (mobile
         matches first, then the oldest), no access rights applied; callers
-        check access on the matches. Run it on another cursor's environment to
-        see what other transactions committed."""
+        check access on the matches."""
         # pending writes of the mirrored columns reach the table on flush
         self.flush_model(list(number_index.MIRRORED))
         return number_index.lookup(self.env.cr, e164)
+
+    @api.model
+    def _e164_committed_ids(self, numbers):
+        """``{e164: ids}`` as every transaction has committed until now (read
+        on a fresh cursor, not in this transaction's snapshot), no access
+        rights applied: tells a request whether another one created a contact
+        for the number since it began (see whatsapp_business)."""
+        numbers = [number for number in numbers if number]
+        if not numbers:
+            return {}
+        # plain SQL on the cursor: an Environment there would need the
+        # registry, which another thread may be loading
+        with self.env.registry.cursor() as fresh_cr:
+            return number_index.lookup_many(fresh_cr, numbers)
 
     @api.model
     def _e164_sync_numbers(self, ids=None):

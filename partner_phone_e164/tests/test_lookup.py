@@ -1,3 +1,4 @@
+from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user, tagged
 
 from .common import E164Case
@@ -103,3 +104,33 @@ class TestLookup(E164Case):
         plan = "\n".join(row[0] for row in cr.fetchall())
         cr.execute("SET LOCAL enable_seqscan = on")
         self.assertIn("partner_phone_e164_number_e164_index", plan)
+
+    def test_committed_ids_see_other_transactions_only(self):
+        """_e164_committed_ids reads what is committed, on a fresh cursor: a
+        contact this transaction created is not there yet, one another
+        transaction committed is, though this snapshot cannot see it."""
+        Partner = self.env["res.partner"]
+        self.assertEqual(Partner._e164_lookup_ids("+4512345678"), self.hansen.ids)
+        self.assertFalse(Partner._e164_committed_ids(["+4512345678"]))
+
+        def in_other_transaction(func):
+            with self.registry.cursor() as cr:
+                result = func(api.Environment(cr, SUPERUSER_ID, {}))
+                cr.commit()  # pylint: disable=invalid-commit
+                return result
+
+        other_id = in_other_transaction(
+            lambda env: (
+                env["res.partner"]
+                .create({"name": "Andet arbejde", "mobile": "+45 27 27 27 27"})
+                .id
+            )
+        )
+        self.addCleanup(
+            in_other_transaction,
+            lambda env: env["res.partner"].browse(other_id).unlink(),
+        )
+        self.assertEqual(
+            Partner._e164_committed_ids(["+4527272727", "+4500000000"]),
+            {"+4527272727": [other_id]},
+        )
