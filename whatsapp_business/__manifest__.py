@@ -8,7 +8,7 @@
     "author": "Nordic CRM Suite",
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["mail", "phone_validation", "consent_management"],
+    "depends": ["mail", "phone_validation", "consent_management", "partner_phone_e164"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/whatsapp_security.xml",

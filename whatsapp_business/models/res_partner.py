@@ -8,22 +8,6 @@ from .concurrency import lock_keys, raise_serialization_failure
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    whatsapp_phone_e164 = fields.Char(
-        string="WhatsApp Number (E.164)",
-        compute="_compute_whatsapp_phone_e164",
-        store=True,
-        index="btree_not_null",
-        help="Mobile (or else phone) in international E.164 form: where WhatsApp "
-        "messages are sent, and used to recognise incoming ones.",
-    )
-    whatsapp_other_e164 = fields.Char(
-        string="Other WhatsApp Number (E.164)",
-        compute="_compute_whatsapp_phone_e164",
-        store=True,
-        index="btree_not_null",
-        help="Phone in E.164 form when the contact also has a different mobile: "
-        "incoming WhatsApp messages from it are recognised too.",
-    )
     whatsapp_user_id = fields.Char(
         string="WhatsApp User ID",
         index="btree_not_null",
@@ -38,25 +22,14 @@ class ResPartner(models.Model):
         string="WhatsApp", compute="_compute_whatsapp_channel_count"
     )
 
-    @api.depends("mobile", "phone", "country_id")
-    def _compute_whatsapp_phone_e164(self):
-        for partner in self:
-            numbers = [
-                partner[fname] and partner._phone_format(fname=fname)
-                for fname in ("mobile", "phone")
-            ]
-            numbers = [n for n in numbers if n]
-            partner.whatsapp_phone_e164 = numbers[0] if numbers else False
-            partner.whatsapp_other_e164 = (
-                numbers[1] if len(numbers) > 1 and numbers[1] != numbers[0] else False
-            )
-
+    # The E.164 values (phone_e164, mobile_e164) and the lookup of a number's
+    # contacts (_search_e164) are partner_phone_e164's, shared with Uni-tel.
     def _whatsapp_numbers(self):
         """Every E.164 number of the contact, without ``+`` (Meta's form)."""
         self.ensure_one()
         return {
             number.lstrip("+")
-            for number in (self.whatsapp_phone_e164, self.whatsapp_other_e164)
+            for number in (self.mobile_e164, self.phone_e164)
             if number
         }
 
@@ -74,10 +47,12 @@ class ResPartner(models.Model):
             partner.whatsapp_channel_count = counts.get(partner, 0)
 
     def _whatsapp_address(self):
-        """Meta's ``to``: digits with country code, or the Meta user id."""
+        """Meta's ``to``: the mobile (else the phone) as digits with country
+        code, or the Meta user id."""
         self.ensure_one()
-        if self.whatsapp_phone_e164:
-            return self.whatsapp_phone_e164.lstrip("+")
+        number = self.mobile_e164 or self.phone_e164
+        if number:
+            return number.lstrip("+")
         return self.whatsapp_user_id or False
 
     @api.model
@@ -88,32 +63,13 @@ class ResPartner(models.Model):
         stop/resume) finds a number's contact through this one lookup."""
         phones = {"+" + i["phone"] for i in items if i.get("phone")}
         user_ids = {i["user_id"] for i in items if i.get("user_id")}
-        by_phone, by_user = {}, {}
-        if phones:
-            found = self.search(
-                [
-                    "|",
-                    ("whatsapp_phone_e164", "in", list(phones)),
-                    ("whatsapp_other_e164", "in", list(phones)),
-                ],
-                order="id",
-            )
-            tiers = (
-                (
-                    "whatsapp_phone_e164",
-                    found.filtered(
-                        lambda p: (
-                            p.mobile
-                            and p._phone_format(fname="mobile") == p.whatsapp_phone_e164
-                        )
-                    ),
-                ),
-                ("whatsapp_phone_e164", found),
-                ("whatsapp_other_e164", found),
-            )
-            for fname, partners in tiers:
-                for partner in partners:
-                    by_phone.setdefault(partner[fname], partner)
+        # one shared lookup (partner_phone_e164): a contact with the number as
+        # their mobile first, then the oldest contact
+        by_phone = {
+            e164: partners[0]
+            for e164, partners in self._search_e164_many(phones).items()
+        }
+        by_user = {}
         if user_ids:
             for partner in self.search(
                 [("whatsapp_user_id", "in", list(user_ids))], order="id"
@@ -171,18 +127,23 @@ class ResPartner(models.Model):
         lock_keys(cr, "whatsapp_contact", keys)
         phones = [key for key in keys if key.startswith("+")]
         user_ids = [key for key in keys if not key.startswith("+")]
-        query = SQL(
-            """SELECT id FROM res_partner
-                WHERE whatsapp_phone_e164 = ANY(%(phones)s)
-                   OR whatsapp_other_e164 = ANY(%(phones)s)
-                   OR whatsapp_user_id = ANY(%(user_ids)s)""",
-            phones=phones,
-            user_ids=user_ids,
-        )
-        # a fresh snapshot: what other transactions committed until now
-        with self.env.registry.cursor() as fresh_cr:
-            fresh_cr.execute(query)
-            committed = [row[0] for row in fresh_cr.fetchall()]
+        # a fresh snapshot: what other transactions committed until now, the
+        # numbers through the same lookup table as _whatsapp_find_known
+        committed = {
+            partner_id
+            for ids in self._e164_committed_ids(phones).values()
+            for partner_id in ids
+        }
+        if user_ids:
+            with self.env.registry.cursor() as fresh_cr:
+                fresh_cr.execute(
+                    SQL(
+                        "SELECT id FROM res_partner WHERE whatsapp_user_id = ANY(%s)",
+                        user_ids,
+                    )
+                )
+                committed.update(row[0] for row in fresh_cr.fetchall())
+        committed = list(committed)
         if not committed:
             return
         # contacts our snapshot knows (with another number, or edited by us) are

@@ -134,7 +134,7 @@ class TestWhatsappConcurrency(TransactionCase):
     # -- 1. contacts -----------------------------------------------------------
     def test_concurrent_first_messages_create_one_contact(self):
         self.addCleanup(
-            self.cleanup, partner_domain=[("whatsapp_phone_e164", "=", "+" + SENDER)]
+            self.cleanup, partner_domain=[("mobile_e164", "=", "+" + SENDER)]
         )
 
         def item(n):
@@ -162,12 +162,59 @@ class TestWhatsappConcurrency(TransactionCase):
         self.assertEqual(second_id, first.id)
         partners = self.committed(
             lambda env: (
-                env["res.partner"]
-                .search([("whatsapp_phone_e164", "=", "+" + SENDER)])
-                .ids
+                env["res.partner"].search([("mobile_e164", "=", "+" + SENDER)]).ids
             )
         )
         self.assertEqual(partners, [first.id])
+
+    def test_known_phone_contact_found_by_two_concurrent_requests(self):
+        """A customer whose WhatsApp number is the 'phone' field, written to
+        from two workers at once: both find that contact through the shared
+        lookup, neither creates a second one nor waits for the other."""
+        self.addCleanup(self.cleanup, partner_domain=[("name", "=", "Concurrency Pia")])
+        partner_id = self.committed(
+            lambda env: (
+                env["res.partner"]
+                .create({"name": "Concurrency Pia", "phone": "+45 21 99 00 66"})
+                .id
+            )
+        )
+
+        def item(n):
+            return {"wamid": f"wamid.CK.{n}", "phone": "4521990066"}
+
+        env_a, env_b = self.worker(), self.worker()
+        first = env_a["res.partner"]._whatsapp_find_or_create([item(1)])["wamid.CK.1"]
+        # the first has not committed: the second must not wait for it
+        join = self.in_thread(
+            lambda: retrying(
+                lambda: (
+                    env_b["res.partner"]
+                    ._whatsapp_find_or_create([item(2)])["wamid.CK.2"]
+                    .id
+                ),
+                env_b,
+            )
+        )
+        second_id, error = join()
+        env_a.cr.commit()
+        self.assertIsNone(error)
+        self.assertEqual(first.id, partner_id)
+        self.assertEqual(second_id, partner_id)
+        found = self.committed(
+            lambda env: (
+                env["res.partner"]
+                .search(
+                    [
+                        "|",
+                        ("phone_e164", "=", "+4521990066"),
+                        ("mobile_e164", "=", "+4521990066"),
+                    ]
+                )
+                .ids
+            )
+        )
+        self.assertEqual(found, [partner_id])
 
     def test_contact_known_to_the_snapshot_is_no_conflict(self):
         """A contact our transaction edited (the committed number differs) is
@@ -188,7 +235,7 @@ class TestWhatsappConcurrency(TransactionCase):
             [{"wamid": "wamid.CC.9", "phone": SENDER, "profile_name": "Otto"}]
         )["wamid.CC.9"]
         self.assertNotEqual(found.id, partner_id)
-        self.assertEqual(found.whatsapp_phone_e164, "+" + SENDER)
+        self.assertEqual(found.mobile_e164, "+" + SENDER)
 
     # -- 2. conversations --------------------------------------------------------
     @mute_logger("odoo.sql_db")  # the loser's INSERT: an expected conflict

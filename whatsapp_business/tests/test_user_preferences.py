@@ -144,9 +144,7 @@ class TestWhatsappUserPreferences(WhatsappCommon, HttpCase):
 
     def test_stop_from_unknown_number_is_kept_on_a_new_contact(self):
         self.post(self.preference_payload("stop", sender="4577665544", name="Ole"))
-        partner = self.env["res.partner"].search(
-            [("whatsapp_phone_e164", "=", "+4577665544")]
-        )
+        partner = self.env["res.partner"].search([("mobile_e164", "=", "+4577665544")])
         self.assertEqual(partner.name, "Ole")
         self.assertEqual(self.record(partner).state, "withdrawn")
 

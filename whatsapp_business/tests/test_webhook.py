@@ -65,7 +65,7 @@ class TestWhatsappWebhook(WhatsappCommon, HttpCase):
         self.assertEqual((message.direction, message.state), ("inbound", "received"))
         partner = message.partner_id
         self.assertEqual(partner.name, "Joost")
-        self.assertEqual(partner.whatsapp_phone_e164, "+31687654321")
+        self.assertEqual(partner.mobile_e164, "+31687654321")
         channel = message.channel_id
         self.assertEqual(channel.whatsapp_partner_id, partner)
         self.assertEqual(

@@ -47,7 +47,8 @@ class WhatsappComposer(models.TransientModel):
     def _compute_whatsapp_address(self):
         for composer in self:
             composer.whatsapp_address = (
-                composer.partner_id.whatsapp_phone_e164
+                composer.partner_id.mobile_e164
+                or composer.partner_id.phone_e164
                 or composer.partner_id.whatsapp_user_id
                 or False
             )
