@@ -48,3 +48,49 @@ class TestWebhookRetry(SendgridCommon, HttpCase):
             [("sg_event_id", "=", events[0]["sg_event_id"])]
         )
         self.assertEqual(len(stored), 1)
+
+    def test_batch_in_conflict_on_every_try_is_deferred_not_500(self):
+        """Still in conflict on Odoo's last try (many workers storing the same
+        addresses): 503 with Retry-After, which SendGrid retries; nothing of
+        the batch is kept."""
+        Event = self.registry["sendgrid.event"]
+        receive = Event._webhook_receive
+        attempts = []
+
+        def always_in_conflict(records, raw_body, headers):
+            attempts.append(raw_body)
+            result = receive(records, raw_body, headers)  # stored, then aborted
+            records.env.cr.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' "
+                "USING ERRCODE = 'serialization_failure'; END $$"
+            )
+            return result
+
+        events = [self.event("bounce", reason="550 5.1.1 unknown user")]
+        body, headers = self.signed_request(events)
+        with (
+            patch.object(Event, "_webhook_receive", always_in_conflict),
+            patch("odoo.service.model.MAX_TRIES_ON_CONCURRENCY_FAILURE", 2),
+            mute_logger(
+                "odoo.service.model",
+                "odoo.http",
+                "odoo.sql_db",
+                "odoo.addons.sendgrid_delivery.controllers.main",
+            ),
+        ):
+            response = self.url_open(ROUTE, data=body, headers=headers, timeout=60)
+        self.assertEqual(response.status_code, 503, response.text)
+        self.assertEqual(response.headers["Retry-After"], "30")
+        self.assertIn("send this batch again", response.json()["error"])
+        self.assertEqual(len(attempts), 2)
+        self.assertFalse(
+            self.env["sendgrid.event"].search(
+                [("sg_event_id", "=", events[0]["sg_event_id"])]
+            ),
+            "a deferred batch left events behind",
+        )
+        self.assertFalse(self.partner.is_email_invalid)
+        # SendGrid sends it again once the conflict is over: stored once
+        response = self.url_open(ROUTE, data=body, headers=headers, timeout=60)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["stored"], 1)

@@ -542,10 +542,15 @@ def test_sendgrid_concurrent_batches_store_every_event_once(deployment):
         barrier.wait()
         answers = []
         for body in mine:
-            reply = deployment.post(
-                "/sendgrid/events", body, deployment.sendgrid_headers(body)
-            )
-            answers.append((reply.status_code, reply.text[:200]))
+            # as SendGrid does: a batch not answered 2xx is sent again later
+            for _attempt in range(10):
+                reply = deployment.post(
+                    "/sendgrid/events", body, deployment.sendgrid_headers(body)
+                )
+                answers.append((reply.status_code, reply.text[:200]))
+                if reply.status_code != 503:
+                    break
+                time.sleep(1)
         return answers
 
     started = time.monotonic()
@@ -560,7 +565,11 @@ def test_sendgrid_concurrent_batches_store_every_event_once(deployment):
         f"retried by Odoo: {retries}"
     )
     statuses = Counter(status for status, _text in answers)
-    assert statuses == {200: len(batches)}, answers
+    print(f"SendGrid answers: {dict(statuses)} (503: deferred, sent again)")
+    # never a 500; a batch still in conflict on Odoo's last try is deferred
+    # (503 + Retry-After) and stored when sent again
+    assert set(statuses) <= {200, 503}, answers
+    assert statuses[200] == len(batches), answers
     assert not GAVE_UP_LINE.search(log), "a request gave up after 5 conflicts"
     with deployment.cursor() as env:
         env.cr.execute(
@@ -759,26 +768,32 @@ def _ran_since(deployment, cron_ids, since):
 
 
 def _job_spans(log):
-    """``{job name: (pid, started, ended)}`` of the cron jobs in the server log."""
+    """``{job name: [(pid, started, ended), ...]}``: every run of each cron job
+    in the server log (a job that triggers itself runs again)."""
     spans = {}
     pattern = re.compile(
         r"^(\S+ \S+) (\d+) INFO \S+ odoo.addons.base.models.ir_cron: "
         r"Job '([^']+)' \(\d+\) (starting|completed)",
         re.MULTILINE,
     )
+    running = {}
     for stamp, pid, name, what in pattern.findall(log):
         when = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
-        started, ended = spans.get(name, (pid, None, None))[1:]
         if what == "starting":
-            started = when
-        else:
-            ended = when
-        spans[name] = (pid, started, ended)
+            running[(name, pid)] = when
+        elif (name, pid) in running:
+            spans.setdefault(name, []).append((pid, running.pop((name, pid)), when))
     return spans
 
 
-def _overlap(first, second):
-    return first[0] != second[0] and first[1] < second[2] and second[1] < first[2]
+def _overlap(first_runs, second_runs):
+    """Whether a run of one job and a run of the other overlapped, each in its
+    own cron worker process."""
+    return any(
+        a[0] != b[0] and a[1] < b[2] and b[1] < a[2]
+        for a in first_runs
+        for b in second_runs
+    )
 
 
 @pytest.fixture(scope="module")
