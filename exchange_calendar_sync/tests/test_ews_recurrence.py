@@ -345,3 +345,36 @@ class TestEwsRecurrence(ExchangeSyncCase):
             (self.mb_anna.last_pulled_count, self.mb_anna.last_pushed_count), (0, 0)
         )
         self.assertEqual(self.writes(), ["CreateItem", "UpdateItem"])
+
+    def test_relink_after_migration_relinks_the_master_by_uid(self):
+        _master_id, _occurrences = self.outlook_series()
+        self.sync()
+        recurrence = self.recurrence()
+        uid = self.series_link().ical_uid
+        # a new Exchange server: new item ids, the series keeps its UID
+        self.ews.mailboxes.pop(ANNA)
+        self.ews.add_mailbox(ANNA, "Kalender", "Opgaver")
+        start = self.base - timedelta(weeks=8)
+        new_master = self.ews.add_series(
+            ANNA, "Ugemøde", start, start + timedelta(hours=1), count=20, uid=uid
+        )
+        wizard = self.env["exchange.relink.wizard"].create(
+            {"mailbox_id": self.mb_anna.id}
+        )
+        wizard.action_analyse()
+        line = wizard.line_ids.filtered(
+            lambda ln: ln.res_model == "calendar.recurrence"
+        )
+        self.assertEqual((line.status, line.recurrence_id), ("match", recurrence))
+        wizard.action_relink()
+        self.assertEqual(
+            (self.series_link().res_id, self.series_link().remote_id),
+            (recurrence.id, new_master),
+        )
+        self.assert_linked(new_master, recurrence)
+        self.sync()
+        self.assert_linked(new_master, recurrence)
+        self.assertEqual(
+            self.env["calendar.event"].search_count([("name", "=", "Ugemøde")]), 20
+        )
+        self.assertFalse(self.writes())
