@@ -14,7 +14,7 @@ SMS_FAILURE_TYPE_OF = {
 }
 SMS_FAILURE_TYPES = tuple(SMS_FAILURE_TYPE_OF.values())
 # An SMS reaches a number: contacts share it by Odoo's sanitised number
-# (``phone_sanitized``, stored and indexed by the phone mixin).
+# (``phone_sanitized``, stored by the phone mixin, indexed by this addon).
 SMS_CHANNEL = ConsentChannel(
     "sms_marketing", "phone_sanitized", "number", SMS_FAILURE_TYPE_OF
 )
