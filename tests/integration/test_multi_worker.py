@@ -662,7 +662,10 @@ def _concurrent_inbound(deployment, sender, label, count=8):
 
 def _assert_one_conversation(deployment, phone, wamids):
     with deployment.cursor() as env:
-        partners = env["res.partner"].search([("mobile_e164", "=", phone)])
+        # a duplicate may hold the number as mobile or as phone
+        partners = env["res.partner"].search(
+            ["|", ("mobile_e164", "=", phone), ("phone_e164", "=", phone)]
+        )
         assert len(partners) == 1, f"{len(partners)} contacts for {phone}"
         channels = env["discuss.channel"].search(
             [
