@@ -692,17 +692,27 @@ class SendgridEvent(models.Model):
     @api.model
     def _sendgrid_latest_group_rows(self, rows):
         """The group (un)subscribe rows that decide: per address and group, the
-        latest of the batch, unless a stored later event of the opposite kind
-        overrides it.
+        rows of the kind of the latest event of the batch, unless a stored later
+        event of the opposite kind overrides it.
 
         SendGrid delivers events out of order and retries a batch for 24 hours:
         a retried 12:00 resubscribe must not undo the 12:01 unsubscribe of the
         same address and group that was stored first, nor a resubscribe undo an
-        unsubscribe that follows it in one batch. Overridden events stay in the
-        log.
+        unsubscribe that follows it in one batch. SendGrid's times are whole
+        seconds: on a tie the unsubscribe wins. Every row of the deciding kind
+        is kept (two unsubscribes through two mailings leave both mailings'
+        lists). Overridden events stay in the log.
         """
+
+        def order(row):
+            return (
+                str(row["event_date"]),
+                row["event_type"] == "group_unsubscribe",
+                row["id"],
+            )
+
         latest = {}
-        for row in sorted(rows, key=lambda row: (str(row["event_date"]), row["id"])):
+        for row in sorted(rows, key=order):
             latest[(row["email"], row.get("asm_group_id"))] = row
         if not latest:
             return []
@@ -718,13 +728,25 @@ class SendgridEvent(models.Model):
                        AND o.asm_group_id IS NOT DISTINCT FROM n.asm_group_id
                        AND o.event_type IN ('group_unsubscribe', 'group_resubscribe')
                        AND o.event_type != n.event_type
-                       AND o.event_date > n.event_date)
+                       AND (o.event_date > n.event_date
+                            OR (o.event_date = n.event_date
+                                AND o.event_type = 'group_unsubscribe')))
             """,
                 ids=[row["id"] for row in latest.values()],
             )
         )
         overtaken = {row[0] for row in self.env.cr.fetchall()}
-        return [row for row in latest.values() if row["id"] not in overtaken]
+        deciding = {
+            key: row["event_type"]
+            for key, row in latest.items()
+            if row["id"] not in overtaken
+        }
+        return [
+            row
+            for row in rows
+            if deciding.get((row["email"], row.get("asm_group_id")))
+            == row["event_type"]
+        ]
 
     def _sendgrid_apply_subscription_groups(self, rows, reconciled=False):
         """Apply group (un/re)subscribe rows that other addons know; return the rest.

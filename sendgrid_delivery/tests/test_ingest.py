@@ -183,7 +183,14 @@ class TestIngest(SendgridCommon):
         self.receive([self.event("group_unsubscribe", asm_group_id=42)])
         subscription = contact.subscription_ids
         self.assertTrue(subscription.opt_out)
-        self.receive([self.event("group_resubscribe", asm_group_id=42)])
+        # the person rejoins later (SendGrid's times are whole seconds)
+        self.receive(
+            [
+                self.event(
+                    "group_resubscribe", asm_group_id=42, timestamp=int(time.time())
+                )
+            ]
+        )
         self.assertFalse(subscription.opt_out)
 
     def test_group_events_latest_wins_in_a_batch_and_across_retries(self):
@@ -229,6 +236,70 @@ class TestIngest(SendgridCommon):
             [self.event("group_unsubscribe", asm_group_id=43, timestamp=now - 300)]
         )
         self.assertTrue(subscription.opt_out)
+
+    def test_group_unsubscribes_through_two_mailings_leave_both_lists(self):
+        """Two unsubscribes of one group in a batch, through two mailings of
+        two lists: both lists are left, not only the last mailing's."""
+        lists = self.env["mailing.list"].create([{"name": "A"}, {"name": "B"}])
+        contact = self.env["mailing.contact"].create(
+            {
+                "name": "Anne",
+                "email": "anne@kunde.example",
+                "subscription_ids": [
+                    Command.create({"list_id": each.id}) for each in lists
+                ],
+            }
+        )
+        list_model = self.env["ir.model"]._get_id("mailing.list")
+        other = self.mailing.copy()
+        for mailing, mailing_list in zip(self.mailing | other, lists, strict=True):
+            mailing.mailing_model_id = list_model
+            mailing.contact_list_ids = mailing_list
+            self.assertEqual(mailing.contact_list_ids, mailing_list)
+        other_trace = self.trace.copy({"mass_mailing_id": other.id})
+        self.assertEqual(other_trace.mass_mailing_id, other)
+        now = int(time.time())
+        self.receive(
+            [
+                self.event("group_unsubscribe", asm_group_id=42, timestamp=now - 120),
+                self.event(
+                    "group_unsubscribe",
+                    trace=other_trace,
+                    asm_group_id=42,
+                    timestamp=now - 60,
+                ),
+            ]
+        )
+        stored = self.env["sendgrid.event"].search(
+            [("event_type", "=", "group_unsubscribe")]
+        )
+        self.assertEqual(stored.mailing_id, self.mailing | other)
+        self.assertEqual(contact.subscription_ids.mapped("opt_out"), [True, True])
+
+    def test_group_events_at_the_same_second_the_unsubscribe_wins(self):
+        mailing_list = self.env["mailing.list"].create({"name": "Nyheder"})
+        contact = self.env["mailing.contact"].create(
+            {
+                "name": "Anne",
+                "email": "anne@kunde.example",
+                "subscription_ids": [Command.create({"list_id": mailing_list.id})],
+            }
+        )
+        self.mailing.mailing_model_id = self.env["ir.model"]._get_id("mailing.list")
+        self.mailing.contact_list_ids = mailing_list
+        subscription = contact.subscription_ids
+        now = int(time.time()) - 60
+        # in one batch, listed resubscribe last
+        self.receive(
+            [
+                self.event("group_unsubscribe", asm_group_id=42, timestamp=now),
+                self.event("group_resubscribe", asm_group_id=42, timestamp=now),
+            ]
+        )
+        self.assertTrue(subscription.opt_out)
+        # across batches: a retried resubscribe of that second
+        self.receive([self.event("group_resubscribe", asm_group_id=42, timestamp=now)])
+        self.assertTrue(subscription.opt_out, "a tie gave the resubscribe the win")
 
     def test_chatter_status_follows_bounce(self):
         notification = self.message.notification_ids.filtered(
