@@ -1,3 +1,4 @@
+from . import exchange_sync_mixin
 from . import exchange_sync_config
 from . import exchange_sync_mailbox
 from . import exchange_item_link

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 # fields whose change is sent to Outlook
 SYNCED_FIELDS = {
@@ -20,7 +20,13 @@ SYNCED_FIELDS = {
 
 
 class CalendarEvent(models.Model):
-    _inherit = "calendar.event"
+    _name = "calendar.event"
+    _inherit = ["calendar.event", "exchange.sync.mixin"]
+
+    _exchange_sync_sequence = 10
+    _exchange_state_field = "event_sync_state"
+    _exchange_full_field = "is_event_full_sync"
+    _exchange_run_field = "event_full_sync_run"
 
     exchange_need_sync = fields.Boolean(
         default=lambda self: not self.env.context.get("exchange_sync_skip"),
@@ -108,6 +114,85 @@ class CalendarEvent(models.Model):
             ).unlink()
             series_links.write({"res_id": new.id, "need_push": True})
         return result
+
+    # -- exchange.sync.mixin hooks ----------------------------------------------
+    @api.model
+    def _exchange_before_pull(self, mailbox, backend, box, window, stats):
+        mailbox._move_window(backend, box, window, stats)
+
+    @api.model
+    def _exchange_fetch_page(self, mailbox, backend, box, state, window):
+        return backend.events_page(box, state, window)
+
+    @api.model
+    def _exchange_apply_page(self, mailbox, items, stats, backend, box):
+        mailbox._apply_event_page(items, stats, backend, box)
+
+    @api.model
+    def _exchange_purge_unseen(self, mailbox, unseen, backend, box, window, stats):
+        """Events the round did not list may only have moved out of the window:
+        the backend is asked for those, and they are updated, not deleted."""
+        events = self.browse(unseen.mapped("res_id")).exists()
+        in_window = events.filtered(
+            lambda e: e.stop >= window[0] and e.start <= window[1]
+        )
+        unseen = unseen.filtered(
+            lambda link: link.res_id in in_window.ids or link.res_id not in events.ids
+        )
+        moved = backend.refetch_events(box, unseen.mapped("remote_id"))
+        if moved:
+            mailbox._apply_event_page(moved, stats, backend, box)
+            found = {item["remote_id"] for item in moved}
+            unseen = unseen.filtered(lambda link: link.remote_id not in found)
+        for link in unseen.exists():
+            mailbox._remote_event_removed(link)
+        stats["pulled"] += len(unseen)
+
+    @api.model
+    def _exchange_push_context(self, mailbox):
+        return {"mailbox_by_user": mailbox._mailboxes_by_user()}
+
+    @api.model
+    def _exchange_push_pending(self, mailbox, backend, box, link):
+        backend.delete_event(box, link.remote_id)
+
+    def _exchange_push_values(self, mailbox, context):
+        if not self or not self.active:
+            return None
+        return mailbox._event_payload_values(self, context["mailbox_by_user"])
+
+    @api.model
+    def _exchange_remote_update(self, mailbox, backend, box, remote_id, values):
+        return backend.update_event(box, remote_id, values)
+
+    @api.model
+    def _exchange_remote_delete(self, mailbox, backend, box, remote_id):
+        backend.delete_event(box, remote_id)
+
+    @api.model
+    def _exchange_push_extra(self, mailbox, backend, box, window, context, stats, now):
+        if not backend.supports_series:
+            return
+        mailbox_by_user = context["mailbox_by_user"]
+        mailbox._push_series_changes(backend, box, mailbox_by_user, stats, now)
+        mailbox._push_new_items(
+            mailbox._recurrences_to_create(window, mailbox_by_user),
+            "calendar.recurrence",
+            lambda recurrence, key: backend.create_event(
+                box, mailbox._series_payload_values(recurrence, mailbox_by_user), key
+            ),
+            mailbox._push_batch_size(),
+            stats,
+            now,
+        )
+
+    @api.model
+    def _exchange_records_to_create(self, mailbox, window, context):
+        return mailbox._events_to_create(window, context["mailbox_by_user"])
+
+    def _exchange_remote_create(self, mailbox, backend, box, key, context):
+        values = mailbox._event_payload_values(self, context["mailbox_by_user"])
+        return backend.create_event(box, values, key)
 
     def action_open_exchange_links(self):
         self.ensure_one()

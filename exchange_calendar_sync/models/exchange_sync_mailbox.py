@@ -354,26 +354,30 @@ class ExchangeSyncMailbox(models.Model):
         )
 
     def _last_syncs(self):
-        """When each mailbox was last synced, as committed when this run starts."""
+        """Each mailbox's sync marker as committed when this run starts:
+        ``last_sync`` and ``write_date`` (the writing transaction's time, to
+        the microsecond, so two runs in one second still differ)."""
         if not self:
             return {}
         self.env.cr.execute(
             SQL(
-                "SELECT id, last_sync FROM exchange_sync_mailbox WHERE id IN %s",
+                "SELECT id, last_sync, write_date FROM exchange_sync_mailbox"
+                " WHERE id IN %s",
                 tuple(self.ids),
             )
         )
-        return dict(self.env.cr.fetchall())
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
     def _synced_since(self, last_seen):
         """Whether another run finished this mailbox since this run started.
 
         Called with the mailbox's lock held: the transaction is committed first
         (nothing is pending between mailboxes) so that the read sees what a
-        concurrent run committed after this run's snapshot was taken. Any other
-        run that finished the mailbox meanwhile has written a new ``last_sync``;
-        comparing it with the value this run started from is exact, where a
-        comparison of times could not tell runs apart within one second.
+        concurrent run committed after this run's snapshot was taken. A run
+        that synced the mailbox meanwhile wrote its result (a new
+        ``last_sync`` and ``write_date``) before it released the lock;
+        comparing the marker with the one this run started from tells, where a
+        comparison of times of one-second resolution could not.
         """
         if not (
             modules.module.current_test
@@ -381,10 +385,13 @@ class ExchangeSyncMailbox(models.Model):
         ):
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.cr.execute(
-            SQL("SELECT last_sync FROM exchange_sync_mailbox WHERE id = %s", self.id)
+            SQL(
+                "SELECT last_sync, write_date FROM exchange_sync_mailbox WHERE id = %s",
+                self.id,
+            )
         )
         row = self.env.cr.fetchone()
-        return bool(row and row[0] != last_seen)
+        return bool(row and tuple(row) != tuple(last_seen or (None, None)))
 
     def _run_sync(self):
         """Sync each mailbox; one failing mailbox never stops the others.
@@ -411,6 +418,19 @@ class ExchangeSyncMailbox(models.Model):
                 if config not in backends:
                     backends[config] = config._make_backend()
                 stats = mailbox._sync(backends[config])
+                # the result is committed before the lock is released: a run
+                # waiting for this mailbox then sees that it was synced
+                mailbox.write(
+                    {
+                        "sync_status": "ok",
+                        "last_error": False,
+                        "last_sync": fields.Datetime.now(),
+                        "last_pulled_count": stats["pulled"],
+                        "last_pushed_count": stats["pushed"],
+                        "last_conflict_count": stats["conflicts"],
+                    }
+                )
+                mailbox._commit_batch()
             except Exception as exc:  # noqa: BLE001 - any failure is recorded per mailbox
                 _logger.warning(
                     "Exchange sync of %s failed", mailbox.email, exc_info=True
@@ -427,17 +447,6 @@ class ExchangeSyncMailbox(models.Model):
                 continue
             finally:
                 mailbox._unlock()
-            mailbox.write(
-                {
-                    "sync_status": "ok",
-                    "last_error": False,
-                    "last_sync": fields.Datetime.now(),
-                    "last_pulled_count": stats["pulled"],
-                    "last_pushed_count": stats["pushed"],
-                    "last_conflict_count": stats["conflicts"],
-                }
-            )
-            mailbox._commit_batch()
         return True
 
     def _sync(self, backend):
@@ -458,17 +467,23 @@ class ExchangeSyncMailbox(models.Model):
                 self._detect_folders(backend)
             box = self._box()
         window = self.config_id._window()
-        self._move_window(backend, box, window, stats)
-        self._pull(backend, box, EVENT, window, stats)
-        self._push_events(backend, box, window, stats)
-        if self.config_id.sync_tasks:
-            self._pull(backend, box, ACTIVITY, window, stats)
-            self._push_tasks(backend, box, stats)
+        for model in self._sync_models():
+            if not model._exchange_is_synced(self):
+                continue
+            model._exchange_before_pull(self, backend, box, window, stats)
+            self._pull(backend, box, model, window, stats)
+            self._push(backend, box, model, window, stats)
         if box.todo_list_id and box.todo_list_id != self.todo_list_id:
             self.todo_list_id = box.todo_list_id
         if not self.is_initial_push_done:
             self.is_initial_push_done = True
         return stats
+
+    def _sync_models(self):
+        """The models a run syncs (those with the sync mixin), in their order."""
+        names = self.env.registry["exchange.sync.mixin"]._inherit_children
+        synced = [self.env[name] for name in names if not self.env[name]._abstract]
+        return sorted(synced, key=lambda model: model._exchange_sync_sequence)
 
     def _move_window(self, backend, box, window, stats):
         """Follow the rolling window [today - days back, today + days ahead].
@@ -504,9 +519,11 @@ class ExchangeSyncMailbox(models.Model):
         self._commit_batch()
 
     def _pull(self, backend, box, model, window, stats):
-        state_field = "event_sync_state" if model == EVENT else "task_sync_state"
-        full_field = "is_event_full_sync" if model == EVENT else "is_task_full_sync"
-        run_field = "event_full_sync_run" if model == EVENT else "task_full_sync_run"
+        """Read the model's remote changes page by page, each page committed
+        before the sync state moves on."""
+        state_field = model._exchange_state_field
+        full_field = model._exchange_full_field
+        run_field = model._exchange_run_field
         if not self[state_field] and not self[full_field]:
             self.write({full_field: True, run_field: self[run_field] + 1})
             self._commit_batch()
@@ -514,12 +531,9 @@ class ExchangeSyncMailbox(models.Model):
         while True:
             with self.env.cr.savepoint():
                 try:
-                    if model == EVENT:
-                        page = backend.events_page(
-                            box, self[state_field] or None, window
-                        )
-                    else:
-                        page = backend.tasks_page(box, self[state_field] or None)
+                    page = model._exchange_fetch_page(
+                        self, backend, box, self[state_field] or None, window
+                    )
                 except SyncStateExpired:
                     if restarted or not self[state_field]:
                         raise  # a fresh full sync cannot expire: do not loop
@@ -533,10 +547,7 @@ class ExchangeSyncMailbox(models.Model):
                         }
                     )
                     continue
-                if model == EVENT:
-                    self._apply_event_page(page.items, stats, backend, box)
-                else:
-                    self._apply_task_page(page.items, stats, backend, box)
+                model._exchange_apply_page(self, page.items, stats, backend, box)
                 vals = {state_field: page.state}
                 if page.done and self[full_field]:
                     self._purge_unseen(backend, box, model, window, stats)
@@ -552,36 +563,16 @@ class ExchangeSyncMailbox(models.Model):
         )
 
     def _purge_unseen(self, backend, box, model, window, stats):
-        """After a full sync: linked items Outlook no longer has were deleted there.
-
-        Events the round did not list may only have moved out of the window:
-        the backend is asked for those, and they are updated, not deleted.
-        """
-        run = self.event_full_sync_run if model == EVENT else self.task_full_sync_run
+        """After a full sync: linked items Outlook no longer has were deleted
+        there (the model decides what an unlisted item means)."""
         unseen = self._links(
-            model, [("seen_run", "!=", run), ("pending_action", "=", False)]
+            model._name,
+            [
+                ("seen_run", "!=", self[model._exchange_run_field]),
+                ("pending_action", "=", False),
+            ],
         )
-        if model == EVENT:
-            events = self.env[EVENT].browse(unseen.mapped("res_id")).exists()
-            in_window = events.filtered(
-                lambda e: e.stop >= window[0] and e.start <= window[1]
-            )
-            unseen = unseen.filtered(
-                lambda link: (
-                    link.res_id in in_window.ids or link.res_id not in events.ids
-                )
-            )
-            moved = backend.refetch_events(box, unseen.mapped("remote_id"))
-            if moved:
-                self._apply_event_page(moved, stats, backend, box)
-                found = {item["remote_id"] for item in moved}
-                unseen = unseen.filtered(lambda link: link.remote_id not in found)
-            for link in unseen.exists():
-                self._remote_event_removed(link)
-        else:
-            for link in unseen:
-                self._remote_task_removed(link)
-        stats["pulled"] += len(unseen)
+        model._exchange_purge_unseen(self, unseen, backend, box, window, stats)
 
     def _note(self, record, body):
         if record and hasattr(record, "message_post"):
@@ -1198,54 +1189,51 @@ class ExchangeSyncMailbox(models.Model):
         for start in range(0, len(records), size):
             yield records[start : start + size]
 
-    def _push_events(self, backend, box, window, stats):
-        Event = self.env[EVENT].with_context(**SYNC_CONTEXT, active_test=False)
-        mailbox_by_user = self._mailboxes_by_user()
+    def _push_batch_size(self):
+        return PUSH_BATCH  # read at run time: the crash test lowers it
+
+    def _push(self, backend, box, model, window, stats):
+        """Send the model's Odoo changes to Outlook: pending deletions (and
+        completions) first, then changes, then new records, batch by batch,
+        each batch committed before the next."""
+        records = model.with_context(**SYNC_CONTEXT, active_test=False)
+        context = records._exchange_push_context(self)
         now = fields.Datetime.now()
-        batch_size = PUSH_BATCH
-        # deletions first, then changes, then new events
+        batch_size = self._push_batch_size()
         for batch in self._in_batches(
-            self._links(EVENT, [("pending_action", "=", "delete")]), batch_size
+            self._links(model._name, [("pending_action", "!=", False)]), batch_size
         ):
             with self.env.cr.savepoint():
                 for link in batch:
-                    backend.delete_event(box, link.remote_id)
+                    records._exchange_push_pending(self, backend, box, link)
                     stats["pushed"] += 1
                 batch.unlink()
             self._commit_batch()
         for batch in self._in_batches(
-            self._links(EVENT, [("need_push", "=", True)]), batch_size
+            self._links(model._name, [("need_push", "=", True)]), batch_size
         ):
             with self.env.cr.savepoint():
                 for link in batch:
-                    event = Event.browse(link.res_id).exists()
-                    if not event or not event.active:
-                        backend.delete_event(box, link.remote_id)
+                    record = records.browse(link.res_id).exists()
+                    values = record._exchange_push_values(self, context)
+                    if values is None:
+                        records._exchange_remote_delete(
+                            self, backend, box, link.remote_id
+                        )
                         link.unlink()
                     else:
-                        values = self._event_payload_values(event, mailbox_by_user)
-                        result = backend.update_event(box, link.remote_id, values)
+                        result = records._exchange_remote_update(
+                            self, backend, box, link.remote_id, values
+                        )
                         link.write(self._link_vals(result, now, need_push=False))
                     stats["pushed"] += 1
             self._commit_batch()
-        if backend.supports_series:
-            self._push_series_changes(backend, box, mailbox_by_user, stats, now)
-            self._push_new_items(
-                self._recurrences_to_create(window, mailbox_by_user),
-                RECURRENCE,
-                lambda recurrence, key: backend.create_event(
-                    box, self._series_payload_values(recurrence, mailbox_by_user), key
-                ),
-                batch_size,
-                stats,
-                now,
-            )
-        candidates = self._events_to_create(window, mailbox_by_user)
+        records._exchange_push_extra(self, backend, box, window, context, stats, now)
         self._push_new_items(
-            candidates,
-            EVENT,
-            lambda event, key: backend.create_event(
-                box, self._event_payload_values(event, mailbox_by_user), key
+            records._exchange_records_to_create(self, window, context),
+            model._name,
+            lambda record, key: record._exchange_remote_create(
+                self, backend, box, key, context
             ),
             batch_size,
             stats,
@@ -1538,60 +1526,6 @@ class ExchangeSyncMailbox(models.Model):
             "deadline": activity.date_deadline,
             "done": done,
         }
-
-    def _push_tasks(self, backend, box, stats):
-        Activity = self.env[ACTIVITY].with_context(**SYNC_CONTEXT, active_test=False)
-        now = fields.Datetime.now()
-        batch_size = PUSH_BATCH
-        pending = self._links(ACTIVITY, [("pending_action", "!=", False)])
-        for batch in self._in_batches(pending, batch_size):
-            with self.env.cr.savepoint():
-                for link in batch:
-                    if link.pending_action == "complete":
-                        backend.complete_task(box, link.remote_id)
-                    else:
-                        backend.delete_task(box, link.remote_id)
-                    stats["pushed"] += 1
-                batch.unlink()
-            self._commit_batch()
-        for batch in self._in_batches(
-            self._links(ACTIVITY, [("need_push", "=", True)]), batch_size
-        ):
-            with self.env.cr.savepoint():
-                for link in batch:
-                    activity = Activity.browse(link.res_id).exists()
-                    if not activity:
-                        backend.delete_task(box, link.remote_id)
-                        link.unlink()
-                        continue
-                    result = backend.update_task(
-                        box,
-                        link.remote_id,
-                        self._task_values(activity, done=not activity.active),
-                    )
-                    link.write(self._link_vals(result, now, need_push=False))
-                    stats["pushed"] += 1
-            self._commit_batch()
-        domain = [("user_id", "=", self.user_id.id), ("active", "=", True)]
-        if self.is_initial_push_done:
-            domain.append(("exchange_need_sync", "=", True))
-        activities = Activity.search(domain, order="id")
-        linked = set(
-            self.env["exchange.item.link"]
-            .search([("res_model", "=", ACTIVITY), ("res_id", "in", activities.ids)])
-            .mapped("res_id")
-        )
-        activities = activities.filtered(lambda a: a.id not in linked)
-        self._push_new_items(
-            activities,
-            ACTIVITY,
-            lambda activity, key: backend.create_task(
-                box, self._task_values(activity), key
-            ),
-            batch_size,
-            stats,
-            now,
-        )
 
 
 def _entered_spans(old, new):
