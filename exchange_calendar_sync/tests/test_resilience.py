@@ -215,3 +215,57 @@ class TestTwoRuns(ExchangeSyncCase):
         self.assertTrue(
             self.env["calendar.event"].search([("name", "=", "Bo's meeting")])
         )
+
+    def test_result_is_recorded_before_the_lock_is_released(self):
+        """A run waiting for the lock must find the mailbox synced once it gets
+        it: the result is written before the lock is released."""
+        Mailbox = self.registry["exchange.sync.mailbox"]
+        unlock = Mailbox._unlock
+        seen = []
+
+        def record_and_unlock(mailbox):
+            self.env.flush_all()  # what a commit would have sent by now
+            self.env.cr.execute(
+                "SELECT sync_status, last_sync FROM exchange_sync_mailbox"
+                " WHERE id = %s",
+                [mailbox.id],
+            )
+            seen.append(self.env.cr.fetchone())
+            return unlock(mailbox)
+
+        with patch.object(Mailbox, "_unlock", record_and_unlock):
+            self.mb_anna._run_sync()
+        (status, last_sync) = seen[0]
+        self.assertEqual(status, "ok")
+        self.assertTrue(last_sync)
+
+    def test_another_run_in_the_same_second_is_still_seen(self):
+        """The marker is the writing transaction's time to the microsecond:
+        another run that finished the mailbox in the very second this run
+        started, writing the same ``last_sync``, is still seen."""
+        Mailbox = self.registry["exchange.sync.mailbox"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE exchange_sync_mailbox SET last_sync = date_trunc('second',"
+            " now() AT TIME ZONE 'UTC') WHERE id = %s",
+            [self.mb_bo.id],
+        )
+        mailboxes = self.mb_anna | self.mb_bo
+        sync = Mailbox._sync
+        synced = []
+
+        def sync_and_let_the_other_run_finish_bo(mailbox, backend):
+            synced.append(mailbox.email)
+            result = sync(mailbox, backend)
+            if mailbox == self.mb_anna:
+                # same last_sync as before (same second), a later transaction
+                self.env.cr.execute(
+                    "UPDATE exchange_sync_mailbox SET write_date = write_date"
+                    " + interval '1 millisecond' WHERE id = %s",
+                    [self.mb_bo.id],
+                )
+            return result
+
+        with patch.object(Mailbox, "_sync", sync_and_let_the_other_run_finish_bo):
+            mailboxes._run_sync()
+        self.assertEqual(synced, ["anna@nordlys.example"])
