@@ -484,9 +484,14 @@ class UnitelCall(models.Model):
     def _unitel_notify(self, users):
         """Show ``users`` a live notification with an Open button for this call."""
         self.ensure_one()
-        partners = self.env["res.partner"]._search_e164(self.number, limit=MATCH_LIMIT)
         for user in users:
             call = self.with_user(user).with_context(lang=user.lang)
+            # only the contacts this user may read: the route runs as superuser,
+            # and a name of another company's (or a private) contact must not
+            # reach someone who cannot open it
+            partners = call.env["res.partner"]._search_e164(
+                self.number, limit=MATCH_LIMIT
+            )
             if len(partners) == 1:
                 who = partners.with_context(lang=user.lang).display_name
                 message = call.env._("Incoming call from %(who)s", who=who)

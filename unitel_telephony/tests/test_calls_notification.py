@@ -72,6 +72,25 @@ class TestCallsNotification(UnitelCommon, HttpCase):
         self.assertEqual(message["payload"]["call_id"], call.id)
         self.assertFalse(self.bus_messages(self.other))
 
+    def test_notification_names_only_contacts_the_user_may_read(self):
+        """The route runs as superuser: a caller who is another company's
+        contact is an unknown number to a user of this company only."""
+        other_company = self.env["res.company"].create({"name": "Søsterselskab ApS"})
+        self.hansen.company_id = other_company
+        self.assertNotIn(other_company, self.seller.company_ids)
+        response = self.post({"number": "004512345678", "called": "2901"})
+        self.assertEqual(response.status_code, 200, response.text)
+        (message,) = self.bus_messages(self.seller)
+        self.assertNotIn("Hansen", message["payload"]["message"])
+        self.assertIn("unknown number", message["payload"]["message"])
+        # a user of both companies sees the name
+        self.seller.company_ids |= other_company
+        self.post({"number": "004512345678", "called": "2901"})
+        self.assertEqual(
+            self.bus_messages(self.seller)[-1]["payload"]["message"],
+            "Incoming call from Hansen A/S",
+        )
+
     def test_user_by_login_and_called_number(self):
         response = self.post({"number": "+4570809010", "user": "unitel_other"})
         self.assertEqual(response.json()["notified_user_ids"], [self.other.id])
