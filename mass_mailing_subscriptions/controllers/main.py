@@ -147,6 +147,13 @@ class SubscriptionPreferencesController(http.Controller):
         action = form.get("action")
         if action not in PREFERENCE_ACTIONS:
             raise _bad_request(request.env._("Unknown action."))
+        if action == "withdraw_all":
+            # Withdrawing is always honoured: what else a (stale) tab sends,
+            # e.g. a type archived since it was loaded, cannot block it.
+            return {
+                "action": action,
+                "channels": partner._consent_reachable_purposes(),
+            }
         if form.get("emarketing") not in (None, "1"):
             raise _bad_request(request.env._("Unknown e-marketing choice."))
         # What the page showed when it was loaded; None for a form without it
@@ -155,20 +162,17 @@ class SubscriptionPreferencesController(http.Controller):
         if shown_emarketing not in (None, "0", "1"):
             raise _bad_request(request.env._("Unknown e-marketing choice."))
         offered = request.env["mailing.subscription.type"].sudo().search([])
-        chosen_ids = set()
-        for value in form.getlist("subscription_type_ids"):
-            # str.isdigit() accepts "²", which int() refuses.
-            if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
-                raise _bad_request(request.env._("Unknown subscription type."))
-            chosen_ids.add(int(value))
-        shown_type_ids = None
+        chosen_ids = self._preferences_type_ids(
+            form.getlist("subscription_type_ids"), offered
+        )
         shown_value = form.get("shown_type_ids")
-        if shown_value is not None:
-            shown_type_ids = set()
-            for value in filter(None, shown_value.split(",")):
-                if not DOCUMENT_ID.match(value) or int(value) not in offered.ids:
-                    raise _bad_request(request.env._("Unknown subscription type."))
-                shown_type_ids.add(int(value))
+        shown_type_ids = (
+            None
+            if shown_value is None
+            else self._preferences_type_ids(
+                filter(None, shown_value.split(",")), offered
+            )
+        )
         # The other channels: only those the page offers this contact.
         channels = partner._consent_reachable_purposes()
         chosen_channel_ids = set()
@@ -205,6 +209,27 @@ class SubscriptionPreferencesController(http.Controller):
                 else channels.filtered(lambda p: p.id in shown_channel_ids)
             ),
         }
+
+    def _preferences_type_ids(self, values, offered):
+        """Ids of offered types among the form's ``values``; a type archived
+        since the page was loaded is left out, anything else is a 400."""
+        ids = set()
+        for value in values:
+            # str.isdigit() accepts "²", which int() refuses.
+            if not DOCUMENT_ID.match(value):
+                raise _bad_request(request.env._("Unknown subscription type."))
+            if int(value) in offered.ids:
+                ids.add(int(value))
+                continue
+            archived = (
+                offered.with_context(active_test=False)
+                .browse(int(value))
+                .exists()
+                .filtered(lambda sub_type: not sub_type.active)
+            )
+            if not archived:
+                raise _bad_request(request.env._("Unknown subscription type."))
+        return ids
 
     def _preferences_save(self, partner, choices):
         purpose = partner._consent_get_purpose("emarketing")
@@ -264,9 +289,14 @@ class SubscriptionPreferencesController(http.Controller):
         else:
             joined = (choices["chosen"] - shown) - current
             left = (unticked & shown) & current
-        new_types = (current - left) | joined
-        if new_types != current:
-            writer.write({"subscription_type_ids": [Command.set(new_types.ids)]})
+        if left or joined:
+            # link / unlink, not a set: archived types the contact has stay
+            writer.write(
+                {
+                    "subscription_type_ids": [Command.unlink(t.id) for t in left]
+                    + [Command.link(t.id) for t in joined]
+                }
+            )
         return "saved"
 
     def _preferences_save_channels(self, partner, choices):

@@ -188,6 +188,43 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.p_offers.invalidate_recordset()
         self.assertEqual(self.p_offers.subscription_type_ids, self.type_offers)
 
+    def test_type_archived_after_the_page_loaded_blocks_nothing(self):
+        """Offers is shown ticked, then archived by the marketer: the tab still
+        saves (Offers left out) and still withdraws from all."""
+        path = self._path(self.p_offers)
+        stale = self._page_state(path)
+        self.type_offers.active = False
+        response = self.url_open(
+            path,
+            data={
+                **stale,
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [
+                    str(self.type_offers.id),
+                    str(self.type_events.id),
+                ],
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.p_offers.invalidate_recordset()
+        # Newsletter unticked: left; Events ticked: joined; archived Offers kept
+        self.assertEqual(
+            self.p_offers.with_context(active_test=False).subscription_type_ids,
+            self.type_offers | self.type_events,
+        )
+        response = self.url_open(
+            path,
+            data={
+                **stale,
+                "action": "withdraw_all",
+                "subscription_type_ids": [str(self.type_offers.id), "99999999"],
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.p_offers.invalidate_recordset()
+        self.assertEqual(self.p_offers.emarketing_state, "withdrawn")
+
     def test_forged_shown_types_are_refused_and_change_nothing(self):
         path = self._path(self.p_offers)
         types_before = self.p_offers.subscription_type_ids
