@@ -1,4 +1,9 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
+
+from ..services import conflict
+from .exchange_sync_mailbox import SYNC_CONTEXT
 
 SYNCED_FIELDS = {"summary", "note", "date_deadline", "user_id"}
 
@@ -62,12 +67,155 @@ class MailActivity(models.Model):
 
     @api.model
     def _exchange_apply_page(self, mailbox, items, stats, backend, box):
-        mailbox._apply_task_page(items, stats, backend, box)
+        Activity = self.with_context(**SYNC_CONTEXT)
+        Link = self.env["exchange.item.link"]
+        run = mailbox.task_full_sync_run if mailbox.is_task_full_sync else 0
+        now = fields.Datetime.now()
+        items = [i for i in items if i.get("remote_id")]
+        by_remote = {
+            link.remote_id: link
+            for link in mailbox._links(
+                self._name, [("remote_id", "in", [i["remote_id"] for i in items])]
+            )
+        }
+        todo_type = self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        )
+        # Outlook-born tasks: activities on the user's own contact (see readme)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        for item in items:
+            link = by_remote.get(item["remote_id"])
+            if item["removed"]:
+                if link:
+                    self._exchange_remote_removed(link)
+                    stats["pulled"] += 1
+                continue
+            if link:
+                link.seen_run = run or link.seen_run
+                if link.pending_action:
+                    continue
+                activity = Activity.browse(link.res_id).exists()
+                if not activity:
+                    link.pending_action = "delete"
+                    continue
+                if link.change_key == item["change_key"]:
+                    continue
+                if link.need_push:
+                    stats["conflicts"] += 1
+                    winner = conflict.resolve(
+                        activity.write_date, item["last_modified"]
+                    )
+                    mailbox._note_conflict(
+                        activity._exchange_document(), winner, item["last_modified"]
+                    )
+                    if winner == conflict.ODOO:
+                        link.write({"remote_last_modified": item["last_modified"]})
+                        continue
+                stats["pulled"] += 1
+                if item["done"]:
+                    link.unlink()
+                    activity._action_done()
+                    continue
+                activity.write(self._exchange_values_from_task(item))
+                link.write(mailbox._link_vals(item, now, need_push=False))
+                continue
+            activity = Activity._exchange_own_task(mailbox, backend, box, item)
+            if activity and item["done"]:
+                activity._action_done()  # completed in Outlook before it was linked
+                stats["pulled"] += 1
+                continue
+            if activity:
+                activity.write({"exchange_need_sync": False})  # ours, before a crash
+                Link.create(
+                    dict(
+                        mailbox._link_vals(item, now, need_push=False),
+                        res_model=self._name,
+                        res_id=activity.id,
+                        mailbox_id=mailbox.id,
+                        seen_run=run,
+                        is_origin=True,
+                    )
+                )
+                continue
+            if item["done"]:
+                continue  # finished Outlook tasks are history, not new work
+            vals = dict(
+                self._exchange_values_from_task(item),
+                res_model_id=model_id,
+                res_id=mailbox.user_id.partner_id.id,
+                user_id=mailbox.user_id.id,
+                activity_type_id=todo_type.id if todo_type else False,
+            )
+            vals.setdefault("date_deadline", fields.Date.context_today(mailbox))
+            if not vals["date_deadline"]:
+                vals["date_deadline"] = fields.Date.context_today(mailbox)
+            activity = Activity.create(vals)
+            Link.create(
+                dict(
+                    mailbox._link_vals(item, now, need_push=False),
+                    res_model=self._name,
+                    res_id=activity.id,
+                    mailbox_id=mailbox.id,
+                    seen_run=run,
+                    is_origin=True,
+                )
+            )
+            stats["pulled"] += 1
+
+    @api.model
+    def _exchange_own_task(self, mailbox, backend, box, item):
+        """The activity an unlinked task was created for by this mailbox (a run
+        that died between creating the task and committing its link), if any.
+
+        Finished tasks are only asked about when changed since the last run,
+        so years of completed To Do history cost no request.
+        """
+        Activity = self.with_context(**SYNC_CONTEXT)
+        recent = mailbox.last_sync and (
+            item.get("last_modified") or mailbox.last_sync
+        ) >= (mailbox.last_sync - timedelta(hours=1))
+        if item["done"] and not recent:
+            return Activity
+        key = mailbox._verified_key(backend.task_key(box, item))
+        if not key or key[0] != self._name:
+            return Activity
+        activity = Activity.browse(key[1]).exists()
+        if activity and mailbox._links(self._name, [("res_id", "=", activity.id)]):
+            return Activity  # a copy of a task already linked here
+        return activity
+
+    @api.model
+    def _exchange_values_from_task(self, item):
+        vals = {"summary": item["summary"], "note": item["note"] or False}
+        if item.get("deadline"):
+            vals["date_deadline"] = item["deadline"]
+        return vals
+
+    def _exchange_document(self):
+        """The record the activity is scheduled on (its chatter gets notes)."""
+        if self.res_model and self.res_id and self.res_model in self.env:
+            return self.env[self.res_model].browse(self.res_id).exists()
+        return None
+
+    @api.model
+    def _exchange_remote_removed(self, link):
+        activity = self.with_context(**SYNC_CONTEXT).browse(link.res_id).exists()
+        link.unlink()
+        if activity:
+            activity.unlink()
+
+    def _exchange_task_values(self, done=False):
+        return {
+            "summary": self.summary or self.activity_type_id.name or self.res_name,
+            "note": self.note or "",
+            "deadline": self.date_deadline,
+            "done": done,
+        }
 
     @api.model
     def _exchange_purge_unseen(self, mailbox, unseen, backend, box, window, stats):
         for link in unseen:
-            mailbox._remote_task_removed(link)
+            self._exchange_remote_removed(link)
         stats["pulled"] += len(unseen)
 
     @api.model
@@ -80,7 +228,7 @@ class MailActivity(models.Model):
     def _exchange_push_values(self, mailbox, context):
         if not self:
             return None
-        return mailbox._task_values(self, done=not self.active)
+        return self._exchange_task_values(done=not self.active)
 
     @api.model
     def _exchange_remote_update(self, mailbox, backend, box, remote_id, values):
@@ -105,4 +253,4 @@ class MailActivity(models.Model):
         return activities.filtered(lambda a: a.id not in linked)
 
     def _exchange_remote_create(self, mailbox, backend, box, key, context):
-        return backend.create_task(box, mailbox._task_values(self), key)
+        return backend.create_task(box, self._exchange_task_values(), key)
