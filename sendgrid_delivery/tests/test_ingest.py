@@ -168,7 +168,8 @@ class TestIngest(SendgridCommon):
             self.env["mail.blacklist"].search([("email", "=", "anne@kunde.example")])
         )
 
-    def test_group_unsubscribe_opts_out_of_mailing_lists(self):
+    def _anne_on_a_list(self):
+        """Anne on the list the mailing goes to: her list subscription."""
         mailing_list = self.env["mailing.list"].create({"name": "Nyheder"})
         contact = self.env["mailing.contact"].create(
             {
@@ -180,8 +181,11 @@ class TestIngest(SendgridCommon):
         self.mailing.mailing_model_id = self.env["ir.model"]._get_id("mailing.list")
         self.mailing.contact_list_ids = mailing_list
         self.assertEqual(self.mailing.contact_list_ids, mailing_list)
+        return contact.subscription_ids
+
+    def test_group_unsubscribe_opts_out_of_mailing_lists(self):
+        subscription = self._anne_on_a_list()
         self.receive([self.event("group_unsubscribe", asm_group_id=42)])
-        subscription = contact.subscription_ids
         self.assertTrue(subscription.opt_out)
         # the person rejoins later (SendGrid's times are whole seconds)
         self.receive(
@@ -196,17 +200,7 @@ class TestIngest(SendgridCommon):
     def test_group_events_latest_wins_in_a_batch_and_across_retries(self):
         """An unbound group's (un)subscribes: per address and group the latest
         event decides, whatever order SendGrid sends them in."""
-        mailing_list = self.env["mailing.list"].create({"name": "Nyheder"})
-        contact = self.env["mailing.contact"].create(
-            {
-                "name": "Anne",
-                "email": "anne@kunde.example",
-                "subscription_ids": [Command.create({"list_id": mailing_list.id})],
-            }
-        )
-        self.mailing.mailing_model_id = self.env["ir.model"]._get_id("mailing.list")
-        self.mailing.contact_list_ids = mailing_list
-        subscription = contact.subscription_ids
+        subscription = self._anne_on_a_list()
         now = int(time.time())
         # one batch: resubscribe at 12:00, unsubscribe at 12:01, listed in that
         # order: the person left last
@@ -277,17 +271,7 @@ class TestIngest(SendgridCommon):
         self.assertEqual(contact.subscription_ids.mapped("opt_out"), [True, True])
 
     def test_group_events_at_the_same_second_the_unsubscribe_wins(self):
-        mailing_list = self.env["mailing.list"].create({"name": "Nyheder"})
-        contact = self.env["mailing.contact"].create(
-            {
-                "name": "Anne",
-                "email": "anne@kunde.example",
-                "subscription_ids": [Command.create({"list_id": mailing_list.id})],
-            }
-        )
-        self.mailing.mailing_model_id = self.env["ir.model"]._get_id("mailing.list")
-        self.mailing.contact_list_ids = mailing_list
-        subscription = contact.subscription_ids
+        subscription = self._anne_on_a_list()
         now = int(time.time()) - 60
         # in one batch, listed resubscribe last
         self.receive(
