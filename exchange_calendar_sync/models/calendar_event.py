@@ -1,4 +1,10 @@
 from odoo import api, fields, models
+from odoo.tools import email_normalize
+
+from ..services import mapping
+from .exchange_sync_mailbox import SYNC_CONTEXT
+
+RECURRENCE = "calendar.recurrence"  # a series master is linked to it
 
 # fields whose change is sent to Outlook
 SYNCED_FIELDS = {
@@ -159,7 +165,64 @@ class CalendarEvent(models.Model):
     def _exchange_push_values(self, mailbox, context):
         if not self or not self.active:
             return None
-        return mailbox._event_payload_values(self, context["mailbox_by_user"])
+        return self._exchange_payload(mailbox, context["mailbox_by_user"])
+
+    def _exchange_payload(self, mailbox, mailbox_by_user):
+        """What Outlook receives for this event: attendees by the address of
+        their mailbox when they have one."""
+        organizer = mailbox_by_user.get(self.user_id.id)
+        organizer_email = (
+            organizer.email if organizer else email_normalize(self.user_id.email or "")
+        )
+        emails = []
+        for partner in self.partner_ids:
+            user = partner.user_ids[:1]
+            email = (
+                mailbox_by_user[user.id].email
+                if user.id in mailbox_by_user
+                else (partner.email_normalized)
+            )
+            if email and email not in emails:
+                emails.append(email)
+        return {
+            "name": self.name,
+            "start": self.start,
+            "stop": self.stop,
+            "allday": self.allday,
+            "start_date": self.start_date,
+            "stop_date": self.stop_date,
+            "location": self.location or "",
+            "description": self.description or "",
+            "attendee_emails": emails,
+            "organizer_email": organizer_email,
+            "privacy": self.privacy or "public",
+            "show_as": self.show_as,
+            "tz": self.event_tz or self.user_id.tz or mailbox.user_id.tz or "UTC",
+        }
+
+    @api.model
+    def _exchange_series_payload(self, mailbox, recurrence, mailbox_by_user):
+        """The Outlook series master of an Odoo recurrence: its first event,
+        with the rule as a Graph ``patternedRecurrence``."""
+        first = recurrence.calendar_event_ids.sorted("start")[:1]
+        values = first._exchange_payload(mailbox, mailbox_by_user)
+        local = mapping.utc_to_local(first.start, values["tz"])
+        rule = recurrence.read(
+            [
+                "rrule_type",
+                "interval",
+                "end_type",
+                "count",
+                "until",
+                "month_by",
+                "day",
+                "byday",
+                "weekday",
+                *mapping.WEEKDAY_FIELDS,
+            ]
+        )[0]
+        values["recurrence"] = mapping.recurrence_to_graph(rule, local.date())
+        return values
 
     @api.model
     def _exchange_remote_update(self, mailbox, backend, box, remote_id, values):
@@ -171,15 +234,20 @@ class CalendarEvent(models.Model):
 
     @api.model
     def _exchange_push_extra(self, mailbox, backend, box, window, context, stats, now):
+        """Series: their changes as a whole, then the new ones (one master each)."""
         if not backend.supports_series:
             return
         mailbox_by_user = context["mailbox_by_user"]
-        mailbox._push_series_changes(backend, box, mailbox_by_user, stats, now)
+        self._exchange_push_series_changes(
+            mailbox, backend, box, mailbox_by_user, stats, now
+        )
         mailbox._push_new_items(
-            mailbox._recurrences_to_create(window, mailbox_by_user),
-            "calendar.recurrence",
+            self._exchange_recurrences_to_create(mailbox, window, mailbox_by_user),
+            RECURRENCE,
             lambda recurrence, key: backend.create_event(
-                box, mailbox._series_payload_values(recurrence, mailbox_by_user), key
+                box,
+                self._exchange_series_payload(mailbox, recurrence, mailbox_by_user),
+                key,
             ),
             mailbox._push_batch_size(),
             stats,
@@ -187,11 +255,103 @@ class CalendarEvent(models.Model):
         )
 
     @api.model
+    def _exchange_push_series_changes(
+        self, mailbox, backend, box, mailbox_by_user, stats, now
+    ):
+        """Series changed in Odoo as a whole ("all events": a new rule, time or
+        subject): the master is updated and Outlook remakes the occurrences,
+        which the next run links again. Only the organizer's mailbox sends it."""
+        Recurrence = mailbox.env[RECURRENCE].with_context(**SYNC_CONTEXT)
+        for batch in mailbox._in_batches(
+            mailbox._links(RECURRENCE, [("need_push", "=", True)])
+        ):
+            with self.env.cr.savepoint():
+                for link in batch:
+                    recurrence = Recurrence.browse(link.res_id).exists()
+                    first = recurrence.calendar_event_ids.sorted("start")[:1]
+                    if not first or mailbox_by_user.get(first.user_id.id) != mailbox:
+                        link.need_push = False
+                        continue
+                    result = backend.update_event(
+                        box,
+                        link.remote_id,
+                        self._exchange_series_payload(
+                            mailbox, recurrence, mailbox_by_user
+                        ),
+                    )
+                    link.write(mailbox._link_vals(result, now, need_push=False))
+                    stats["pushed"] += 1
+            mailbox._commit_batch()
+
+    @api.model
+    def _exchange_recurrences_to_create(self, mailbox, window, mailbox_by_user):
+        """Odoo recurrences organised by the mailbox's user, with an occurrence
+        in the window, in no Outlook calendar yet."""
+        Event = mailbox.env[self._name].with_context(**SYNC_CONTEXT)
+        events = Event.search(
+            [
+                ("stop", ">=", window[0]),
+                ("start", "<=", window[1]),
+                ("recurrence_id", "!=", False),
+                ("user_id", "=", mailbox.user_id.id),
+            ]
+        )
+        recurrences = events.recurrence_id
+        if not recurrences or mailbox_by_user.get(mailbox.user_id.id) != mailbox:
+            return recurrences.browse()
+        linked = set(
+            self.env["exchange.item.link"]
+            .search([("res_model", "=", RECURRENCE), ("res_id", "in", recurrences.ids)])
+            .mapped("res_id")
+        )
+        return recurrences.filtered(lambda r: r.id not in linked).sorted("id")
+
+    @api.model
     def _exchange_records_to_create(self, mailbox, window, context):
-        return mailbox._events_to_create(window, context["mailbox_by_user"])
+        """Odoo events of the mailbox's user, in the window, in no Outlook
+        calendar yet, whose home mailbox (the organizer's, else the first
+        attendee's) is this one."""
+        mailbox_by_user = context["mailbox_by_user"]
+        Event = mailbox.env[self._name].with_context(**SYNC_CONTEXT)
+        domain = [
+            ("stop", ">=", window[0]),
+            ("start", "<=", window[1]),
+            ("recurrency", "=", False),
+            "|",
+            ("user_id", "=", mailbox.user_id.id),
+            ("partner_ids", "in", mailbox.user_id.partner_id.id),
+        ]
+        if mailbox.is_initial_push_done:
+            domain.append(("exchange_need_sync", "=", True))
+        events = Event.search(domain, order="start")
+        if not events:
+            return events
+        linked = set(
+            self.env["exchange.item.link"]
+            .search([("res_model", "=", self._name), ("res_id", "in", events.ids)])
+            .mapped("res_id")
+        )
+        result = Event
+        for event in events:
+            if event.id in linked:
+                continue
+            home = mailbox_by_user.get(event.user_id.id)
+            if not home:
+                attendee_users = event.partner_ids.user_ids.sorted("id")
+                home = next(
+                    (
+                        mailbox_by_user[u.id]
+                        for u in attendee_users
+                        if u.id in mailbox_by_user
+                    ),
+                    None,
+                )
+            if home and home.id == mailbox.id:
+                result |= event
+        return result
 
     def _exchange_remote_create(self, mailbox, backend, box, key, context):
-        values = mailbox._event_payload_values(self, context["mailbox_by_user"])
+        values = self._exchange_payload(mailbox, context["mailbox_by_user"])
         return backend.create_event(box, values, key)
 
     def action_open_exchange_links(self):

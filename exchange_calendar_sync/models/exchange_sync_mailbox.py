@@ -1152,38 +1152,7 @@ class ExchangeSyncMailbox(models.Model):
             link.unlink()
             event.write({"partner_ids": [Command.unlink(self.user_id.partner_id.id)]})
 
-    # -- events: Odoo → Outlook ----------------------------------------------
-    def _event_payload_values(self, event, mailbox_by_user):
-        organizer = mailbox_by_user.get(event.user_id.id)
-        organizer_email = (
-            organizer.email if organizer else email_normalize(event.user_id.email or "")
-        )
-        emails = []
-        for partner in event.partner_ids:
-            user = partner.user_ids[:1]
-            email = (
-                mailbox_by_user[user.id].email
-                if user.id in mailbox_by_user
-                else (partner.email_normalized)
-            )
-            if email and email not in emails:
-                emails.append(email)
-        return {
-            "name": event.name,
-            "start": event.start,
-            "stop": event.stop,
-            "allday": event.allday,
-            "start_date": event.start_date,
-            "stop_date": event.stop_date,
-            "location": event.location or "",
-            "description": event.description or "",
-            "attendee_emails": emails,
-            "organizer_email": organizer_email,
-            "privacy": event.privacy or "public",
-            "show_as": event.show_as,
-            "tz": event.event_tz or event.user_id.tz or self.user_id.tz or "UTC",
-        }
-
+    # -- Odoo → Outlook ------------------------------------------------------
     def _in_batches(self, records, size=PUSH_BATCH):
         for start in range(0, len(records), size):
             yield records[start : start + size]
@@ -1239,30 +1208,6 @@ class ExchangeSyncMailbox(models.Model):
             now,
         )
 
-    def _push_series_changes(self, backend, box, mailbox_by_user, stats, now):
-        """Series changed in Odoo as a whole ("all events": a new rule, time or
-        subject): the master is updated and Outlook remakes the occurrences,
-        which the next run links again. Only the organizer's mailbox sends it."""
-        Recurrence = self.env[RECURRENCE].with_context(**SYNC_CONTEXT)
-        for batch in self._in_batches(
-            self._links(RECURRENCE, [("need_push", "=", True)])
-        ):
-            with self.env.cr.savepoint():
-                for link in batch:
-                    recurrence = Recurrence.browse(link.res_id).exists()
-                    first = recurrence.calendar_event_ids.sorted("start")[:1]
-                    if not first or mailbox_by_user.get(first.user_id.id) != self:
-                        link.need_push = False
-                        continue
-                    result = backend.update_event(
-                        box,
-                        link.remote_id,
-                        self._series_payload_values(recurrence, mailbox_by_user),
-                    )
-                    link.write(self._link_vals(result, now, need_push=False))
-                    stats["pushed"] += 1
-            self._commit_batch()
-
     def _push_new_items(
         self, records, res_model, create_remote, batch_size, stats, now
     ):
@@ -1290,92 +1235,6 @@ class ExchangeSyncMailbox(models.Model):
                 if "exchange_need_sync" in batch._fields:  # not on recurrences
                     batch.write({"exchange_need_sync": False})
             self._commit_batch()
-
-    def _series_payload_values(self, recurrence, mailbox_by_user):
-        """The Outlook series master of an Odoo recurrence: its first event,
-        with the rule as a Graph ``patternedRecurrence``."""
-        first = recurrence.calendar_event_ids.sorted("start")[:1]
-        values = self._event_payload_values(first, mailbox_by_user)
-        local = mapping.utc_to_local(first.start, values["tz"])
-        rule = recurrence.read(
-            [
-                "rrule_type",
-                "interval",
-                "end_type",
-                "count",
-                "until",
-                "month_by",
-                "day",
-                "byday",
-                "weekday",
-                *mapping.WEEKDAY_FIELDS,
-            ]
-        )[0]
-        values["recurrence"] = mapping.recurrence_to_graph(rule, local.date())
-        return values
-
-    def _recurrences_to_create(self, window, mailbox_by_user):
-        """Odoo recurrences organised by this mailbox's user, with an occurrence
-        in the window, in no Outlook calendar yet."""
-        Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
-        events = Event.search(
-            [
-                ("stop", ">=", window[0]),
-                ("start", "<=", window[1]),
-                ("recurrence_id", "!=", False),
-                ("user_id", "=", self.user_id.id),
-            ]
-        )
-        recurrences = events.recurrence_id
-        if not recurrences or mailbox_by_user.get(self.user_id.id) != self:
-            return recurrences.browse()
-        linked = set(
-            self.env["exchange.item.link"]
-            .search([("res_model", "=", RECURRENCE), ("res_id", "in", recurrences.ids)])
-            .mapped("res_id")
-        )
-        return recurrences.filtered(lambda r: r.id not in linked).sorted("id")
-
-    def _events_to_create(self, window, mailbox_by_user):
-        """Odoo events of this user, in the window, in no Outlook calendar yet,
-        whose home mailbox (the organizer's, else the first attendee's) is this one."""
-        Event = self.env[EVENT].with_context(**SYNC_CONTEXT)
-        domain = [
-            ("stop", ">=", window[0]),
-            ("start", "<=", window[1]),
-            ("recurrency", "=", False),
-            "|",
-            ("user_id", "=", self.user_id.id),
-            ("partner_ids", "in", self.user_id.partner_id.id),
-        ]
-        if self.is_initial_push_done:
-            domain.append(("exchange_need_sync", "=", True))
-        events = Event.search(domain, order="start")
-        if not events:
-            return events
-        linked = set(
-            self.env["exchange.item.link"]
-            .search([("res_model", "=", EVENT), ("res_id", "in", events.ids)])
-            .mapped("res_id")
-        )
-        result = Event
-        for event in events:
-            if event.id in linked:
-                continue
-            home = mailbox_by_user.get(event.user_id.id)
-            if not home:
-                attendee_users = event.partner_ids.user_ids.sorted("id")
-                home = next(
-                    (
-                        mailbox_by_user[u.id]
-                        for u in attendee_users
-                        if u.id in mailbox_by_user
-                    ),
-                    None,
-                )
-            if home and home.id == self.id:
-                result |= event
-        return result
 
 
 def _entered_spans(old, new):
