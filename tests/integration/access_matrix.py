@@ -192,6 +192,8 @@ MODELS = {
     "exchange.relink.wizard.line": access("", admin="rwcu"),
     "exchange.sync.config": access("", admin="rwcu"),
     "exchange.sync.mailbox": access("r", portal="", admin="rwcu"),
+    # abstract: the per-model sync hooks of calendar.event and mail.activity
+    "exchange.sync.mixin": access(""),
     "hr.expense.dk.approval.wizard": access("rwc", portal=""),
     "hr.expense.dk.dated.rate": access(""),
     "hr.expense.dk.mileage.rate": access("r", portal="", expense_manager="rwcu"),
