@@ -313,7 +313,9 @@ class SendgridEvent(models.Model):
         which belong to no message), an event is kept when its address is a
         contact's or a mailing-list contact's and no event of the same kind
         (and unsubscribe group) for that address was stored since an hour
-        before it: only what the webhook missed.
+        before it: only what the webhook missed. A group resubscribe between
+        that event and this one makes this one new (the person left the group
+        again), so a second withdrawal within the hour is never dropped.
         """
         keys = [name for name, _type in _EVENT_COLUMNS + _LINK_COLUMNS]
         payload = json.dumps([{k: e.get(k) for k in keys} for e in events])
@@ -377,13 +379,23 @@ class SendgridEvent(models.Model):
                            AND k.event_type = v.event_type
                            AND COALESCE(k.asm_group_id, 0)
                                = COALESCE(v.asm_group_id, 0)
-                           AND k.event_date >= v.event_date - INTERVAL '1 hour'))
+                           AND k.event_date >= v.event_date - INTERVAL '1 hour'
+                           AND NOT EXISTS (
+                               SELECT 1 FROM sendgrid_event o
+                                WHERE o.email = v.email
+                                  AND o.event_type = %(opposite)s
+                                  AND v.event_type = 'group_unsubscribe'
+                                  AND COALESCE(o.asm_group_id, 0)
+                                      = COALESCE(v.asm_group_id, 0)
+                                  AND o.event_date > k.event_date
+                                  AND o.event_date <= v.event_date)))
             ON CONFLICT (sg_event_id) DO NOTHING
             RETURNING id, event_type, email, event_date, reason, bounce_type,
                       mailing_trace_id, mailing_id, mail_message_id, partner_id,
                       source, asm_group_id
             """,
             by_address=bool(by_address),
+            opposite="group_resubscribe",
             payload=payload,
             record_def=record_def,
             columns=columns,
@@ -418,7 +430,8 @@ class SendgridEvent(models.Model):
         SendGrid retries the webhook for 24 hours: a retry arriving after the
         reconciliation found the same fact on a suppression list (same kind,
         address and group, within an hour) still updates the trace, but does
-        not withdraw or notify twice.
+        not withdraw or notify twice - unless the person rejoined the group in
+        between: then it is a second withdrawal and applies.
         """
         if not ids:
             return set()
@@ -434,7 +447,18 @@ class SendgridEvent(models.Model):
                AND COALESCE(r.asm_group_id, 0) = COALESCE(n.asm_group_id, 0)
                AND r.event_date BETWEEN n.event_date - INTERVAL '1 hour'
                                     AND n.event_date + INTERVAL '1 hour'
-             WHERE n.id = ANY(%(ids)s) AND n.source = 'webhook'
+             WHERE NOT EXISTS (
+                       -- rejoined between the reconciled fact and this one:
+                       -- this is a new withdrawal, not the same one again
+                       SELECT 1 FROM sendgrid_event o
+                        WHERE o.email = n.email
+                          AND o.event_type = 'group_resubscribe'
+                          AND n.event_type = 'group_unsubscribe'
+                          AND COALESCE(o.asm_group_id, 0)
+                              = COALESCE(n.asm_group_id, 0)
+                          AND o.event_date > LEAST(r.event_date, n.event_date)
+                          AND o.event_date < GREATEST(r.event_date, n.event_date))
+               AND n.id = ANY(%(ids)s) AND n.source = 'webhook'
                AND n.event_type IN %(types)s
             """,
                 ids=ids,

@@ -335,3 +335,69 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
         self.type_offers.asm_group_id = 0
         self.assertTrue(self.reconcile()["ok"])
         self.assertFalse(self.fake.calls("GET", "/v3/asm/suppressions"))
+
+    def test_leaving_again_after_rejoining_within_the_hour_is_applied(self):
+        # Olga left the offers group, rejoined, and left again, all within an
+        # hour; the webhook missed only the last step
+        self.receive(
+            [
+                self.event(
+                    "group_unsubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 3000,
+                ),
+                self.event(
+                    "group_resubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 1800,
+                ),
+            ]
+        )
+        self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
+        self.fake.add_group_suppression(
+            GROUP_OFFERS, "olga@example.com", self.now - 600, "Tilbud"
+        )
+
+        result = self.reconcile()
+
+        self.assertEqual(result["counts"], {"group_unsubscribe": 1}, result)
+        self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
+        event = self.history(self.p_offers)[-1]
+        self.assertEqual(
+            (event.event_type, event.source),
+            ("preference", "sendgrid_reconciliation"),
+        )
+
+    def test_late_webhook_unsubscribe_after_rejoining_is_applied(self):
+        # the reconciliation found Olga's first unsubscribe; she rejoined, then
+        # left again, and SendGrid's retry of that last webhook arrives now
+        self.fake.add_group_suppression(
+            GROUP_OFFERS, "olga@example.com", self.now - 3000, "Tilbud"
+        )
+        self.assertEqual(self.reconcile()["counts"], {"group_unsubscribe": 1})
+        self.receive(
+            [
+                self.event(
+                    "group_resubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 1800,
+                )
+            ]
+        )
+        self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
+
+        status, result = self.receive(
+            [
+                self.event(
+                    "group_unsubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 600,
+                )
+            ]
+        )
+
+        self.assertEqual((status, result["stored"]), (200, 1))
+        self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
+        self.assertEqual(
+            self.history(self.p_offers)[-1].source, "unsubscribe_link", "the webhook's"
+        )
