@@ -212,22 +212,22 @@ class SubscriptionPreferencesController(http.Controller):
 
     def _preferences_type_ids(self, values, offered):
         """Ids of offered types among the form's ``values``; a type archived
-        since the page was loaded is left out, anything else is a 400."""
-        ids = set()
+        since the page was loaded is left out, anything else is a 400.
+        One query at most, however many values the form sends."""
+        offered_ids = set(offered.ids)
+        ids, others = set(), set()
         for value in values:
             # str.isdigit() accepts "²", which int() refuses.
             if not DOCUMENT_ID.match(value):
                 raise _bad_request(request.env._("Unknown subscription type."))
-            if int(value) in offered.ids:
-                ids.add(int(value))
-                continue
+            (ids if int(value) in offered_ids else others).add(int(value))
+        if others:
             archived = (
                 offered.with_context(active_test=False)
-                .browse(int(value))
-                .exists()
-                .filtered(lambda sub_type: not sub_type.active)
+                .search([("id", "in", list(others)), ("active", "=", False)])
+                .ids
             )
-            if not archived:
+            if len(archived) != len(others):
                 raise _bad_request(request.env._("Unknown subscription type."))
         return ids
 

@@ -225,6 +225,42 @@ class TestPreferencesPage(SubscriptionsCase, HttpCase):
         self.p_offers.invalidate_recordset()
         self.assertEqual(self.p_offers.emarketing_state, "withdrawn")
 
+    def test_many_archived_types_pass_one_unknown_among_them_is_refused(self):
+        """Archived types are checked together (one query): all archived pass,
+        a single unknown id among them refuses the whole form."""
+        path = self._path(self.p_offers)
+        archived = self.env["mailing.subscription.type"].create(
+            [{"name": f"Old list {n}", "active": False} for n in range(40)]
+        )
+        chosen = [str(t.id) for t in archived] * 5 + [str(self.type_events.id)]
+        response = self.url_open(
+            path,
+            data={
+                **self._page_state(path),
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": chosen,
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.p_offers.invalidate_recordset()
+        self.assertIn(self.type_events, self.p_offers.subscription_type_ids)
+        self.assertFalse(archived & self.p_offers.subscription_type_ids)
+        events_before = len(self._events(self.p_offers))
+        response = self.url_open(
+            path,
+            data={
+                **self._page_state(path),
+                "action": "save",
+                "emarketing": "1",
+                "subscription_type_ids": [str(t.id) for t in archived] + ["99999999"],
+            },
+        )
+        self.assertEqual(response.status_code, 400, response.text[:300])
+        self.p_offers.invalidate_recordset()
+        self.assertIn(self.type_events, self.p_offers.subscription_type_ids)
+        self.assertEqual(len(self._events(self.p_offers)), events_before)
+
     def test_forged_shown_types_are_refused_and_change_nothing(self):
         path = self._path(self.p_offers)
         types_before = self.p_offers.subscription_type_ids
