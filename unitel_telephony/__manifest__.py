@@ -2,7 +2,7 @@
     "name": "Uni-tel Telephony",
     "summary": "Click-to-call from every phone number, incoming-call pop-up and "
     "call log for Uni-tel softphones",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "Nordic CRM Suite",

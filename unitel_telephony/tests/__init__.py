@@ -6,3 +6,4 @@ from . import test_settings_access
 from . import test_call_access
 from . import test_route_input
 from . import test_public_methods
+from . import test_migration
