@@ -124,7 +124,7 @@ class CalendarEvent(models.Model):
     # -- exchange.sync.mixin hooks ----------------------------------------------
     @api.model
     def _exchange_before_pull(self, mailbox, backend, box, window, stats):
-        mailbox._move_window(backend, box, window, stats)
+        self._exchange_move_window(mailbox, backend, box, window, stats)
 
     @api.model
     def _exchange_fetch_page(self, mailbox, backend, box, state, window):
@@ -132,7 +132,7 @@ class CalendarEvent(models.Model):
 
     @api.model
     def _exchange_apply_page(self, mailbox, items, stats, backend, box):
-        mailbox._apply_event_page(items, stats, backend, box)
+        self._exchange_apply_event_page(mailbox, items, stats, backend, box)
 
     @api.model
     def _exchange_purge_unseen(self, mailbox, unseen, backend, box, window, stats):
@@ -147,11 +147,11 @@ class CalendarEvent(models.Model):
         )
         moved = backend.refetch_events(box, unseen.mapped("remote_id"))
         if moved:
-            mailbox._apply_event_page(moved, stats, backend, box)
+            self._exchange_apply_event_page(mailbox, moved, stats, backend, box)
             found = {item["remote_id"] for item in moved}
             unseen = unseen.filtered(lambda link: link.remote_id not in found)
         for link in unseen.exists():
-            mailbox._remote_event_removed(link)
+            self._exchange_remote_event_removed(mailbox, link)
         stats["pulled"] += len(unseen)
 
     @api.model
