@@ -172,8 +172,7 @@ class OdooServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
             sys.executable,
-            "-m",
-            "odoo",
+            str(suite.ROOT / "tests" / "harness" / "odoo_server.py"),
             "-c",
             str(self.conf),
             "-d",

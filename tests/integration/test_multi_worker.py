@@ -366,8 +366,8 @@ class Deployment:
         conf = config.rcfile or config["config"]
         cmd = [
             sys.executable,
-            "-m",
-            "odoo",
+            # not -m odoo: the prefork server re-runs argv[0] for its gevent process
+            str(ROOT / "tests" / "harness" / "odoo_server.py"),
             *(["-c", conf] if conf else []),
             "-d",
             self.db,
