@@ -5,12 +5,14 @@ Creates a throwaway database with ``exchange_calendar_sync`` (see
 events in a fake mailbox, runs the initial sync (the baseline: what a sync
 without stored delta links / sync states costs every time, like a plain
 calendar read), then changes 10, 100 and 1,000 events in Outlook and runs the
-sync after each batch of changes. Prints one line per point::
+sync after each batch of changes. Prints one ``BENCH {json}`` line per backend
+and point (``exchange_sync_<backend>``, size = the number of changes): the
+requests the run sent.
 
-    BENCH exchange_incremental_<backend>_<n>: <requests> requests for <n> changes
-    (ratio <x> vs initial sync of 5000 events)   <- on one line
-
-The requests must grow with the changes, not with the calendar.
+Goal: the requests grow with the changes, not with the calendar - a run costs
+at most its fixed part (the requests of the 10-change run) plus the initial
+sync's requests in proportion to the share of the calendar that changed
+(``initial x changes / 5,000``), and fewer than the initial sync.
 
 Run: python3 tests/benchmarks/bench_exchange_calendar_sync.py
 """
@@ -138,6 +140,7 @@ def bench_backend(env, side_class):
         assert linked == EVENTS, linked
         common.say(f"# {index} initial: {initial} requests in {initial_seconds:.1f}s")
         offset = 0
+        fixed = None
         for changes in CHANGES:
             suffix = f" (changed {index} {changes})"
             for remote_id in remote[offset : offset + changes]:
@@ -152,10 +155,28 @@ def bench_backend(env, side_class):
             common.say(
                 f"# {index} {changes} changes: {requests} requests in {seconds:.2f}s"
             )
+            fixed = requests if fixed is None else fixed
+            bound = fixed + initial * changes / EVENTS
             lines.append(
-                f"BENCH exchange_incremental_{index}_{changes}: {requests} requests "
-                f"for {changes} changes (ratio {requests / initial:.3f} vs initial "
-                f"sync of {EVENTS} events)"
+                dict(
+                    benchmark=f"exchange_sync_{index}",
+                    size=changes,
+                    figure=f"requests of one {index} sync run after {changes} "
+                    f"changes in Outlook, calendar of {EVENTS} events",
+                    value=requests,
+                    unit="requests",
+                    goal=f"<= {bound:.1f} (fixed {fixed} + initial {initial} x "
+                    f"{changes}/{EVENTS}) and < {initial}",
+                    met=requests <= bound and requests < initial,
+                    seconds=round(seconds, 3),
+                    baseline={
+                        "what": f"initial sync of {EVENTS} events (no delta link "
+                        "or sync state)",
+                        "requests": initial,
+                        "seconds": round(initial_seconds, 3),
+                        "ratio": round(requests / initial, 4),
+                    },
+                )
             )
     finally:
         side.fake.stop()
@@ -180,7 +201,7 @@ def run(conf):
                 )
                 lines += bench_backend(env, side_class)
         for line in lines:
-            print(line)
+            common.report(**line)
     finally:
         Registry.delete(DB)
         odoo.sql_db.close_db(DB)  # let dropdb through
