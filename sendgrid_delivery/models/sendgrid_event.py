@@ -457,7 +457,10 @@ class SendgridEvent(models.Model):
                           AND COALESCE(o.asm_group_id, 0)
                               = COALESCE(n.asm_group_id, 0)
                           AND o.event_date > LEAST(r.event_date, n.event_date)
-                          AND o.event_date < GREATEST(r.event_date, n.event_date))
+                          -- a tie: rejoined, then left in the same second
+                          -- (SendGrid's times are whole seconds; a tie is an
+                          -- opt-out everywhere else too)
+                          AND o.event_date <= GREATEST(r.event_date, n.event_date))
                AND n.id = ANY(%(ids)s) AND n.source = 'webhook'
                AND n.event_type IN %(types)s
             """,

@@ -401,3 +401,33 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
         self.assertEqual(
             self.history(self.p_offers)[-1].source, "unsubscribe_link", "the webhook's"
         )
+
+    def test_late_webhook_unsubscribe_in_the_second_of_the_rejoin_is_applied(self):
+        # rejoined and left again within the same second (SendGrid's times are
+        # whole seconds); the unsubscribe's webhook arrives in a later batch
+        self.fake.add_group_suppression(
+            GROUP_OFFERS, "olga@example.com", self.now - 3000, "Tilbud"
+        )
+        self.reconcile()
+        self.receive(
+            [
+                self.event(
+                    "group_resubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 1800,
+                )
+            ]
+        )
+        self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
+
+        self.receive(
+            [
+                self.event(
+                    "group_unsubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 1800,
+                )
+            ]
+        )
+
+        self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)

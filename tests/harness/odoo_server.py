@@ -9,8 +9,12 @@ as a plain script, so the gevent process starts like the workers'.
 """
 
 import os
+import sys
 
 os.environ["TZ"] = "UTC"  # as odoo-bin: the server's clock is UTC
+# as python -m: the working directory first on the path, not this folder (its
+# modules, e.g. suite.py, must not shadow a package of the same name)
+sys.path[0] = os.getcwd()
 
 from odoo.cli.command import main  # noqa: E402
 

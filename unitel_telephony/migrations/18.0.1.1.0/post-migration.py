@@ -9,6 +9,7 @@ installed as a new dependency, fills its own table on installation.
 import logging
 
 from odoo.tools import SQL
+from odoo.tools.sql import table_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -18,5 +19,7 @@ OLD_TABLE = "unitel_partner_number"
 def migrate(cr, version):
     if not version:
         return
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(OLD_TABLE)))
+    if not table_exists(cr, OLD_TABLE):
+        return
+    cr.execute(SQL("DROP TABLE %s", SQL.identifier(OLD_TABLE)))
     _logger.info("unitel_telephony: dropped the old caller lookup table")
