@@ -24,8 +24,8 @@ with ``BENCH_SCALE=1m``): that many contacts with one ``generate_series``
 statement - phone numbers in the formats people type, the E.164 columns filled
 by the same set-based SQL, the caller lookup table by partner_phone_e164's own sync.
 Prints one ``BENCH {json}`` line per size and drops its database. Run time on
-the 2-core machine, estimated (the lead measures it; record the measured figure
-here): about 3 minutes at 100k, add about 4 minutes for 1M.
+the 2-core machine, measured on 2026-12-02: 69 s for 10k and 100k, 4.5 minutes
+for 1M alone (``BENCH_SIZES=1000000``).
 """
 
 import os
