@@ -311,11 +311,8 @@ class SendgridEvent(models.Model):
         Webhook events are kept when they belong to a message, mail or trace
         of this database. With ``by_address`` (the reconciliation's events,
         which belong to no message), an event is kept when its address is a
-        contact's or a mailing-list contact's and no event of the same kind
-        (and unsubscribe group) for that address was stored since an hour
-        before it: only what the webhook missed. A group resubscribe between
-        that event and this one makes this one new (the person left the group
-        again), so a second withdrawal within the hour is never dropped.
+        contact's or a mailing-list contact's (see :meth:`_already_stored` for
+        which of them are applied).
         """
         keys = [name for name, _type in _EVENT_COLUMNS + _LINK_COLUMNS]
         payload = json.dumps([{k: e.get(k) for k in keys} for e in events])
@@ -372,30 +369,13 @@ class SendgridEvent(models.Model):
                 OR (%(by_address)s
                     AND (v.link_partner_id IS NOT NULL
                          OR EXISTS (SELECT 1 FROM mailing_contact mc
-                                     WHERE mc.email_normalized = v.email))
-                    AND NOT EXISTS (
-                        SELECT 1 FROM sendgrid_event k
-                         WHERE k.email = v.email
-                           AND k.event_type = v.event_type
-                           AND COALESCE(k.asm_group_id, 0)
-                               = COALESCE(v.asm_group_id, 0)
-                           AND k.event_date >= v.event_date - INTERVAL '1 hour'
-                           AND NOT EXISTS (
-                               SELECT 1 FROM sendgrid_event o
-                                WHERE o.email = v.email
-                                  AND o.event_type = %(opposite)s
-                                  AND v.event_type = 'group_unsubscribe'
-                                  AND COALESCE(o.asm_group_id, 0)
-                                      = COALESCE(v.asm_group_id, 0)
-                                  AND o.event_date > k.event_date
-                                  AND o.event_date <= v.event_date)))
+                                     WHERE mc.email_normalized = v.email)))
             ON CONFLICT (sg_event_id) DO NOTHING
             RETURNING id, event_type, email, event_date, reason, bounce_type,
                       mailing_trace_id, mailing_id, mail_message_id, partner_id,
-                      source, asm_group_id
+                      source, asm_group_id, sg_event_id
             """,
             by_address=bool(by_address),
-            opposite="group_resubscribe",
             payload=payload,
             record_def=record_def,
             columns=columns,
@@ -404,6 +384,58 @@ class SendgridEvent(models.Model):
         )
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
+
+    def _already_stored(self, events):
+        """``sg_event_id`` of the reconciliation's ``events`` whose fact is
+        already stored: an event of the same kind (and unsubscribe group) for
+        the address since an hour before it - what the webhook did not miss.
+
+        A group resubscribe after that stored event and up to this one (a tie
+        included: SendGrid's times are whole seconds, a tie is an opt-out)
+        makes this one new: the person left the group again, and a second
+        withdrawal within the hour is never dropped. Such events are stored
+        all the same, only not applied twice: a late webhook retry of an older
+        resubscribe then finds the later withdrawal and does not undo it.
+        """
+        if not events:
+            return set()
+        payload = json.dumps(
+            [
+                {
+                    key: event.get(key)
+                    for key in ("sg_event_id", "event_type", "email", "event_date")
+                }
+                | {"asm_group_id": event.get("asm_group_id")}
+                for event in events
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT v.sg_event_id
+              FROM jsonb_to_recordset(%(payload)s::jsonb) AS v(
+                       sg_event_id varchar, event_type varchar, email varchar,
+                       event_date timestamp, asm_group_id integer)
+             WHERE EXISTS (
+                    SELECT 1 FROM sendgrid_event k
+                     WHERE k.email = v.email
+                       AND k.event_type = v.event_type
+                       AND COALESCE(k.asm_group_id, 0) = COALESCE(v.asm_group_id, 0)
+                       AND k.event_date >= v.event_date - INTERVAL '1 hour'
+                       AND NOT EXISTS (
+                           SELECT 1 FROM sendgrid_event o
+                            WHERE o.email = v.email
+                              AND o.event_type = 'group_resubscribe'
+                              AND v.event_type = 'group_unsubscribe'
+                              AND COALESCE(o.asm_group_id, 0)
+                                  = COALESCE(v.asm_group_id, 0)
+                              AND o.event_date > k.event_date
+                              AND o.event_date <= v.event_date))
+            """,
+                payload=payload,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Effects (one step per event type, each on the whole batch)

@@ -76,11 +76,15 @@ class SendgridEvent(models.Model):
         # events are not deduplicated against each other across lists: one
         # address on two lists is two facts
         unique = {event["sg_event_id"]: event for event in events}
-        rows = (
+        # what the webhook already stored is stored again (a later fact than
+        # a late retry may bring) but applied once
+        known = self.sudo()._already_stored(list(unique.values()))
+        stored = (
             self.sudo()._insert_events(list(unique.values()), by_address=True)
             if unique
             else []
         )
+        rows = [row for row in stored if row["sg_event_id"] not in known]
         self.invalidate_model()
         if rows:
             self.sudo()._apply_effects(rows)

@@ -115,12 +115,22 @@ class TestReconcile(ReconcileCommon):
         self.assertTrue(Blacklist.search([("email", "=", "ulla@kunde.example")]))
         # Anne's bounce was the webhook's: nothing more in her history
         self.assertEqual(len(self.consent_sources(self.partner)), anne_history)
+        # Anne's bounce is in the log once more, as found on the list, but was
+        # applied once (above)
         events = self.env["sendgrid.event"].search([("source", "=", "reconciliation")])
         self.assertEqual(
             sorted(events.mapped("email")),
-            ["bent@kunde.example", "sara@kunde.example", "ulla@kunde.example"],
+            [
+                "anne@kunde.example",
+                "bent@kunde.example",
+                "sara@kunde.example",
+                "ulla@kunde.example",
+            ],
         )
-        self.assertEqual(events.partner_id, self.bent | self.sara | self.ulla)
+        self.assertEqual(
+            events.partner_id, self.partner | self.bent | self.sara | self.ulla
+        )
+        self.assertEqual(result["applied"], 3)
         # SendGrid was asked for the period since the last run, with the key
         bounce_call = self.fake.calls("GET", "/v3/suppression/bounces")[0]
         self.assertEqual(bounce_call.headers["authorization"], f"Bearer {API_KEY}")

@@ -431,3 +431,39 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
         )
 
         self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
+
+    def test_late_retry_of_an_older_rejoin_does_not_undo_a_later_withdrawal(self):
+        # the webhook got Olga's unsubscribe (11:00) but neither her rejoin
+        # (11:10) nor her second unsubscribe (11:20); the reconciliation finds
+        # the 11:20 suppression, and then SendGrid's retry brings the rejoin
+        self.receive(
+            [
+                self.event(
+                    "group_unsubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 3000,
+                )
+            ]
+        )
+        self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
+        self.fake.add_group_suppression(
+            GROUP_OFFERS, "olga@example.com", self.now - 1800, "Tilbud"
+        )
+        history = len(self.history(self.p_offers))
+        result = self.reconcile()
+        # nothing new to apply: she is out of the group already
+        self.assertEqual((result["ok"], result["applied"]), (True, 0), result)
+        self.assertEqual(len(self.history(self.p_offers)), history)
+
+        status, _result = self.receive(
+            [
+                self.event(
+                    "group_resubscribe",
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - 2400,
+                )
+            ]
+        )
+
+        self.assertEqual(status, 200)
+        self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
