@@ -422,17 +422,10 @@ class SendgridEvent(models.Model):
                        AND k.event_type = v.event_type
                        AND COALESCE(k.asm_group_id, 0) = COALESCE(v.asm_group_id, 0)
                        AND k.event_date >= v.event_date - INTERVAL '1 hour'
-                       AND NOT EXISTS (
-                           SELECT 1 FROM sendgrid_event o
-                            WHERE o.email = v.email
-                              AND o.event_type = 'group_resubscribe'
-                              AND v.event_type = 'group_unsubscribe'
-                              AND COALESCE(o.asm_group_id, 0)
-                                  = COALESCE(v.asm_group_id, 0)
-                              AND o.event_date > k.event_date
-                              AND o.event_date <= v.event_date))
+                       AND NOT %(rejoined)s)
             """,
                 payload=payload,
+                rejoined=_rejoined_between("v", "k.event_date", "v.event_date"),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
@@ -479,25 +472,19 @@ class SendgridEvent(models.Model):
                AND COALESCE(r.asm_group_id, 0) = COALESCE(n.asm_group_id, 0)
                AND r.event_date BETWEEN n.event_date - INTERVAL '1 hour'
                                     AND n.event_date + INTERVAL '1 hour'
-             WHERE NOT EXISTS (
-                       -- rejoined between the reconciled fact and this one:
-                       -- this is a new withdrawal, not the same one again
-                       SELECT 1 FROM sendgrid_event o
-                        WHERE o.email = n.email
-                          AND o.event_type = 'group_resubscribe'
-                          AND n.event_type = 'group_unsubscribe'
-                          AND COALESCE(o.asm_group_id, 0)
-                              = COALESCE(n.asm_group_id, 0)
-                          AND o.event_date > LEAST(r.event_date, n.event_date)
-                          -- a tie: rejoined, then left in the same second
-                          -- (SendGrid's times are whole seconds; a tie is an
-                          -- opt-out everywhere else too)
-                          AND o.event_date <= GREATEST(r.event_date, n.event_date))
+             -- rejoined between the reconciled fact and this one: this is a
+             -- new withdrawal, not the same one again
+             WHERE NOT %(rejoined)s
                AND n.id = ANY(%(ids)s) AND n.source = 'webhook'
                AND n.event_type IN %(types)s
             """,
                 ids=ids,
                 types=RECONCILED_TYPES,
+                rejoined=_rejoined_between(
+                    "n",
+                    "LEAST(r.event_date, n.event_date)",
+                    "GREATEST(r.event_date, n.event_date)",
+                ),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
@@ -863,3 +850,25 @@ class SendgridEvent(models.Model):
                 if reconciled
                 else "unsubscribe_link",
             )
+
+
+def _rejoined_between(alias, after, until):
+    """SQL condition: the group unsubscribe ``alias`` (a row of events) has a
+    stored group resubscribe of its address and group after ``after`` and up
+    to ``until`` (SQL expressions). A tie counts: SendGrid's times are whole
+    seconds, and a rejoin and a new unsubscribe in one second is an opt-out,
+    as everywhere else. False for every other kind of event."""
+    event = SQL.identifier(alias)
+    return SQL(
+        """EXISTS (
+               SELECT 1 FROM sendgrid_event o
+                WHERE o.email = %(event)s.email
+                  AND o.event_type = 'group_resubscribe'
+                  AND %(event)s.event_type = 'group_unsubscribe'
+                  AND COALESCE(o.asm_group_id, 0) = COALESCE(%(event)s.asm_group_id, 0)
+                  AND o.event_date > %(after)s
+                  AND o.event_date <= %(until)s)""",
+        event=event,
+        after=SQL(after),
+        until=SQL(until),
+    )

@@ -282,6 +282,18 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
     def reconcile(self, now=None):
         return self.env["sendgrid.event"]._sendgrid_reconcile(now=now or self.now)
 
+    def webhook_group_event(self, event_type, seconds_ago):
+        """The webhook's batch of one offers-group event, ``seconds_ago``."""
+        return self.receive(
+            [
+                self.event(
+                    event_type,
+                    asm_group_id=GROUP_OFFERS,
+                    timestamp=self.now - seconds_ago,
+                )
+            ]
+        )
+
     def test_group_suppressions_the_webhook_missed_leave_the_type(self):
         # Niels left the offers group while the webhook was down; Olga's
         # unsubscribe came through the webhook
@@ -375,26 +387,10 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
             GROUP_OFFERS, "olga@example.com", self.now - 3000, "Tilbud"
         )
         self.assertEqual(self.reconcile()["counts"], {"group_unsubscribe": 1})
-        self.receive(
-            [
-                self.event(
-                    "group_resubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 1800,
-                )
-            ]
-        )
+        self.webhook_group_event("group_resubscribe", 1800)
         self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
 
-        status, result = self.receive(
-            [
-                self.event(
-                    "group_unsubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 600,
-                )
-            ]
-        )
+        status, result = self.webhook_group_event("group_unsubscribe", 600)
 
         self.assertEqual((status, result["stored"]), (200, 1))
         self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
@@ -409,26 +405,10 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
             GROUP_OFFERS, "olga@example.com", self.now - 3000, "Tilbud"
         )
         self.reconcile()
-        self.receive(
-            [
-                self.event(
-                    "group_resubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 1800,
-                )
-            ]
-        )
+        self.webhook_group_event("group_resubscribe", 1800)
         self.assertIn(self.type_offers, self.p_offers.subscription_type_ids)
 
-        self.receive(
-            [
-                self.event(
-                    "group_unsubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 1800,
-                )
-            ]
-        )
+        self.webhook_group_event("group_unsubscribe", 1800)
 
         self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
 
@@ -436,15 +416,7 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
         # the webhook got Olga's unsubscribe (11:00) but neither her rejoin
         # (11:10) nor her second unsubscribe (11:20); the reconciliation finds
         # the 11:20 suppression, and then SendGrid's retry brings the rejoin
-        self.receive(
-            [
-                self.event(
-                    "group_unsubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 3000,
-                )
-            ]
-        )
+        self.webhook_group_event("group_unsubscribe", 3000)
         self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
         self.fake.add_group_suppression(
             GROUP_OFFERS, "olga@example.com", self.now - 1800, "Tilbud"
@@ -455,15 +427,7 @@ class TestGroupReconcile(SendgridSubscriptionsCase):
         self.assertEqual((result["ok"], result["applied"]), (True, 0), result)
         self.assertEqual(len(self.history(self.p_offers)), history)
 
-        status, _result = self.receive(
-            [
-                self.event(
-                    "group_resubscribe",
-                    asm_group_id=GROUP_OFFERS,
-                    timestamp=self.now - 2400,
-                )
-            ]
-        )
+        status, _result = self.webhook_group_event("group_resubscribe", 2400)
 
         self.assertEqual(status, 200)
         self.assertNotIn(self.type_offers, self.p_offers.subscription_type_ids)
