@@ -210,13 +210,8 @@ class CalendarEvent(models.Model):
             )
             Link.create(
                 [
-                    dict(
-                        mailbox._link_vals(item, now, need_push=False),
-                        res_model=EVENT,
-                        res_id=event.id,
-                        mailbox_id=mailbox.id,
-                        seen_run=run,
-                        is_origin=True,
+                    mailbox._new_link_vals(
+                        item, now, EVENT, event.id, seen_run=run, is_origin=True
                     )
                     for item, event in zip(to_create, events, strict=True)
                 ]
@@ -229,13 +224,8 @@ class CalendarEvent(models.Model):
         if from_key and record.exchange_need_sync:
             record.write({"exchange_need_sync": False})  # ours, before a crash
         mailbox.env["exchange.item.link"].create(
-            dict(
-                mailbox._link_vals(item, now, need_push=False),
-                res_model=EVENT,
-                res_id=record.id,
-                mailbox_id=mailbox.id,
-                seen_run=run,
-                is_origin=from_key,
+            mailbox._new_link_vals(
+                item, now, EVENT, record.id, seen_run=run, is_origin=from_key
             )
         )
         if mailbox.user_id.partner_id not in record.partner_ids:
@@ -490,13 +480,8 @@ class CalendarEvent(models.Model):
                 event = event.create(dict(vals, recurrence_id=recurrence.id))
             linked_here.add(event.id)
             Link.create(
-                dict(
-                    mailbox._link_vals(item, now, need_push=False),
-                    res_model=EVENT,
-                    res_id=event.id,
-                    mailbox_id=mailbox.id,
-                    seen_run=run,
-                    is_origin=True,
+                mailbox._new_link_vals(
+                    item, now, EVENT, event.id, seen_run=run, is_origin=True
                 )
             )
             stats["pulled"] += 1
@@ -547,12 +532,8 @@ class CalendarEvent(models.Model):
                     mailbox, recurrence, master.get("deleted_starts")
                 )
             mailbox.env["exchange.item.link"].create(
-                dict(
-                    mailbox._link_vals(master, now, need_push=False),
-                    res_model=RECURRENCE,
-                    res_id=recurrence.id,
-                    mailbox_id=mailbox.id,
-                    is_origin=True,
+                mailbox._new_link_vals(
+                    master, now, RECURRENCE, recurrence.id, is_origin=True
                 )
             )
             result[master_id] = recurrence

@@ -558,6 +558,17 @@ class ExchangeSyncMailbox(models.Model):
             vals["ical_uid"] = item["ical_uid"]
         return vals
 
+    def _new_link_vals(self, item, now, res_model, res_id, **extra):
+        """Values of a new link of this mailbox between ``item`` (as the
+        backend read or created it) and the Odoo record."""
+        return dict(
+            self._link_vals(item, now, need_push=False),
+            res_model=res_model,
+            res_id=res_id,
+            mailbox_id=self.id,
+            **extra,
+        )
+
     def _note_conflict(self, record, winner, remote_modified):
         if winner == conflict.ODOO:
             body = self.env._(
@@ -649,12 +660,8 @@ class ExchangeSyncMailbox(models.Model):
                     result = create_remote(record, key)
                     self._sync_checkpoint("remote_created")
                     self.env["exchange.item.link"].create(
-                        dict(
-                            self._link_vals(result, now, need_push=False),
-                            res_model=res_model,
-                            res_id=record.id,
-                            mailbox_id=self.id,
-                            is_origin=True,
+                        self._new_link_vals(
+                            result, now, res_model, record.id, is_origin=True
                         )
                     )
                     stats["pushed"] += 1

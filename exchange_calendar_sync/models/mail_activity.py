@@ -127,13 +127,8 @@ class MailActivity(models.Model):
             if activity:
                 activity.write({"exchange_need_sync": False})  # ours, before a crash
                 Link.create(
-                    dict(
-                        mailbox._link_vals(item, now, need_push=False),
-                        res_model=self._name,
-                        res_id=activity.id,
-                        mailbox_id=mailbox.id,
-                        seen_run=run,
-                        is_origin=True,
+                    mailbox._new_link_vals(
+                        item, now, self._name, activity.id, seen_run=run, is_origin=True
                     )
                 )
                 continue
@@ -151,13 +146,8 @@ class MailActivity(models.Model):
                 vals["date_deadline"] = fields.Date.context_today(mailbox)
             activity = Activity.create(vals)
             Link.create(
-                dict(
-                    mailbox._link_vals(item, now, need_push=False),
-                    res_model=self._name,
-                    res_id=activity.id,
-                    mailbox_id=mailbox.id,
-                    seen_run=run,
-                    is_origin=True,
+                mailbox._new_link_vals(
+                    item, now, self._name, activity.id, seen_run=run, is_origin=True
                 )
             )
             stats["pulled"] += 1
