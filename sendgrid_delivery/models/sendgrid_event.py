@@ -853,21 +853,40 @@ class SendgridEvent(models.Model):
 
 
 def _rejoined_between(alias, after, until):
-    """SQL condition: the group unsubscribe ``alias`` (a row of events) has a
-    stored group resubscribe of its address and group after ``after`` and up
-    to ``until`` (SQL expressions). A tie counts: SendGrid's times are whole
-    seconds, and a rejoin and a new unsubscribe in one second is an opt-out,
-    as everywhere else. False for every other kind of event."""
+    """SQL condition: the person of event ``alias`` (a row of events) opted in
+    again after ``after`` and up to ``until`` (SQL expressions), so a withdrawal
+    of the same kind at ``until`` is a new one, not the earlier one again:
+
+    * a group unsubscribe: SendGrid stored a group resubscribe of the address
+      and group;
+    * a global unsubscribe or spam report: a contact with the address was
+      granted E-marketing in Odoo (a new consent or a double opt-in).
+
+    A tie counts: SendGrid's times are whole seconds, and a rejoin and a new
+    withdrawal in one second is an opt-out, as everywhere else. False for
+    every other kind of event.
+    """
     event = SQL.identifier(alias)
     return SQL(
-        """EXISTS (
+        """(EXISTS (
                SELECT 1 FROM sendgrid_event o
                 WHERE o.email = %(event)s.email
                   AND o.event_type = 'group_resubscribe'
                   AND %(event)s.event_type = 'group_unsubscribe'
                   AND COALESCE(o.asm_group_id, 0) = COALESCE(%(event)s.asm_group_id, 0)
                   AND o.event_date > %(after)s
-                  AND o.event_date <= %(until)s)""",
+                  AND o.event_date <= %(until)s)
+            OR (%(event)s.event_type IN ('unsubscribe', 'spamreport')
+                AND EXISTS (
+                    SELECT 1 FROM consent_event ce
+                      JOIN consent_purpose cp
+                        ON cp.id = ce.purpose_id AND cp.code = 'emarketing'
+                      JOIN res_partner p ON p.id = ce.partner_id
+                     WHERE p.email_normalized = %(event)s.email
+                       AND ce.event_type IN ('grant', 'confirm')
+                       AND ce.state = 'active'
+                       AND ce.create_date > %(after)s
+                       AND ce.create_date <= %(until)s)))""",
         event=event,
         after=SQL(after),
         until=SQL(until),

@@ -177,6 +177,41 @@ class TestReconcile(ReconcileCommon):
         self.assertEqual(self.consent_sources(self.sara), history)
         self.assertEqual(self.env["mail.activity"].search_count([]), activities)
 
+    def test_late_unsubscribe_after_a_new_consent_in_odoo_is_applied(self):
+        # the reconciliation withdrew Ulla (a global unsubscribe the webhook
+        # missed); she gave her consent again in Odoo, then unsubscribed once
+        # more from an old mail, within the hour: a new withdrawal
+        self.fake.add_unsubscribe("ulla@kunde.example", self.now - 3000)
+        self.assertEqual(self.reconcile()["applied"], 1)
+        self.assertEqual(self.ulla.emarketing_state, "withdrawn")
+        self.ulla._consent_grant(
+            "emarketing", source="double_opt_in", event_type="confirm"
+        )
+        self.assertEqual(self.ulla.emarketing_state, "active")
+
+        status, result = self.receive(
+            [
+                self.event(
+                    "unsubscribe",
+                    trace=False,
+                    message=self.message,
+                    email="ulla@kunde.example",
+                    timestamp=int(time.time()) + 1,
+                )
+            ]
+        )
+
+        self.assertEqual((status, result["stored"]), (200, 1))
+        self.assertEqual(self.ulla.emarketing_state, "withdrawn")
+        withdrawals = self.env["consent.event"].search(
+            [("partner_id", "=", self.ulla.id), ("event_type", "=", "withdraw")]
+        )
+        self.assertEqual(
+            withdrawals.mapped("source"),
+            ["unsubscribe_link", "sendgrid_reconciliation"],
+            "the second withdrawal is the webhook's, newest first",
+        )
+
     def test_paging_over_several_pages(self):
         for number in range(1100):
             self.fake.add_bounce(f"gone{number}@elsewhere.example", self.now - number)
