@@ -57,6 +57,21 @@ class ReconcileCommon(SendgridCommon):
     def reconcile(self, now=None):
         return self.env["sendgrid.event"]._sendgrid_reconcile(now=now or self.now)
 
+    def late_webhook_event(self, event_type, email, timestamp):
+        """SendGrid's webhook, hours later, with one event of ``email`` about
+        the message (no trace): as a retry after the reconciliation."""
+        return self.receive(
+            [
+                self.event(
+                    event_type,
+                    trace=False,
+                    message=self.message,
+                    email=email,
+                    timestamp=timestamp,
+                )
+            ]
+        )
+
     def since(self):
         return int(self.env["ir.config_parameter"].sudo().get_param(PARAM_SINCE))
 
@@ -162,16 +177,8 @@ class TestReconcile(ReconcileCommon):
         history = self.consent_sources(self.sara)
         activities = self.env["mail.activity"].search_count([])
         # SendGrid's retry of the webhook, a few hours later
-        status, result = self.receive(
-            [
-                self.event(
-                    "spamreport",
-                    trace=False,
-                    message=self.message,
-                    email="sara@kunde.example",
-                    timestamp=reported_at,
-                )
-            ]
+        status, result = self.late_webhook_event(
+            "spamreport", "sara@kunde.example", reported_at
         )
         self.assertEqual((status, result["stored"]), (200, 1))
         self.assertEqual(self.consent_sources(self.sara), history)
@@ -189,16 +196,8 @@ class TestReconcile(ReconcileCommon):
         )
         self.assertEqual(self.ulla.emarketing_state, "active")
 
-        status, result = self.receive(
-            [
-                self.event(
-                    "unsubscribe",
-                    trace=False,
-                    message=self.message,
-                    email="ulla@kunde.example",
-                    timestamp=int(time.time()) + 1,
-                )
-            ]
+        status, result = self.late_webhook_event(
+            "unsubscribe", "ulla@kunde.example", int(time.time()) + 1
         )
 
         self.assertEqual((status, result["stored"]), (200, 1))
